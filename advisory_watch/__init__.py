@@ -1,0 +1,1 @@
+"""advisory-watch application layer (settings, pipeline, CLI) over scrapers, diffing, models, alerts."""

@@ -1,0 +1,209 @@
+"""The ``advisory-watch`` command line. Other tools depend on these names and output shapes."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from advisory_watch.settings import get_settings, reset_settings_cache
+from scrapers import registry
+
+
+def _print_json_line(payload: dict[str, Any]) -> None:
+    print(json.dumps(payload, ensure_ascii=False, default=str), flush=True)
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from scrapers.errors import ExtractionError
+
+    source = registry.load(args.source)
+    content = Path(args.file).read_bytes()
+    try:
+        extraction = source.extract(content, url=source.urls[0])
+    except ExtractionError as exc:
+        print(f"extraction failed: {exc}", file=sys.stderr)
+        return 2
+    out = []
+    for item in extraction.records:
+        record = dict(item.record)
+        if not args.with_text:
+            record.pop("text", None)
+        if item.rejected:
+            record["rejected"] = item.rejected
+        out.append(record)
+    json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    for problem in extraction.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    return 0
+
+
+def _use_database(url: str | None) -> tempfile.TemporaryDirectory | None:
+    """Point the settings at --db, or at a fresh temporary SQLite database."""
+    import os
+
+    holder = None
+    if url is None:
+        holder = tempfile.TemporaryDirectory(prefix="advisory-watch-replay-")
+        url = f"sqlite:///{Path(holder.name) / 'replay.db'}"
+    os.environ["ADVISORY_WATCH_DATABASE_URL"] = url
+    reset_settings_cache()
+    return holder
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from advisory_watch.pipeline import replay_files
+
+    folder = Path(args.dir)
+    files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else [folder]
+    holder = _use_database(args.db)
+    failed = 0
+    try:
+        for result in replay_files(args.source, files):
+            for payload in result.alerts:
+                _print_json_line(payload)
+            failed += result.status != "ok"
+    finally:
+        if holder is not None:
+            holder.cleanup()
+    if failed:
+        print(f"{failed} file(s) could not be extracted (see extraction_failed alerts)", file=sys.stderr)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from advisory_watch.pipeline import run_source, session_for
+    from alerts.outbox import configured_sink, deliver_pending
+
+    settings = get_settings()
+    names = [args.source] if args.source else registry.names()
+    keys = set(args.countries.split(",")) if args.countries else None
+    status = 0
+    for name in names:
+        for result in run_source(name, settings=settings, notify=not args.dry_run, keys=keys):
+            print(
+                f"{name}: {result.status} items={result.items} snapshots={result.snapshots} "
+                f"changes={result.changes} alerts={len(result.alerts)}",
+                file=sys.stderr,
+            )
+            status = status or int(result.status in {"fetch_failed", "extraction_failed"})
+    if not args.dry_run:
+        with session_for(settings) as session:
+            sent, failed = deliver_pending(session, configured_sink(settings))
+        print(f"delivered {sent} alert(s), {failed} still pending", file=sys.stderr)
+    return status
+
+
+def cmd_fixture_server(args: argparse.Namespace) -> int:
+    from advisory_watch.fixture_server import FixtureServer
+
+    routes = {}
+    for spec in args.route or []:
+        path, _, file = spec.partition("=")
+        routes[path] = Path(file).resolve()
+    server = FixtureServer(Path(args.dir).resolve() if args.dir else None, port=args.port, routes=routes)
+    print(f"serving {args.dir or '(routes only)'} on {server.url}", file=sys.stderr, flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from models.db import upgrade
+
+    url = get_settings().effective_database_url
+    upgrade(url)
+    print(f"database at {url} is up to date", file=sys.stderr)
+    return 0
+
+
+def cmd_alerts_pending(args: argparse.Namespace) -> int:
+    from advisory_watch.pipeline import session_for
+    from alerts.outbox import pending
+
+    with session_for() as session:
+        for alert in pending(session):
+            _print_json_line(
+                {
+                    "id": alert.id,
+                    "status": alert.status,
+                    "attempts": alert.attempts,
+                    "last_error": alert.last_error,
+                    **alert.payload,
+                }
+            )
+    return 0
+
+
+def cmd_alerts_flush(args: argparse.Namespace) -> int:
+    from advisory_watch.pipeline import session_for
+    from alerts.outbox import configured_sink, deliver_pending
+
+    settings = get_settings()
+    with session_for(settings) as session:
+        sent, failed = deliver_pending(session, configured_sink(settings))
+    print(f"delivered {sent} alert(s), {failed} still pending", file=sys.stderr)
+    return 0 if failed == 0 else 1
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    for name in registry.names():
+        entry = registry.SOURCES[name]
+        print(f"{name}\t{entry.dag_id}\t{entry.schedule}\t{entry.description}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="advisory-watch", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sources = registry.names()
+
+    p = sub.add_parser("extract", help="print the records extracted from a captured file as JSON")
+    p.add_argument("source", choices=sources)
+    p.add_argument("file")
+    p.add_argument("--with-text", action="store_true", help="include the full advisory text")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("replay", help="feed captured files through the pipeline; print alerts as JSON lines")
+    p.add_argument("source", choices=sources)
+    p.add_argument("dir")
+    p.add_argument("--db", help="SQLAlchemy URL (default: a fresh temporary SQLite database)")
+    p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("run", help="one live cycle; alerts go to the configured sinks")
+    p.add_argument("--source", choices=sources)
+    p.add_argument("--countries", help="comma-separated destination keys to consider (default: all)")
+    p.add_argument("--dry-run", action="store_true", help="record alerts as held; deliver nothing")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("fixture-server", help="serve captured files on 127.0.0.1 at their upstream paths")
+    p.add_argument("dir", nargs="?")
+    p.add_argument("--port", type=int, default=8801)
+    p.add_argument("--route", action="append", help="PATH=FILE: serve FILE at upstream PATH (repeatable)")
+    p.set_defaults(func=cmd_fixture_server)
+
+    p = sub.add_parser("db", help="database maintenance")
+    dbsub = p.add_subparsers(dest="db_command", required=True)
+    dbsub.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+
+    p = sub.add_parser("alerts", help="the alert outbox")
+    asub = p.add_subparsers(dest="alerts_command", required=True)
+    asub.add_parser("pending", help="list undelivered alerts").set_defaults(func=cmd_alerts_pending)
+    asub.add_parser("flush", help="deliver pending alerts").set_defaults(func=cmd_alerts_flush)
+
+    sub.add_parser("sources", help="list the registered sources").set_defaults(func=cmd_sources)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

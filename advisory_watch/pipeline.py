@@ -1,0 +1,464 @@
+"""The pipeline every entry point shares: fetch -> extract -> snapshot -> diff -> outbox.
+
+DAG tasks, the CLI (run, replay) and the tests call these functions; nothing here imports Airflow.
+One ingest is one database transaction, so a crash leaves either the whole observation or none.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from advisory_watch import health
+from advisory_watch.settings import Settings, get_settings
+from alerts.payload import change_payload, ops_payload
+from diffing.acceptance import Decision
+from diffing.changes import Severity
+from diffing.compare import compare_records
+from models import store
+from models.db import engine_for, upgrade
+from models.tables import Alert, Change, DestinationState, Fetch, Snapshot
+from scrapers import registry
+from scrapers.base import Extracted, Source
+from scrapers.errors import ExtractionError, FetchError
+from scrapers.fetch import Fetcher, FetchResult
+
+# Kinds recorded as changes but not alerted by default: a reissue is history, not news.
+QUIET_KINDS = frozenset({"advisory_reissued"})
+
+
+@dataclass
+class IngestResult:
+    source: str
+    status: str
+    observed_at: datetime
+    fetch_id: int | None = None
+    items: int = 0
+    rejected: int = 0
+    snapshots: int = 0
+    decisions: Counter = field(default_factory=Counter)
+    changes: int = 0
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FetchInfo:
+    http_status: int | None = 200
+    etag: str | None = None
+    last_modified: str | None = None
+    attempts: int = 1
+    provenance: str = "live"
+    provenance_url: str | None = None
+
+
+_migrated: set[str] = set()
+
+
+def ensure_schema(url: str) -> None:
+    """Run migrations once per process and database (they are also run by `advisory-watch db upgrade`)."""
+    if url not in _migrated:
+        upgrade(url)
+        _migrated.add(url)
+
+
+def session_for(settings: Settings | None = None) -> Session:
+    settings = settings or get_settings()
+    url = settings.effective_database_url
+    ensure_schema(url)
+    return Session(engine_for(url), expire_on_commit=False)
+
+
+def _add_alert(
+    session: Session, payload: dict[str, Any], dedupe_key: str, *, notify: bool, change_id: int | None = None
+) -> dict[str, Any]:
+    session.add(
+        Alert(
+            dedupe_key=dedupe_key[:255],
+            source=payload["source"],
+            key=payload.get("key") or "",
+            country=payload.get("country") or "",
+            kind=payload["kind"],
+            severity=int(Severity.parse(payload["severity"])),
+            change_id=change_id,
+            payload=payload,
+            created_at=datetime.now(UTC),
+            status="pending" if notify else "held",
+        )
+    )
+    return payload
+
+
+def _ops_alert(session: Session, payload: dict[str, Any] | None, *, notify: bool) -> list[dict[str, Any]]:
+    if payload is None:
+        return []
+    key = f"ops:{payload['source']}:{payload['kind']}:{payload['observed_at']}"
+    return [_add_alert(session, payload, key, notify=notify)]
+
+
+def record_fetch_failure(
+    session: Session,
+    source: Source,
+    url: str,
+    error: FetchError,
+    observed_at: datetime,
+    *,
+    settings: Settings,
+    notify: bool = True,
+) -> IngestResult:
+    fetch = Fetch(
+        source=source.name, url=url, observed_at=observed_at, status="fetch_failed", error=str(error)[:2000]
+    )
+    session.add(fetch)
+    payload = health.record_failure(
+        session,
+        source=source.name,
+        kind="fetch_failed",
+        error=str(error),
+        observed_at=observed_at,
+        threshold=settings.failure_threshold,
+        url=url,
+    )
+    result = IngestResult(source.name, "fetch_failed", observed_at, problems=[str(error)])
+    result.alerts = _ops_alert(session, payload, notify=notify)
+    session.commit()
+    result.fetch_id = fetch.id
+    return result
+
+
+def record_not_modified(
+    session: Session, source: Source, fetched: FetchResult, observed_at: datetime, *, notify: bool = True
+) -> IngestResult:
+    fetch = Fetch(
+        source=source.name,
+        url=fetched.url,
+        observed_at=observed_at,
+        status="not_modified",
+        http_status=304,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        attempts=fetched.attempts,
+    )
+    session.add(fetch)
+    result = IngestResult(source.name, "not_modified", observed_at)
+    result.alerts = _ops_alert(
+        session, health.record_success(session, source=source.name, observed_at=observed_at), notify=notify
+    )
+    session.commit()
+    result.fetch_id = fetch.id
+    return result
+
+
+def ingest(
+    session: Session,
+    source: Source,
+    content: bytes,
+    *,
+    url: str,
+    observed_at: datetime | None = None,
+    fallback_time: datetime | None = None,
+    info: FetchInfo = FetchInfo(),
+    notify: bool = True,
+    keys: set[str] | None = None,
+    settings: Settings | None = None,
+) -> IngestResult:
+    """Store one fetched document and everything that follows from it, in one transaction."""
+    settings = settings or get_settings()
+    content_hash = store.sha256(content)
+    try:
+        extraction = source.extract(content, url=url)
+    except ExtractionError as exc:
+        when = observed_at or fallback_time or datetime.now(UTC)
+        session.add(
+            Fetch(
+                source=source.name,
+                url=url,
+                observed_at=when,
+                status="extraction_failed",
+                http_status=info.http_status,
+                content_hash=content_hash,
+                attempts=info.attempts,
+                error=str(exc)[:2000],
+                provenance=info.provenance,
+                provenance_url=info.provenance_url,
+                extractor_version=source.extractor_version,
+            )
+        )
+        payload = health.record_failure(
+            session,
+            source=source.name,
+            kind="extraction_failed",
+            error=str(exc),
+            observed_at=when,
+            threshold=1,
+            url=url,
+        )
+        result = IngestResult(source.name, "extraction_failed", when, problems=[str(exc)])
+        result.alerts = _ops_alert(session, payload, notify=notify)
+        session.commit()
+        return result
+
+    when = store.as_utc(observed_at or extraction.document_time or fallback_time or datetime.now(UTC))
+    previous = store.latest_fetch(session, source.name)
+    fetch = Fetch(
+        source=source.name,
+        url=url,
+        observed_at=when,
+        status="ok",
+        http_status=info.http_status,
+        etag=info.etag,
+        last_modified=info.last_modified,
+        content_hash=content_hash,
+        attempts=info.attempts,
+        item_count=len(extraction.records),
+        error="; ".join(extraction.problems)[:2000] or None,
+        provenance=info.provenance,
+        provenance_url=info.provenance_url,
+        extractor_version=source.extractor_version,
+    )
+    session.add(fetch)
+    session.flush()
+    result = IngestResult(
+        source.name,
+        "ok",
+        when,
+        fetch_id=fetch.id,
+        items=len(extraction.records),
+        problems=list(extraction.problems),
+    )
+
+    groups: dict[str, list[Extracted]] = defaultdict(list)
+    for extracted in extraction.records:
+        if keys and extracted.key not in keys:
+            continue
+        if extracted.rejected:
+            result.rejected += 1
+            continue
+        groups[extracted.key].append(extracted)
+
+    states = store.states_for(session, source.name)
+    wanted = {
+        sid
+        for st in states.values()
+        for sid in (st.confirmed_snapshot_id, st.pending_snapshot_id, st.last_snapshot_id)
+        if sid is not None
+    }
+    snapshots = store.snapshots_by_id(session, wanted)
+
+    def record_of(snapshot_id: int | None) -> dict[str, Any] | None:
+        snap = snapshots.get(snapshot_id) if snapshot_id is not None else None
+        return store.get_record(session, snap.record_hash) if snap else None
+
+    for key in sorted(groups):
+        candidates = groups[key]
+        chosen_record = source.policy.pick([c.record for c in candidates])
+        chosen = next(c for c in candidates if c.record is chosen_record)
+        state = states.get(key)
+        confirmed = record_of(state.confirmed_snapshot_id) if state else None
+        pending = record_of(state.pending_snapshot_id) if state else None
+        verdict = source.policy.decide(source.fields, confirmed, pending, chosen.record, when)
+        result.decisions[verdict.decision.value] += 1
+
+        last = snapshots.get(state.last_snapshot_id) if state and state.last_snapshot_id else None
+        if last is not None and last.record_hash == chosen.record_hash:
+            snapshot = last
+        else:
+            snapshot = Snapshot(
+                source=source.name,
+                key=key,
+                observed_at=when,
+                fetch_id=fetch.id,
+                record_hash=store.put_record(session, chosen.record),
+                raw_hash=store.put_blob(session, chosen.raw),
+                extractor_version=source.extractor_version,
+                disposition=verdict.decision.value,
+            )
+            session.add(snapshot)
+            session.flush()
+            snapshots[snapshot.id] = snapshot
+            result.snapshots += 1
+        if state is None:
+            state = DestinationState(source=source.name, key=key, updated_at=when)
+            session.add(state)
+            states[key] = state
+        state.last_snapshot_id = snapshot.id
+        state.updated_at = when
+
+        if verdict.becomes_confirmed:
+            if confirmed is not None and verdict.decision is not Decision.BASELINE:
+                result.alerts += _record_changes(
+                    session,
+                    source,
+                    confirmed,
+                    chosen.record,
+                    when,
+                    state.confirmed_snapshot_id,
+                    snapshot.id,
+                    notify=notify,
+                    settings=settings,
+                    result=result,
+                )
+            state.confirmed_snapshot_id = snapshot.id
+            state.pending_snapshot_id = None
+        elif verdict.becomes_pending:
+            state.pending_snapshot_id = snapshot.id
+        elif verdict.drops_pending:
+            state.pending_snapshot_id = None
+
+    result.alerts += _ops_alert(
+        session, health.record_success(session, source=source.name, observed_at=when), notify=notify
+    )
+    if extraction.problems and (previous is None or (previous.error or "") != (fetch.error or "")):
+        payload = ops_payload(
+            source=source.name,
+            kind="extraction_failed",
+            observed_at=when,
+            url=url,
+            summary=f"{source.name}: {len(extraction.problems)} item(s) could not be read; they were skipped",
+            error="; ".join(extraction.problems)[:2000],
+            severity=Severity.MEDIUM,
+        )
+        result.alerts += _ops_alert(session, payload, notify=notify)
+    session.commit()
+    return result
+
+
+def _record_changes(
+    session: Session,
+    source: Source,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    when: datetime,
+    from_id: int | None,
+    to_id: int,
+    *,
+    notify: bool,
+    settings: Settings,
+    result: IngestResult,
+) -> list[dict[str, Any]]:
+    """Store every typed change; raise one alert for the transition (one Slack message per update)."""
+    changes = compare_records(source.fields, old, new)
+    rows: list[Change] = []
+    for change in changes:
+        row = Change(
+            source=source.name,
+            key=new.get("key") or "",
+            country=new.get("country") or "",
+            kind=change.kind,
+            field_name=change.field,
+            item=change.item or "",
+            old=change.old,
+            new=change.new,
+            severity=int(change.severity),
+            summary=change.summary,
+            observed_at=when,
+            from_snapshot_id=from_id,
+            to_snapshot_id=to_id,
+        )
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    result.changes += len(rows)
+    quiet = getattr(source, "quiet_kinds", QUIET_KINDS)
+    alerting = [c for c in changes if c.kind not in quiet]
+    if not alerting:
+        return []
+    payload = change_payload(
+        source=source.name,
+        changes=alerting + [c for c in changes if c.kind in quiet and c.kind not in QUIET_KINDS],
+        old_record=old,
+        new_record=new,
+        observed_at=when,
+        from_snapshot=from_id,
+        to_snapshot=to_id,
+        history_base_url=settings.history_base_url,
+    )
+    primary_row = next(r for r, c in zip(rows, changes, strict=True) if c is alerting[0])
+    dedupe = f"{source.name}:{primary_row.key}:{to_id}"
+    return [_add_alert(session, payload, dedupe, notify=notify, change_id=primary_row.id)]
+
+
+def run_source(
+    name: str,
+    *,
+    settings: Settings | None = None,
+    notify: bool = True,
+    keys: set[str] | None = None,
+    fetcher: Fetcher | None = None,
+) -> list[IngestResult]:
+    """One live cycle of a source: conditional GET of each URL, then ingest what changed."""
+    settings = settings or get_settings()
+    source = registry.load(name)
+    results: list[IngestResult] = []
+    own_fetcher = fetcher is None
+    fetcher = fetcher or Fetcher(settings)
+    try:
+        with session_for(settings) as session:
+            for url in source.urls:
+                observed_at = datetime.now(UTC)
+                etag, last_modified = store.last_validators(session, source.name, url)
+                try:
+                    fetched = fetcher.get(
+                        url, allowed_hosts=source.allowed_hosts, etag=etag, last_modified=last_modified
+                    )
+                except FetchError as exc:
+                    results.append(
+                        record_fetch_failure(
+                            session, source, url, exc, observed_at, settings=settings, notify=notify
+                        )
+                    )
+                    continue
+                if fetched.not_modified:
+                    results.append(record_not_modified(session, source, fetched, observed_at, notify=notify))
+                    continue
+                info = FetchInfo(
+                    http_status=fetched.status,
+                    etag=fetched.etag,
+                    last_modified=fetched.last_modified,
+                    attempts=fetched.attempts,
+                )
+                results.append(
+                    ingest(
+                        session,
+                        source,
+                        fetched.content or b"",
+                        url=url,
+                        observed_at=observed_at,
+                        info=info,
+                        notify=notify,
+                        keys=keys,
+                        settings=settings,
+                    )
+                )
+    finally:
+        if own_fetcher:
+            fetcher.close()
+    return results
+
+
+def replay_files(
+    name: str, paths: Iterable[Path], *, settings: Settings | None = None
+) -> Iterator[IngestResult]:
+    """Feed captured documents through the whole pipeline as successive fetches (never notifies)."""
+    settings = settings or get_settings()
+    source = registry.load(name)
+    with session_for(settings) as session:
+        for path in sorted(paths, key=lambda p: p.name):
+            content = path.read_bytes()
+            mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            yield ingest(
+                session,
+                source,
+                content,
+                url=source.urls[0],
+                fallback_time=mtime,
+                info=FetchInfo(provenance="replay", provenance_url=str(path)),
+                notify=False,
+                settings=settings,
+            )

@@ -1,0 +1,64 @@
+"""All runtime settings in one place.
+
+Every command, DAG task and test reads settings through :func:`get_settings`, so one environment
+variable changes behaviour everywhere. Airflow Variables are consulted only by the DAG layer, which
+exports them into the environment before calling the core (the core never imports Airflow).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".advisory-watch"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ADVISORY_WATCH_", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home, description="Folder for the embedded SQLite store.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default is a SQLite file under ADVISORY_WATCH_HOME."
+    )
+    url_rewrite: str = Field(
+        default="", description="Comma-separated prefix=replacement pairs applied to every outgoing URL."
+    )
+    user_agent: str = "advisory-watch/0.1 (+https://github.com/advisory-watch; security monitoring)"
+    fetch_timeout: float = 30.0
+    fetch_attempts: int = 4
+    fetch_max_bytes: int = 20 * 1024 * 1024
+    fetch_backoff_max: float = 60.0
+    fetch_concurrency: int = 4
+
+    slack_token: str | None = None
+    slack_webhook_url: str | None = None
+    slack_channel: str | None = None
+    slack_base_url: str = "https://slack.com/api/"
+    routing: Path | None = None
+    alerts_jsonl: Path | None = Field(
+        default=None, description="Where the console sink also appends JSON lines (optional)."
+    )
+    failure_threshold: int = Field(default=3, description="Consecutive failures before an ops alert.")
+    history_base_url: str = "http://127.0.0.1:8000"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        self.home.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{self.home / 'advisory-watch.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    """Tests and the DAG layer change the environment; this makes the next read see it."""
+    get_settings.cache_clear()

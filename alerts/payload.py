@@ -1,0 +1,100 @@
+"""The alert payload: one JSON object per alert, the same for every source and every sink.
+
+Shape (also what ``advisory-watch replay`` prints): source, country, key, country_name, kind, old,
+new, severity, observed_at (ISO 8601), summary, url, change_note, diff (word-level excerpt, with
+[-removed-] and [+added+] marks), from_snapshot, to_snapshot, history_url.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from diffing.changes import Change, Severity
+from diffing.textdiff import excerpt, has_changes, render_markup, word_diff
+
+
+def primary_change(changes: list[Change]) -> Change:
+    """The change that names the alert: a level change if there is one, else the most severe."""
+    return next((c for c in changes if c.kind == "level_changed"), None) or max(
+        changes, key=lambda c: int(c.severity)
+    )
+
+
+def change_payload(
+    *,
+    source: str,
+    changes: list[Change],
+    old_record: dict[str, Any] | None,
+    new_record: dict[str, Any],
+    observed_at: datetime,
+    from_snapshot: int | None,
+    to_snapshot: int,
+    history_base_url: str = "",
+) -> dict[str, Any]:
+    """One alert for one update of one destination, listing every typed change in it."""
+    primary = primary_change(changes)
+    ordered = [primary] + [c for c in changes if c is not primary]
+    diff_text = ""
+    if old_record is not None:
+        diffs = word_diff(old_record.get("text") or "", new_record.get("text") or "")
+        if has_changes(diffs):
+            diff_text = render_markup(excerpt(diffs))
+    history_url = ""
+    if history_base_url and from_snapshot is not None:
+        history_url = f"{history_base_url.rstrip('/')}/diff/{from_snapshot}/{to_snapshot}"
+    summary = primary.summary
+    if len(ordered) > 1:
+        summary += "; " + "; ".join(c.summary.split(" — ", 1)[-1] for c in ordered[1:])
+    return {
+        "source": source,
+        "country": new_record.get("country") or "",
+        "key": new_record.get("key") or "",
+        "country_name": new_record.get("country_name") or "",
+        "kind": primary.kind,
+        "field": primary.field,
+        "item": primary.item,
+        "old": primary.old,
+        "new": primary.new,
+        "severity": max(ordered, key=lambda c: int(c.severity)).severity.label,
+        "observed_at": observed_at.isoformat(),
+        "summary": summary,
+        "url": new_record.get("url") or "",
+        "change_note": new_record.get("change_note"),
+        "changes": [c.as_dict() for c in ordered],
+        "diff": diff_text,
+        "from_snapshot": from_snapshot,
+        "to_snapshot": to_snapshot,
+        "history_url": history_url,
+    }
+
+
+def ops_payload(
+    *,
+    source: str,
+    kind: str,
+    summary: str,
+    observed_at: datetime,
+    url: str = "",
+    error: str = "",
+    severity: Severity = Severity.HIGH,
+) -> dict[str, Any]:
+    return {
+        "source": source,
+        "country": "",
+        "key": "",
+        "country_name": "",
+        "kind": kind,
+        "field": None,
+        "item": None,
+        "old": None,
+        "new": None,
+        "severity": severity.label,
+        "observed_at": observed_at.isoformat(),
+        "summary": summary,
+        "url": url,
+        "change_note": None,
+        "diff": "",
+        "error": error,
+        "ops": True,
+    }

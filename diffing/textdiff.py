@@ -1,0 +1,88 @@
+"""Word-level text diffs with diff-match-patch, for display in alerts and the history UI.
+
+diff-match-patch diffs characters; advisory texts read better diffed by word, so words are mapped to
+single code points first (the same trick as its line mode), diffed, and mapped back. The timeout is
+set deliberately: a diff that would take longer degrades to a coarser but correct answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from diff_match_patch import diff_match_patch
+
+DIFF_TIMEOUT_SECONDS = 0.5
+_WORDS = re.compile(r"\s+|[^\s]+")
+
+EQUAL, INSERT, DELETE = (
+    diff_match_patch.DIFF_EQUAL,
+    diff_match_patch.DIFF_INSERT,
+    diff_match_patch.DIFF_DELETE,
+)
+
+
+def _words_to_chars(a: str, b: str) -> tuple[str, str, list[str]]:
+    table: list[str] = [""]
+    index: dict[str, int] = {}
+
+    def encode(text: str) -> str:
+        out = []
+        for word in _WORDS.findall(text):
+            code = index.get(word)
+            if code is None:
+                code = len(table)
+                table.append(word)
+                index[word] = code
+            out.append(chr(code))
+        return "".join(out)
+
+    return encode(a), encode(b), table
+
+
+def word_diff(old: str, new: str) -> list[tuple[int, str]]:
+    """[(op, text)] with op in EQUAL/INSERT/DELETE, diffed word by word."""
+    dmp = diff_match_patch()
+    dmp.Diff_Timeout = DIFF_TIMEOUT_SECONDS
+    a, b, table = _words_to_chars(old or "", new or "")
+    diffs = dmp.diff_main(a, b, False)
+    dmp.diff_cleanupSemantic(diffs)
+    return [(op, "".join(table[ord(c)] for c in text)) for op, text in diffs]
+
+
+def has_changes(diffs: list[tuple[int, str]]) -> bool:
+    return any(op != EQUAL for op, _ in diffs)
+
+
+def excerpt(
+    diffs: list[tuple[int, str]], context_words: int = 8, max_chars: int = 600
+) -> list[tuple[int, str]]:
+    """Only the changed runs with a little context, cut to max_chars: what fits in an alert."""
+    out: list[tuple[int, str]] = []
+    size = 0
+    for i, (op, text) in enumerate(diffs):
+        if op == EQUAL:
+            words = text.split(" ")
+            if len(words) > 2 * context_words:
+                head = " ".join(words[:context_words]) if i > 0 else ""
+                tail = " ".join(words[-context_words:]) if i < len(diffs) - 1 else ""
+                text = (head + " … " + tail).strip() if head or tail else ""
+        if not text:
+            continue
+        if size + len(text) > max_chars:
+            out.append((op, text[: max(0, max_chars - size)] + "…"))
+            break
+        out.append((op, text))
+        size += len(text)
+    return out
+
+
+def render_markup(diffs: list[tuple[int, str]], insert: str = "[+{}+]", delete: str = "[-{}-]") -> str:
+    parts = []
+    for op, text in diffs:
+        if op == INSERT:
+            parts.append(insert.format(text))
+        elif op == DELETE:
+            parts.append(delete.format(text))
+        else:
+            parts.append(text)
+    return "".join(parts)

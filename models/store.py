@@ -1,0 +1,119 @@
+"""Repository functions over the tables: blobs, records, states, fetch validators.
+
+Records are immutable per hash, so decoded records are cached in-process; everything else goes to
+the database each time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from collections import OrderedDict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from models.tables import Blob, DestinationState, Fetch, Snapshot
+from scrapers.base import canonical_json
+
+_RECORD_CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_RECORD_CACHE_SIZE = 4096
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def put_blob(session: Session, data: bytes, digest: str | None = None) -> str:
+    """Store bytes once per content hash (insert-or-ignore, safe under concurrent writers)."""
+    digest = digest or sha256(data)
+    values = {"hash": digest, "size": len(data), "data": zlib.compress(data, 6)}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt = pg_insert(Blob).values(**values).on_conflict_do_nothing(index_elements=["hash"])
+    elif dialect == "sqlite":
+        stmt = sqlite_insert(Blob).values(**values).on_conflict_do_nothing(index_elements=["hash"])
+    else:  # pragma: no cover - other databases are not supported targets
+        if session.get(Blob, digest) is None:
+            session.add(Blob(**values))
+        return digest
+    session.exec(stmt)  # type: ignore[call-overload]
+    return digest
+
+
+def get_blob(session: Session, digest: str) -> bytes:
+    blob = session.get(Blob, digest)
+    if blob is None:
+        raise KeyError(f"blob {digest} is missing")
+    return zlib.decompress(blob.data)
+
+
+def put_record(session: Session, record: dict[str, Any]) -> str:
+    text = canonical_json(record).encode()
+    digest = sha256(text)
+    put_blob(session, text, digest)
+    _remember(digest, record)
+    return digest
+
+
+def _remember(digest: str, record: dict[str, Any]) -> None:
+    _RECORD_CACHE[digest] = record
+    _RECORD_CACHE.move_to_end(digest)
+    while len(_RECORD_CACHE) > _RECORD_CACHE_SIZE:
+        _RECORD_CACHE.popitem(last=False)
+
+
+def get_record(session: Session, digest: str) -> dict[str, Any]:
+    cached = _RECORD_CACHE.get(digest)
+    if cached is not None:
+        return cached
+    record = json.loads(get_blob(session, digest))
+    _remember(digest, record)
+    return record
+
+
+def snapshot_record(session: Session, snapshot_id: int | None) -> dict[str, Any] | None:
+    if snapshot_id is None:
+        return None
+    snap = session.get(Snapshot, snapshot_id)
+    return get_record(session, snap.record_hash) if snap else None
+
+
+def states_for(session: Session, source: str) -> dict[str, DestinationState]:
+    rows = session.exec(select(DestinationState).where(DestinationState.source == source)).all()
+    return {row.key: row for row in rows}
+
+
+def snapshots_by_id(session: Session, ids: set[int]) -> dict[int, Snapshot]:
+    if not ids:
+        return {}
+    rows = session.exec(select(Snapshot).where(col(Snapshot.id).in_(ids))).all()
+    return {row.id: row for row in rows if row.id is not None}
+
+
+def last_validators(session: Session, source: str, url: str) -> tuple[str | None, str | None]:
+    """ETag and Last-Modified of the newest successful fetch of this URL, for a conditional GET."""
+    row = session.exec(
+        select(Fetch)
+        .where(Fetch.source == source, Fetch.url == url, col(Fetch.status).in_(["ok", "not_modified"]))
+        .where(Fetch.provenance == "live")
+        .order_by(col(Fetch.observed_at).desc(), col(Fetch.id).desc())
+        .limit(1)
+    ).first()
+    return (row.etag, row.last_modified) if row else (None, None)
+
+
+def latest_fetch(session: Session, source: str) -> Fetch | None:
+    return session.exec(
+        select(Fetch).where(Fetch.source == source).order_by(col(Fetch.id).desc()).limit(1)
+    ).first()
+
+
+def as_utc(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

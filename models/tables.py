@@ -1,0 +1,109 @@
+"""The snapshot store's tables.
+
+Raw bytes and records are content-addressed blobs (zlib, stored once per hash): the feed repeats the
+same 211 items every hour, so history costs a few bytes per observation, not a copy of the feed.
+Snapshots are written only when a destination's record differs from its previous snapshot.
+Alerts are an outbox: recorded in the same transaction as the change, delivered later, exactly once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Blob(SQLModel, table=True):
+    hash: str = Field(primary_key=True, max_length=64)
+    size: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Fetch(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(index=True, max_length=64)
+    url: str
+    observed_at: datetime = Field(index=True)
+    status: str = Field(max_length=32)  # ok | not_modified | fetch_failed | extraction_failed
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = Field(default=None, max_length=64)
+    attempts: int = 1
+    item_count: int | None = None
+    error: str | None = None
+    provenance: str = Field(default="live", max_length=16)  # live | replay | archive
+    provenance_url: str | None = None
+    extractor_version: str | None = None
+
+
+class Snapshot(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("source", "key", "observed_at", "record_hash", name="uq_snapshot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(index=True, max_length=64)
+    key: str = Field(index=True, max_length=32)
+    observed_at: datetime = Field(index=True)
+    fetch_id: int | None = Field(default=None, foreign_key="fetch.id")
+    record_hash: str = Field(foreign_key="blob.hash", max_length=64)
+    raw_hash: str = Field(foreign_key="blob.hash", max_length=64)
+    extractor_version: str
+    disposition: str = Field(max_length=32)
+
+
+class DestinationState(SQLModel, table=True):
+    source: str = Field(primary_key=True, max_length=64)
+    key: str = Field(primary_key=True, max_length=32)
+    confirmed_snapshot_id: int | None = Field(default=None, foreign_key="snapshot.id")
+    pending_snapshot_id: int | None = Field(default=None, foreign_key="snapshot.id")
+    last_snapshot_id: int | None = Field(default=None, foreign_key="snapshot.id")
+    updated_at: datetime
+
+
+class Change(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("source", "key", "to_snapshot_id", "kind", "item", name="uq_change"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(index=True, max_length=64)
+    key: str = Field(index=True, max_length=32)
+    country: str = Field(index=True, max_length=8)
+    kind: str = Field(max_length=48)
+    field_name: str = Field(max_length=48)
+    item: str = Field(default="", max_length=512)
+    old: Any = Field(default=None, sa_column=Column(JSON))
+    new: Any = Field(default=None, sa_column=Column(JSON))
+    severity: int = Field(index=True)
+    summary: str
+    observed_at: datetime = Field(index=True)
+    from_snapshot_id: int | None = Field(default=None, foreign_key="snapshot.id")
+    to_snapshot_id: int = Field(foreign_key="snapshot.id")
+
+
+class Alert(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(unique=True, max_length=255)
+    source: str = Field(index=True, max_length=64)
+    key: str = Field(default="", max_length=32)
+    country: str = Field(default="", max_length=8)
+    kind: str = Field(max_length=48)
+    severity: int
+    change_id: int | None = Field(default=None, foreign_key="change.id")
+    payload: Any = Field(default=None, sa_column=Column(JSON))
+    created_at: datetime = Field(index=True)
+    status: str = Field(default="pending", index=True, max_length=16)  # pending | sent | held | failed
+    attempts: int = 0
+    delivered_at: datetime | None = None
+    channel: str | None = None
+    slack_ts: str | None = None
+    last_error: str | None = None
+
+
+class SourceHealth(SQLModel, table=True):
+    source: str = Field(primary_key=True, max_length=64)
+    consecutive_failures: int = 0
+    alerted: bool = False
+    last_error: str | None = None
+    last_success_at: datetime | None = None
+    updated_at: datetime | None = None

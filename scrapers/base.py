@@ -1,0 +1,60 @@
+"""What a source is: one declaration of where to fetch, how to extract, what matters and how much.
+
+Everything downstream (storage, diffing, alerts, DAGs, CLI) works from a ``Source`` alone, so adding
+a source is one module plus one line in ``scrapers/registry.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from diffing.acceptance import AcceptancePolicy
+from diffing.compare import FieldSpec
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """One record from a fetched document, with the exact bytes it came from."""
+
+    key: str
+    record: dict[str, Any]
+    raw: bytes
+    rejected: str | None = None  # why the source refuses to treat this item as an advisory
+
+    @property
+    def record_hash(self) -> str:
+        return record_hash(self.record)
+
+
+@dataclass(frozen=True)
+class Extraction:
+    records: list[Extracted]
+    problems: list[str] = field(default_factory=list)
+    document_time: datetime | None = None  # what the document says about its own time
+
+
+class Source(Protocol):
+    name: str
+    title: str
+    urls: Sequence[str]
+    allowed_hosts: frozenset[str]
+    extractor_version: str
+    fields: Sequence[FieldSpec]
+    policy: AcceptancePolicy
+
+    def extract(self, content: bytes, *, url: str) -> Extraction:
+        """Pure: bytes in, records out; raises ExtractionError when the layout is not recognised."""
+        ...
+
+
+def record_hash(record: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(record).encode()).hexdigest()
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)

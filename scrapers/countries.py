@@ -1,0 +1,151 @@
+"""Turning the State Department's country tags and names into ISO 3166 codes.
+
+The feed's ``Country-Tag`` is (mostly) FIPS 10-4, which collides with ISO 3166-1 in dangerous ways
+(FIPS ``AU`` is Austria, ISO ``AU`` is Australia), and the State Department departs from FIPS in
+places (``SR`` is Switzerland in the feed, ``GW`` Guinea-Bissau, ``A1``-``A3`` are its own codes).
+So the table below is explicit for every tag, and names are the fallback: items without a tag, and
+the private ``A*`` tags, resolve by name through aliases and pycountry.
+
+Destination keys are ISO 3166-1 alpha-2, except where the State Department writes separate
+advisories for parts of one ISO country: Bonaire, Saba and Sint Eustatius (all ``BQ``) are keyed by
+their ISO 3166-2 subdivision codes. French West Indies has no ISO code and is keyed ``GP``
+(Guadeloupe, its largest part).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import pycountry
+
+# State Department Country-Tag -> ISO 3166-1 alpha-2.
+STATE_TAG_TO_ISO: dict[str, str] = {
+    "AA": "AW", "AC": "AG", "AE": "AE", "AF": "AF", "AG": "DZ", "AJ": "AZ", "AL": "AL", "AM": "AM",
+    "AN": "AD", "AO": "AO", "AQ": "AS", "AR": "AR", "AS": "AU", "AU": "AT", "AV": "AI", "AY": "AQ",
+    "BA": "BH", "BB": "BB", "BC": "BW", "BD": "BM", "BE": "BE", "BF": "BS", "BG": "BD", "BH": "BZ",
+    "BK": "BA", "BL": "BO", "BM": "MM", "BN": "BJ", "BO": "BY", "BP": "SB", "BR": "BR", "BT": "BT",
+    "BU": "BG", "BX": "BN", "BY": "BI", "CA": "CA", "CB": "KH", "CD": "TD", "CE": "LK", "CF": "CG",
+    "CG": "CD", "CH": "CN", "CI": "CL", "CJ": "KY", "CM": "CM", "CN": "KM", "CO": "CO", "CS": "CR",
+    "CT": "CF", "CU": "CU", "CV": "CV", "CW": "CK", "CY": "CY", "DA": "DK", "DJ": "DJ", "DO": "DM",
+    "DR": "DO", "EC": "EC", "EG": "EG", "EI": "IE", "EK": "GQ", "EN": "EE", "ER": "ER", "ES": "SV",
+    "ET": "ET", "EZ": "CZ", "FG": "GF", "FI": "FI", "FJ": "FJ", "FM": "FM", "FP": "PF", "FR": "FR",
+    "GA": "GM", "GB": "GA", "GG": "GE", "GH": "GH", "GJ": "GD", "GL": "GL", "GM": "DE", "GP": "GP",
+    "GR": "GR", "GT": "GT", "GV": "GN", "GW": "GW", "GY": "GY", "GZ": "PS", "HA": "HT", "HK": "HK",
+    "HO": "HN", "HR": "HR", "HU": "HU", "IC": "IS", "ID": "ID", "IN": "IN", "IR": "IR", "IS": "IL",
+    "IT": "IT", "IV": "CI", "IZ": "IQ", "JA": "JP", "JM": "JM", "JO": "JO", "KE": "KE", "KG": "KG",
+    "KN": "KP", "KR": "KI", "KS": "KR", "KU": "KW", "KV": "XK", "KZ": "KZ", "LA": "LA", "LE": "LB",
+    "LG": "LV", "LH": "LT", "LI": "LR", "LO": "SK", "LS": "LI", "LT": "LS", "LU": "LU", "LY": "LY",
+    "MA": "MG", "MB": "MQ", "MC": "MO", "MD": "MD", "MG": "MN", "MH": "MS", "MI": "MW", "MJ": "ME",
+    "MK": "MK", "ML": "ML", "MN": "MC", "MO": "MA", "MP": "MU", "MR": "MR", "MT": "MT", "MU": "OM",
+    "MV": "MV", "MX": "MX", "MY": "MY", "MZ": "MZ", "NC": "NC", "NG": "NE", "NH": "VU", "NI": "NG",
+    "NL": "NL", "NN": "SX", "NO": "NO", "NP": "NP", "NR": "NR", "NS": "SR", "NU": "NI", "NZ": "NZ",
+    "OD": "SS", "PA": "PY", "PE": "PE", "PK": "PK", "PL": "PL", "PM": "PA", "PO": "PT", "PP": "PG",
+    "PS": "PW", "PU": "GW", "QA": "QA", "RI": "RS", "RM": "MH", "RN": "MF", "RO": "RO", "RP": "PH",
+    "RQ": "PR", "RS": "RU", "RW": "RW", "SA": "SA", "SC": "KN", "SE": "SC", "SF": "ZA", "SG": "SN",
+    "SI": "SI", "SL": "SL", "SM": "SM", "SN": "SG", "SO": "SO", "SP": "ES", "SR": "CH", "ST": "LC",
+    "SU": "SD", "SW": "SE", "SY": "SY", "SZ": "CH", "TB": "BL", "TD": "TT", "TH": "TH", "TI": "TJ",
+    "TK": "TC", "TN": "TO", "TO": "TG", "TP": "ST", "TS": "TN", "TT": "TL", "TU": "TR", "TV": "TV",
+    "TW": "TW", "TX": "TM", "TZ": "TZ", "UC": "CW", "UG": "UG", "UK": "GB", "UP": "UA", "US": "US",
+    "UV": "BF", "UY": "UY", "UZ": "UZ", "VC": "VC", "VE": "VE", "VI": "VG", "VM": "VN", "VQ": "VI",
+    "VT": "VA", "WA": "NA", "WE": "PS", "WS": "WS", "WZ": "SZ", "YM": "YE", "ZA": "ZM", "ZI": "ZW",
+}  # fmt: skip
+
+# Tags that do not name one ISO country: resolve these by name.
+NAME_RESOLVED_TAGS = frozenset({"A1", "A2", "A3"})
+
+# Names the feed uses that pycountry does not resolve (or resolves to the wrong thing).
+NAME_ALIASES: dict[str, str] = {
+    "bonaire": "BQ-BO",
+    "saba": "BQ-SA",
+    "sint eustatius": "BQ-SE",
+    "french west indies": "GP",
+    "french guiana": "GF",
+    "burma": "MM",
+    "burma myanmar": "MM",
+    "china": "CN",
+    "mainland china": "CN",
+    "mainland china hong kong macau": "CN",
+    "mainland china hong kong macau see summaries": "CN",
+    "hong kong": "HK",
+    "macau": "MO",
+    "the kyrgyz republic": "KG",
+    "kyrgyz republic": "KG",
+    "kingdom of denmark": "DK",
+    "kosovo": "XK",
+    "laos": "LA",
+    "south korea": "KR",
+    "north korea": "KP",
+    "russia": "RU",
+    "iran": "IR",
+    "syria": "SY",
+    "vietnam": "VN",
+    "taiwan": "TW",
+    "turkey": "TR",
+    "turkiye": "TR",
+    "the bahamas": "BS",
+    "the gambia": "GM",
+    "cote d ivoire": "CI",
+    "republic of the congo": "CG",
+    "democratic republic of the congo": "CD",
+    "federated states of micronesia": "FM",
+    "micronesia": "FM",
+    "brunei": "BN",
+    "bolivia": "BO",
+    "venezuela": "VE",
+    "tanzania": "TZ",
+    "moldova": "MD",
+    "czechia": "CZ",
+    "cabo verde": "CV",
+    "eswatini": "SZ",
+    "timor leste": "TL",
+    "sao tome and principe": "ST",
+    "curacao": "CW",
+    "sint maarten": "SX",
+    "saint martin": "MF",
+    "antarctica": "AQ",
+    "west bank and gaza": "PS",
+    "israel the west bank and gaza": "IL",
+    "united kingdom": "GB",
+    "palestinian territories": "PS",
+}
+
+
+def normalise_name(name: str) -> str:
+    """Lower-case ASCII words only: 'São Tomé and Príncipe' -> 'sao tome and principe'."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    ascii_name = ascii_name.replace("&", " ")
+    return re.sub(r"[^a-z]+", " ", ascii_name.lower()).strip()
+
+
+@lru_cache(maxsize=1024)
+def code_for_name(name: str) -> str | None:
+    """ISO code (or subdivision key) for a destination name, or None when it is not recognised."""
+    norm = normalise_name(name)
+    if not norm:
+        return None
+    if norm in NAME_ALIASES:
+        return NAME_ALIASES[norm]
+    try:
+        return pycountry.countries.lookup(name.strip()).alpha_2
+    except LookupError:
+        pass
+    for country in pycountry.countries:
+        names = {getattr(country, a, "") for a in ("name", "common_name", "official_name")}
+        if norm in {normalise_name(n) for n in names if n}:
+            return country.alpha_2
+    return None
+
+
+def destination_key(tag: str | None, name: str) -> str | None:
+    """The destination key for a feed item: from its tag, else from its name."""
+    tag = (tag or "").strip().upper()
+    if tag and tag not in NAME_RESOLVED_TAGS and tag in STATE_TAG_TO_ISO:
+        return STATE_TAG_TO_ISO[tag]
+    return code_for_name(name)
+
+
+def country_of(key: str) -> str:
+    """The ISO 3166-1 alpha-2 part of a destination key ('BQ-BO' -> 'BQ')."""
+    return key.split("-", 1)[0]

@@ -1,0 +1,26 @@
+"""The error hierarchy of fetching and extraction.
+
+Callers distinguish "the upstream is unhappy" (FetchError: retry later) from "the page no longer looks
+like what we know" (ExtractionError: keep the last good snapshot, tell ops). Neither may ever turn
+into a change.
+"""
+
+
+class AdvisoryWatchError(Exception):
+    """Base of every error this project raises on purpose."""
+
+
+class FetchError(AdvisoryWatchError):
+    """The source could not be fetched (network, status, size cap, refused redirect)."""
+
+
+class HostNotAllowed(FetchError):
+    """A URL, or a redirect, points outside the source's allow-list."""
+
+
+class ResponseTooLarge(FetchError):
+    """The body exceeded the configured size cap."""
+
+
+class ExtractionError(AdvisoryWatchError):
+    """The content does not have the structure the extractor knows: a layout change or bad bytes."""

@@ -1,0 +1,51 @@
+"""The one place sources are registered.
+
+Entries are light (names, schedule, pool) so DAG files can read them at parse time without importing
+any extractor; :func:`load` imports the source module when it is needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from scrapers.base import Source
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    name: str
+    module: str
+    dag_id: str
+    schedule: str
+    pool: str
+    pool_slots: int
+    description: str
+
+
+SOURCES: dict[str, SourceEntry] = {
+    entry.name: entry
+    for entry in (
+        SourceEntry(
+            name="state-dept-feed",
+            module="scrapers.state_dept_feed",
+            dag_id="state_dept_advisories",
+            schedule="@hourly",
+            pool="travel_state_gov",
+            pool_slots=2,
+            description="U.S. State Department travel advisories (RSS feed)",
+        ),
+    )
+}
+
+
+def names() -> list[str]:
+    return sorted(SOURCES)
+
+
+def load(name: str) -> Source:
+    try:
+        entry = SOURCES[name]
+    except KeyError:
+        raise KeyError(f"unknown source {name!r}; known sources: {', '.join(names())}") from None
+    return importlib.import_module(entry.module)  # type: ignore[return-value]

@@ -1,0 +1,200 @@
+"""State Department travel advisories, from the advisory RSS feed.
+
+Fetch: ``https://travel.state.gov/_res/rss/TAsTWs.xml`` (one document, ~211 items, hourly).
+Record per destination: country (ISO 3166-1 alpha-2), country_name, level 1-4, title, issued,
+change_note, indicators (union of country-wide and per-area letters), areas, url, text.
+Changes: level_changed, indicator_added/removed, area_added/removed/area_level_changed,
+advisory_reissued; accepted under the dated-edition noise discipline (diffing/acceptance.py).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from datetime import datetime
+from functools import lru_cache
+from html import unescape
+
+from lxml import etree
+
+from diffing.acceptance import DatedEditionPolicy
+from diffing.changes import Severity
+from diffing.compare import EditionField, KeyedListField, ScalarField, SetField
+from scrapers import prose
+from scrapers.base import Extracted, Extraction
+from scrapers.countries import country_of, destination_key
+from scrapers.errors import ExtractionError
+
+name = "state-dept-feed"
+title = "U.S. State Department travel advisories (RSS feed)"
+urls = ("https://travel.state.gov/_res/rss/TAsTWs.xml",)
+allowed_hosts = frozenset({"travel.state.gov"})
+extractor_version = "state-dept-feed/1"
+
+_LEVEL_SEVERITY = {4: Severity.CRITICAL, 3: Severity.HIGH, 2: Severity.MEDIUM, 1: Severity.LOW}
+_SERIOUS_INDICATORS = frozenset({"K", "T", "D"})
+_PLACEHOLDER = re.compile(r"summary not available", re.I)
+_LEVEL_IN_TEXT = re.compile(r"Level\s*([1-4])\b", re.I)
+_TITLE_SPLIT = re.compile(r"\s+-\s+Level\s*\d.*$|\s+Travel Advisory\b.*$|\s+-\s+See Summaries\s*$", re.I)
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
+
+
+def level_severity(old: int, new: int) -> Severity:
+    """A raise is as severe as the level reached; a lowering is informational."""
+    return _LEVEL_SEVERITY[new] if new > old else Severity.INFO
+
+
+def indicator_label(letter: str) -> str:
+    return f"{letter} {prose.INDICATOR_NAMES.get(letter, letter)}"
+
+
+fields = (
+    ScalarField("level", "level_changed", level_severity, label=lambda v: f"Level {v}"),
+    SetField(
+        "indicators",
+        "indicator_added",
+        "indicator_removed",
+        severity_added=lambda x: Severity.HIGH if x in _SERIOUS_INDICATORS else Severity.MEDIUM,
+        severity_removed=lambda x: Severity.INFO,
+        label=indicator_label,
+    ),
+    KeyedListField(
+        "areas",
+        "area_added",
+        "area_removed",
+        "area_level_changed",
+        same_item=prose.same_area,
+        attribute="level",
+        severity_added=lambda a: Severity.HIGH if a.get("level", 0) >= 4 else Severity.MEDIUM,
+        severity_removed=lambda a: Severity.INFO,
+        severity_changed=lambda a, b: level_severity(a.get("level", 0), b.get("level", 0)),
+        describe=lambda a: f"{a['name']} (Level {a.get('level')})",
+    ),
+    EditionField("issued"),
+)
+policy = DatedEditionPolicy(date_field="issued", immediate_fields=("level",))
+# The feed states indicators and areas only in prose, which the two CMSs render differently: changes
+# to them are recorded (history, digests) and carried in the next level-change alert, but do not
+# alert on their own. The advisory-page source, where they are explicit, alerts on them.
+quiet_kinds = frozenset(
+    {
+        "advisory_reissued",
+        "indicator_added",
+        "indicator_removed",
+        "area_added",
+        "area_removed",
+        "area_level_changed",
+    }
+)
+
+
+def _text(item: etree._Element, tag: str) -> str:
+    el = item.find(tag)
+    return (el.text or "") if el is not None else ""
+
+
+def _categories(item: etree._Element) -> dict[str, str]:
+    return {(c.get("domain") or "").strip(): (c.text or "").strip() for c in item.findall("category")}
+
+
+def country_name_from_title(title_text: str) -> str:
+    return _TITLE_SPLIT.sub("", title_text).strip()
+
+
+def parse_issued(value: str) -> str | None:
+    """'Wed, 08 Oct 2025' -> '2025-10-08'. Bogus years stay as they are; the policy judges them."""
+    match = re.search(r"(\d{1,2})\s+([A-Za-z]{3})[a-z]*\s+(\d{1,4})", value)
+    if not match:
+        return None
+    try:
+        month = datetime.strptime(match.group(2).title(), "%b").month
+        day, year = int(match.group(1)), int(match.group(3))
+        return f"{year:04d}-{month:02d}-{day:02d}" if 1 <= day <= 31 else None
+    except ValueError:
+        return None
+
+
+def _channel_time(channel: etree._Element) -> datetime | None:
+    value = _text(channel, "pubDate").strip()
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def extract_item(item: etree._Element) -> Extracted:
+    """One feed item -> one record. Raises ExtractionError when the item has no level or no name."""
+    return _extract_raw_item(etree.tostring(item, encoding="utf-8"))
+
+
+@lru_cache(maxsize=2048)
+def _extract_raw_item(raw: bytes) -> Extracted:
+    """Pure, so memoised: an hourly feed repeats ~200 unchanged items, which then cost one hash each."""
+    item = etree.fromstring(raw, _PARSER)
+    title_text = prose._clean(unescape(_text(item, "title")))
+    cats = _categories(item)
+    name_text = country_name_from_title(title_text)
+    key = destination_key(cats.get("Country-Tag"), name_text)
+    if not name_text or key is None:
+        raise ExtractionError(f"item {title_text!r}: destination not recognised")
+    level_match = _LEVEL_IN_TEXT.search(cats.get("Threat-Level", "")) or _LEVEL_IN_TEXT.search(title_text)
+    if not level_match:
+        raise ExtractionError(f"item {title_text!r}: no advisory level")
+    description = _text(item, "description")
+    lines = prose.description_lines(description)
+    text = "\n".join(("• " if line.bullet else "") + line.text for line in lines)
+    sentence, _ = prose.headline(lines)
+    area_list = prose.areas(lines, name_text)
+    countrywide = prose.indicators_in(prose.due_to_clause(sentence))
+    indicators = sorted(set(countrywide).union(*(a["indicators"] for a in area_list)))
+    link = _text(item, "link").strip()
+    record = {
+        "key": key,
+        "country": country_of(key),
+        "country_name": name_text,
+        "level": int(level_match.group(1)),
+        "title": title_text,
+        "issued": parse_issued(_text(item, "pubDate")),
+        "change_note": prose.change_note(lines),
+        "indicators": indicators,
+        "areas": area_list,
+        "url": link,
+        "link_scheme": "destination" if "/destination." in link else "legacy",
+        "text": text,
+    }
+    rejected = None
+    if _PLACEHOLDER.search(text):
+        rejected = "placeholder"
+    elif len(text) < 40:
+        rejected = "no_content"
+    elif record["issued"] is None:
+        rejected = "no_issue_date"
+    return Extracted(key=key, record=record, raw=raw, rejected=rejected)
+
+
+def extract(content: bytes, *, url: str = urls[0]) -> Extraction:
+    """The whole feed -> records. A document that is not this feed raises ExtractionError."""
+    if not content or not content.strip():
+        raise ExtractionError("empty response body")
+    try:
+        root = etree.fromstring(content, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise ExtractionError(f"not well-formed XML ({exc})") from exc
+    channel = root.find("channel") if root.tag == "rss" else None
+    if channel is None:
+        raise ExtractionError(f"not an RSS feed (root element <{root.tag}>)")
+    items = channel.findall("item")
+    if not items:
+        raise ExtractionError("the feed has no items")
+    records: list[Extracted] = []
+    problems: list[str] = []
+    for item in items:
+        try:
+            records.append(extract_item(item))
+        except ExtractionError as exc:
+            problems.append(str(exc))
+    if not records:
+        raise ExtractionError("no item could be read: " + "; ".join(problems[:5]))
+    return Extraction(records=records, problems=problems, document_time=_channel_time(channel))
