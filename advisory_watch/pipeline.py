@@ -205,6 +205,9 @@ def ingest(
         return result
 
     when = store.as_utc(observed_at or extraction.document_time or fallback_time or datetime.now(UTC))
+    if store.already_ingested(session, source.name, content_hash, when):
+        # The same bytes at the same time: a task retry or a repeated replay. Nothing new follows.
+        return IngestResult(source.name, "duplicate", when)
     previous = store.latest_fetch(session, source.name)
     fetch = Fetch(
         source=source.name,
@@ -260,6 +263,10 @@ def ingest(
         chosen_record = source.policy.pick([c.record for c in candidates])
         chosen = next(c for c in candidates if c.record is chosen_record)
         state = states.get(key)
+        if state is not None and store.as_utc(state.updated_at) > when:
+            # An observation older than what we already know must not move the current state.
+            result.decisions["out_of_order"] += 1
+            continue
         confirmed = record_of(state.confirmed_snapshot_id) if state else None
         pending = record_of(state.pending_snapshot_id) if state else None
         verdict = source.policy.decide(source.fields, confirmed, pending, chosen.record, when)

@@ -107,6 +107,16 @@ def last_validators(session: Session, source: str, url: str) -> tuple[str | None
     return (row.etag, row.last_modified) if row else (None, None)
 
 
+def already_ingested(session: Session, source: str, content_hash: str, observed_at: datetime) -> bool:
+    row = session.exec(
+        select(Fetch.id)
+        .where(Fetch.source == source, Fetch.content_hash == content_hash, Fetch.observed_at == observed_at)
+        .where(Fetch.status == "ok")
+        .limit(1)
+    ).first()
+    return row is not None
+
+
 def latest_fetch(session: Session, source: str) -> Fetch | None:
     return session.exec(
         select(Fetch).where(Fetch.source == source).order_by(col(Fetch.id).desc()).limit(1)

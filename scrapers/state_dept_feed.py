@@ -35,7 +35,7 @@ _LEVEL_SEVERITY = {4: Severity.CRITICAL, 3: Severity.HIGH, 2: Severity.MEDIUM, 1
 _SERIOUS_INDICATORS = frozenset({"K", "T", "D"})
 _PLACEHOLDER = re.compile(r"summary not available", re.I)
 _LEVEL_IN_TEXT = re.compile(r"Level\s*([1-4])\b", re.I)
-_TITLE_SPLIT = re.compile(r"\s+-\s+Level\s*\d.*$|\s+Travel Advisory\b.*$|\s+-\s+See Summaries\s*$", re.I)
+_TITLE_SPLIT = re.compile(r"\s+-\s+See Summaries\b.*$|\s+-\s+Level\s*\d.*$|\s+Travel Advisory\b.*$", re.I)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
 
 

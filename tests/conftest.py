@@ -1,0 +1,85 @@
+"""Shared test fixtures: real captures from ../shared, real databases, real loopback servers."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from advisory_watch.settings import reset_settings_cache
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("ADVISORY_WATCH_SHARED", ROOT.parent / "shared"))
+STATE_DEPT = SHARED / "fixtures" / "state_dept"
+FEED_0107 = STATE_DEPT / "TAsTWs-2025-10-07.xml"
+FEED_1008 = STATE_DEPT / "TAsTWs-2025-10-08.xml"
+ARCHIVE = STATE_DEPT / "feed-archive"
+FEED_PATH = "/_res/rss/TAsTWs.xml"
+PG_ADMIN_URL = os.environ.get("ADVISORY_WATCH_TEST_PG", "postgresql+psycopg2://127.0.0.1:5432/test")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: needs the PostgreSQL server on 127.0.0.1:5432")
+    config.addinivalue_line("markers", "airflow: runs Airflow itself (slow)")
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test gets its own home, database and no Slack, whatever the developer's shell says."""
+    for name in list(os.environ):
+        if name.startswith("ADVISORY_WATCH_") and name != "ADVISORY_WATCH_TEST_PG":
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ADVISORY_WATCH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ADVISORY_WATCH_DATABASE_URL", f"sqlite:///{tmp_path / 'test.db'}")
+    reset_settings_cache()
+    yield tmp_path
+    reset_settings_cache()
+
+
+@pytest.fixture
+def feed_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A loopback fixture server standing in for travel.state.gov, with the URL rewrite pointed at it."""
+    from advisory_watch.fixture_server import FixtureServer
+
+    with FixtureServer(routes={FEED_PATH: FEED_0107}) as server:
+        monkeypatch.setenv("ADVISORY_WATCH_URL_REWRITE", f"https://travel.state.gov={server.url}")
+        reset_settings_cache()
+        yield server
+
+
+def postgres_available() -> bool:
+    try:
+        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        return False
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test. Skips locally without a server; CI must not skip."""
+    if not postgres_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL tests, but {PG_ADMIN_URL} does not answer")
+        pytest.skip(f"no PostgreSQL server answers at {PG_ADMIN_URL}")
+    name = f"aw_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        from models.db import engine_for
+
+        engine_for.cache_clear()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,0 +1,72 @@
+"""Replays of real captures through the whole pipeline (CLI contract included)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ARCHIVE, FEED_0107, FEED_1008
+
+# The genuine level changes in feed-archive/, read by hand from the 120 files (see the README):
+# (first day the new level is in the feed, destination, old level, new level).
+GENUINE_LEVEL_CHANGES = [
+    ("2026-01-06", "GD", 1, 2),
+    ("2026-01-18", "JM", 3, 2),
+    ("2026-03-01", "BH", 2, 3),
+    ("2026-03-02", "KW", 1, 3),
+    ("2026-03-02", "QA", 1, 3),
+    ("2026-03-03", "AE", 2, 3),
+    ("2026-03-03", "JO", 2, 3),
+    ("2026-03-04", "CY", 1, 3),
+    ("2026-03-04", "OM", 2, 3),
+    ("2026-03-04", "SA", 2, 3),
+    ("2026-03-13", "AZ", 2, 3),
+    ("2026-03-20", "VE", 4, 3),
+    ("2026-04-01", "NP", 3, 2),
+    ("2026-04-10", "ST", 2, 3),
+]
+
+
+def replay(folder: Path, *extra: str) -> list[dict]:
+    out = subprocess.run(
+        [sys.executable, "-m", "advisory_watch.cli", "replay", "state-dept-feed", str(folder), *extra],
+        capture_output=True, text=True, check=True,
+    )
+    return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+
+
+def test_the_one_real_change_between_the_two_captures(tmp_path):
+    folder = tmp_path / "two"
+    folder.mkdir()
+    shutil.copy(FEED_0107, folder / "a.xml")
+    shutil.copy(FEED_1008, folder / "b.xml")
+    alerts = replay(folder)
+    assert len(alerts) == 1
+    alert = alerts[0]
+    assert (alert["kind"], alert["country"], alert["old"], alert["new"]) == ("level_changed", "ST", 1, 2)
+    assert alert["source"] == "state-dept-feed"
+    assert alert["observed_at"] == "2025-10-08T17:36:06+00:00"  # the channel pubDate
+    assert alert["severity"] == "medium"
+    assert alert["url"].endswith("sao-tome-and-principe-travel-advisory.html")
+    assert "Level 1 → Level 2" in alert["summary"]
+    assert {c["kind"] for c in alert["changes"]} == {"level_changed", "indicator_added"}  # +H Health rides along
+
+
+def test_first_observation_is_a_baseline(tmp_path):
+    folder = tmp_path / "one"
+    folder.mkdir()
+    shutil.copy(FEED_1008, folder / "b.xml")
+    assert replay(folder) == []
+
+
+def test_archive_replay_prints_only_the_genuine_level_changes(tmp_path):
+    db = f"sqlite:///{tmp_path / 'archive.db'}"
+    alerts = replay(ARCHIVE, "--db", db)
+    got = [(a["observed_at"][:10], a["country"], a["old"], a["new"]) for a in alerts]
+    assert all(a["kind"] == "level_changed" for a in alerts)
+    assert got == GENUINE_LEVEL_CHANGES
+    # Replaying the same days again into the same database raises nothing new.
+    assert replay(ARCHIVE, "--db", db) == []
