@@ -151,6 +151,35 @@ def cmd_alerts_flush(args: argparse.Namespace) -> int:
     return 0 if failed == 0 else 1
 
 
+def cmd_airflow_setup(args: argparse.Namespace) -> int:
+    """Create the pools the DAGs use (a missing pool stalls tasks) and migrate the snapshot store."""
+    import shutil
+    import subprocess
+
+    from models.db import upgrade
+
+    upgrade(get_settings().effective_database_url)
+    airflow = shutil.which("airflow")
+    if airflow is None:
+        print("airflow is not installed (pip install -e '.[airflow]')", file=sys.stderr)
+        return 2
+    for entry in registry.SOURCES.values():
+        subprocess.run(
+            [
+                airflow,
+                "pools",
+                "set",
+                entry.pool,
+                str(entry.pool_slots),
+                f"advisory-watch: {entry.description}",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        print(f"pool {entry.pool}: {entry.pool_slots} slot(s)", file=sys.stderr)
+    return 0
+
+
 def cmd_sources(args: argparse.Namespace) -> int:
     for name in registry.names():
         entry = registry.SOURCES[name]
@@ -197,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     asub.add_parser("flush", help="deliver pending alerts").set_defaults(func=cmd_alerts_flush)
 
     sub.add_parser("sources", help="list the registered sources").set_defaults(func=cmd_sources)
+    sub.add_parser("airflow-setup", help="create the Airflow pools and migrate the store").set_defaults(
+        func=cmd_airflow_setup
+    )
     return parser
 
 

@@ -144,7 +144,7 @@ class Fetcher:
         actual = self.rewriter.rewrite(logical)
         for _ in range(MAX_REDIRECTS + 1):
             with self._client.stream("GET", actual, headers=headers) as response:
-                if response.is_redirect:
+                if response.has_redirect_location:
                     location = response.headers.get("location", "")
                     actual = urljoin(actual, location)
                     logical = self.rewriter.unrewrite(actual)

@@ -58,7 +58,9 @@ def test_one_day_redates_are_held_pending_and_dropped():
     from advisory_watch.pipeline import session_for
 
     with session_for() as session:
-        pending = session.exec(select(DestinationState).where(DestinationState.pending_snapshot_id.is_not(None)))
+        pending = session.exec(
+            select(DestinationState).where(DestinationState.pending_snapshot_id.is_not(None))
+        )
         # Only the Kyrgyz Republic's genuine reissue (dated 10 Feb 2026, first seen on the 12th) waits
         # for confirmation; every one-day re-date was dropped when the old date came back.
         assert [s.key for s in pending.all()] == ["KG"]

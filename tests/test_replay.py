@@ -33,7 +33,9 @@ GENUINE_LEVEL_CHANGES = [
 def replay(folder: Path, *extra: str) -> list[dict]:
     out = subprocess.run(
         [sys.executable, "-m", "advisory_watch.cli", "replay", "state-dept-feed", str(folder), *extra],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
 
@@ -52,7 +54,10 @@ def test_the_one_real_change_between_the_two_captures(tmp_path):
     assert alert["severity"] == "medium"
     assert alert["url"].endswith("sao-tome-and-principe-travel-advisory.html")
     assert "Level 1 → Level 2" in alert["summary"]
-    assert {c["kind"] for c in alert["changes"]} == {"level_changed", "indicator_added"}  # +H Health rides along
+    assert {c["kind"] for c in alert["changes"]} == {
+        "level_changed",
+        "indicator_added",
+    }  # +H Health rides along
 
 
 def test_first_observation_is_a_baseline(tmp_path):

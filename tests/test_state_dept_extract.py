@@ -81,7 +81,9 @@ def test_odd_titles_tags_and_link_schemes(records_1008):
     assert records_1008["CH"]["country_name"] == "Switzerland"  # the feed tags it SR
     assert records_1008["SR"]["country_name"] == "Suriname"  # tagged NS
     assert {records_1008[k]["country_name"] for k in ("BQ-BO", "BQ-SA", "BQ-SE")} == {
-        "Bonaire", "Saba", "Sint Eustatius",
+        "Bonaire",
+        "Saba",
+        "Sint Eustatius",
     }
     assert records_1008["XK"]["country_name"] == "Kosovo"
     assert records_1008["FR"]["link_scheme"] == "destination"
@@ -103,11 +105,23 @@ def test_tags_agree_with_names_wherever_the_name_is_recognised():
 def test_cli_extract_prints_the_contract_shape():
     out = subprocess.run(
         [sys.executable, "-m", "advisory_watch.cli", "extract", "state-dept-feed", str(FEED_1008)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     records = json.loads(out.stdout)
     assert len(records) == 211
-    required = {"country", "country_name", "level", "title", "issued", "indicators", "areas", "change_note", "url"}
+    required = {
+        "country",
+        "country_name",
+        "level",
+        "title",
+        "issued",
+        "indicators",
+        "areas",
+        "change_note",
+        "url",
+    }
     assert all(required <= set(r) for r in records)
     peru = next(r for r in records if r["country"] == "PE")
     assert peru["issued"] == "2025-05-16"

@@ -1,0 +1,71 @@
+"""DAG integrity, and `airflow dags test` end to end against the fixture server."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from scrapers.registry import SOURCES
+from tests.conftest import FEED_1008, FEED_PATH, ROOT
+
+pytestmark = pytest.mark.airflow
+
+
+def airflow_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        AIRFLOW_HOME=str(home),
+        AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags"),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__CORE__UNIT_TEST_MODE="False",
+        **(extra or {}),
+    )
+    return env
+
+
+def test_every_dag_file_loads():
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(ROOT / "dags"))
+    assert bag.import_errors == {}
+    for entry in SOURCES.values():
+        dag = bag.dags[entry.dag_id]
+        fetch = dag.get_task("fetch_and_diff")
+        assert fetch.pool == entry.pool
+        assert fetch.retries == 3 and fetch.retry_exponential_backoff
+        assert set(dag.params.keys()) == {"countries", "dry_run"}
+        assert not dag.catchup
+
+
+def airflow(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    binary = shutil.which("airflow", path=str(Path(sys.executable).parent)) or "airflow"
+    return subprocess.run([binary, *args], env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_airflow_dags_test_produces_snapshots_and_alerts(tmp_path, feed_server):
+    alerts_file = tmp_path / "alerts.jsonl"
+    env = airflow_env(tmp_path / "airflow", {"ADVISORY_WATCH_ALERTS_JSONL": str(alerts_file)})
+    migrate = airflow(env, "db", "migrate")
+    assert migrate.returncode == 0, migrate.stderr[-2000:]
+    setup = subprocess.run(
+        [sys.executable, "-m", "advisory_watch.cli", "airflow-setup"], env=env, capture_output=True, text=True
+    )
+    assert setup.returncode == 0, setup.stderr
+    pools = airflow(env, "pools", "list", "--output", "json")
+    assert "travel_state_gov" in pools.stdout
+
+    first = airflow(env, "dags", "test", "state_dept_advisories")
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert not alerts_file.exists()  # baseline
+    httpx.post(f"{feed_server.url}/__fixture/route", json={"path": FEED_PATH, "file": str(FEED_1008)})
+    second = airflow(env, "dags", "test", "state_dept_advisories")
+    assert second.returncode == 0, second.stderr[-3000:]
+    alerts = [json.loads(line) for line in alerts_file.read_text().splitlines()]
+    assert [(a["kind"], a["country"], a["old"], a["new"]) for a in alerts] == [("level_changed", "ST", 1, 2)]
