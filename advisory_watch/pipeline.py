@@ -209,6 +209,7 @@ def ingest(
         # The same bytes at the same time: a task retry or a repeated replay. Nothing new follows.
         return IngestResult(source.name, "duplicate", when)
     previous = store.latest_fetch(session, source.name)
+    newest = store.latest_observation(session, source.name)
     fetch = Fetch(
         source=source.name,
         url=url,
@@ -254,6 +255,7 @@ def ingest(
         if sid is not None
     }
     snapshots = store.snapshots_by_id(session, wanted)
+    store.get_records(session, {snap.record_hash for snap in snapshots.values()})
 
     def record_of(snapshot_id: int | None) -> dict[str, Any] | None:
         snap = snapshots.get(snapshot_id) if snapshot_id is not None else None
@@ -264,7 +266,7 @@ def ingest(
         chosen_record = source.policy.pick([c.record for c in candidates])
         chosen = next(c for c in candidates if c.record is chosen_record)
         state = states.get(key)
-        if state is not None and store.as_utc(state.updated_at) > when:
+        if state is not None and newest is not None and newest > when:
             # An observation older than what we already know must not move the current state.
             result.decisions["out_of_order"] += 1
             continue
@@ -295,8 +297,9 @@ def ingest(
             state = DestinationState(source=source.name, key=key, updated_at=when)
             session.add(state)
             states[key] = state
-        state.last_snapshot_id = snapshot.id
-        state.updated_at = when
+        if state.last_snapshot_id != snapshot.id:
+            state.last_snapshot_id = snapshot.id
+            state.updated_at = when
 
         if verdict.becomes_confirmed:
             if confirmed is not None and verdict.decision is not Decision.BASELINE:
@@ -312,12 +315,11 @@ def ingest(
                     settings=settings,
                     result=result,
                 )
-            state.confirmed_snapshot_id = snapshot.id
-            state.pending_snapshot_id = None
+            _set_state(state, when, confirmed_snapshot_id=snapshot.id, pending_snapshot_id=None)
         elif verdict.becomes_pending:
-            state.pending_snapshot_id = snapshot.id
+            _set_state(state, when, pending_snapshot_id=snapshot.id)
         elif verdict.drops_pending:
-            state.pending_snapshot_id = None
+            _set_state(state, when, pending_snapshot_id=None)
 
     result.alerts += _ops_alert(
         session, health.record_success(session, source=source.name, observed_at=when), notify=notify
@@ -335,6 +337,14 @@ def ingest(
         result.alerts += _ops_alert(session, payload, notify=notify)
     session.commit()
     return result
+
+
+def _set_state(state: DestinationState, when: datetime, **values: int | None) -> None:
+    """Assign only what differs, so an unchanged destination costs no UPDATE."""
+    for name, value in values.items():
+        if getattr(state, name) != value:
+            setattr(state, name, value)
+            state.updated_at = when
 
 
 def _record_changes(

@@ -76,6 +76,16 @@ def get_record(session: Session, digest: str) -> dict[str, Any]:
     return record
 
 
+def get_records(session: Session, digests: set[str]) -> dict[str, dict[str, Any]]:
+    """Many records in one query (cache first): one ingest needs the confirmed record of every key."""
+    missing = [d for d in digests if d not in _RECORD_CACHE]
+    for start in range(0, len(missing), 500):
+        chunk = missing[start : start + 500]
+        for blob in session.exec(select(Blob).where(col(Blob.hash).in_(chunk))).all():
+            _remember(blob.hash, json.loads(zlib.decompress(blob.data)))
+    return {d: _RECORD_CACHE[d] for d in digests if d in _RECORD_CACHE}
+
+
 def snapshot_record(session: Session, snapshot_id: int | None) -> dict[str, Any] | None:
     if snapshot_id is None:
         return None
@@ -115,6 +125,17 @@ def already_ingested(session: Session, source: str, content_hash: str, observed_
         .limit(1)
     ).first()
     return row is not None
+
+
+def latest_observation(session: Session, source: str) -> datetime | None:
+    """When the newest successfully ingested document of a source was observed."""
+    row = session.exec(
+        select(Fetch.observed_at)
+        .where(Fetch.source == source, col(Fetch.status).in_(["ok", "partial"]))
+        .order_by(col(Fetch.observed_at).desc())
+        .limit(1)
+    ).first()
+    return as_utc(row) if row else None
 
 
 def latest_fetch(session: Session, source: str) -> Fetch | None:

@@ -134,10 +134,17 @@ class Line:
     bullet: bool = False
 
 
+_EMPHASIS_UNDERSCORES = re.compile(r"(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])")
+
+
 def _clean(text: str) -> str:
-    text = _MD_LINK.sub(r"\1", text)
-    text = text.replace("**", "").replace("__", "")
-    text = re.sub(r"(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])", "", text)
+    """Markdown marks out, whitespace folded. Called for every line of every item, hence the guards."""
+    if "[" in text:
+        text = _MD_LINK.sub(r"\1", text)
+    if "*" in text:
+        text = text.replace("**", "")
+    if "_" in text:
+        text = _EMPHASIS_UNDERSCORES.sub("", text.replace("__", ""))
     return _SPACES.sub(" ", text).strip()
 
 
@@ -166,6 +173,8 @@ def description_lines(description: str) -> list[Line]:
     lines: list[Line] = []
     for raw in root.text_content().split("\n"):
         stripped = raw.strip()
+        if not stripped:
+            continue
         bullet = False
         if stripped.startswith("\u2022"):
             bullet, stripped = True, stripped[1:]

@@ -1,0 +1,55 @@
+# advisory-watch: the two set-up commands of the README, and their helpers.
+#   make run    venv + install + migrate + pools, then Airflow standalone with the project's DAGs
+#               (make run ONCE=1: one cycle through the CLI instead, then exit)
+#   make test   venv + install + (start the local PostgreSQL if it is installed) + the whole suite
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export ADVISORY_WATCH_HOME ?= $(CURDIR)/var
+export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__API__PORT ?= 8080
+
+.PHONY: run test venv postgres lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/advisory-watch db upgrade
+ifeq ($(ONCE),1)
+	$(BIN)/advisory-watch run
+else
+	$(BIN)/airflow db migrate
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/advisory-watch airflow-setup
+	@echo "Airflow UI: http://127.0.0.1:$(AIRFLOW__API__PORT)  (user admin; password in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated)"
+	PATH=$(CURDIR)/$(BIN):$$PATH exec $(BIN)/airflow standalone
+endif
+
+postgres:
+	@if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then \
+		if [ -d /etc/postgresql ]; then \
+			pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start || true; \
+			for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+		fi; \
+	fi
+
+test: $(STAMP) postgres
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_state_dept.py
+
+clean:
+	rm -rf $(VENV) var

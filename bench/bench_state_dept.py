@@ -1,0 +1,151 @@
+"""Benchmarks of the State Department feed pipeline; prints figures (targets from issue #2).
+
+1. Replay of ../shared/fixtures/state_dept/feed-archive end to end: seconds, days per second, peak RSS,
+   database size against the raw bytes replayed.        targets: 120 days <= 30 s, DB <= 5 % of raw
+2. CPU time of one unchanged-feed cycle (conditional GET answered 304).           target <= 50 ms
+3. CPU time of one changed-feed cycle (2025-10-07 -> 2025-10-08 capture, cold extractor caches).
+                                                                                    target <= 300 ms
+The fixture server runs in a separate process so its CPU is not counted.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("ADVISORY_WATCH_SHARED", ROOT.parent / "shared"))
+STATE_DEPT = SHARED / "fixtures" / "state_dept"
+ARCHIVE = STATE_DEPT / "feed-archive"
+FEED_PATH = "/_res/rss/TAsTWs.xml"
+
+
+def _use_db(path: Path) -> None:
+    from advisory_watch.settings import reset_settings_cache
+
+    os.environ["ADVISORY_WATCH_DATABASE_URL"] = f"sqlite:///{path}"
+    reset_settings_cache()
+
+
+def bench_replay(workdir: Path) -> None:
+    from advisory_watch.pipeline import replay_files
+
+    db = workdir / "replay.db"
+    _use_db(db)
+    files = sorted(ARCHIVE.glob("*.xml"))
+    raw_bytes = sum(f.stat().st_size for f in files)
+    start = time.perf_counter()
+    alerts = sum(len(r.alerts) for r in replay_files("state-dept-feed", files))
+    elapsed = time.perf_counter() - start
+    wal_bytes = sum(p.stat().st_size for p in workdir.glob("replay.db*"))
+    from models.db import engine_for
+
+    engine_for.cache_clear()
+    import sqlite3
+
+    connection = sqlite3.connect(db)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db_bytes = db.stat().st_size
+    connection.execute("VACUUM")
+    connection.close()
+    vacuumed = db.stat().st_size
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"replay: {len(files)} days in {elapsed:.2f} s = {len(files) / elapsed:.1f} days/s; {alerts} alerts"
+    )
+    print(f"replay: peak RSS {rss_mb:.0f} MiB")
+    print(
+        f"replay: database {db_bytes / 1e6:.2f} MB after checkpoint = {100 * db_bytes / raw_bytes:.2f} % of "
+        f"{raw_bytes / 1e6:.1f} MB raw feeds ({vacuumed / 1e6:.2f} MB vacuumed; {wal_bytes / 1e6:.2f} MB with WAL)"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bench_cycles(workdir: Path) -> None:
+    from advisory_watch.pipeline import run_source
+    from advisory_watch.settings import get_settings, reset_settings_cache
+    from models import store
+    from scrapers import state_dept_feed
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "advisory_watch.cli",
+            "fixture-server",
+            "--port",
+            str(port),
+            "--route",
+            f"{FEED_PATH}={STATE_DEPT / 'TAsTWs-2025-10-07.xml'}",
+        ],
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(50):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/__fixture/log")
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        os.environ["ADVISORY_WATCH_URL_REWRITE"] = f"https://travel.state.gov=http://127.0.0.1:{port}"
+        _use_db(workdir / "cycles.db")
+        reset_settings_cache()
+        settings = get_settings()
+        run_source("state-dept-feed", settings=settings, notify=False)  # baseline (and warm imports)
+
+        httpx.post(
+            f"http://127.0.0.1:{port}/__fixture/route",
+            json={"path": FEED_PATH, "file": str(STATE_DEPT / "TAsTWs-2025-10-08.xml")},
+        )
+        state_dept_feed._extract_raw_item.cache_clear()
+        store._RECORD_CACHE.clear()
+        cpu = time.process_time()
+        wall = time.perf_counter()
+        [changed] = run_source("state-dept-feed", settings=settings, notify=False)
+        changed_cpu, changed_wall = time.process_time() - cpu, time.perf_counter() - wall
+        assert changed.status == "ok" and len(changed.alerts) == 1, changed
+
+        samples = []
+        for _ in range(20):
+            cpu = time.process_time()
+            [unchanged] = run_source("state-dept-feed", settings=settings, notify=False)
+            samples.append(time.process_time() - cpu)
+            assert unchanged.status == "not_modified"
+        samples.sort()
+        print(
+            f"changed cycle: {1000 * changed_cpu:.0f} ms CPU ({1000 * changed_wall:.0f} ms wall), "
+            f"211 items, 1 alert"
+        )
+        print(
+            f"unchanged cycle (304): median {1000 * samples[len(samples) // 2]:.1f} ms CPU, "
+            f"max {1000 * samples[-1]:.1f} ms over {len(samples)} cycles"
+        )
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="aw-bench-") as tmp:
+        workdir = Path(tmp)
+        os.environ["ADVISORY_WATCH_HOME"] = str(workdir)
+        bench_replay(workdir)
+        bench_cycles(workdir)
+
+
+if __name__ == "__main__":
+    main()
