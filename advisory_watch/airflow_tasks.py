@@ -6,7 +6,7 @@ from typing import Any
 
 from advisory_watch.pipeline import run_source, session_for
 from advisory_watch.settings import get_settings, reset_settings_cache
-from alerts.outbox import configured_sink, deliver_pending
+from alerts.outbox import flush_configured
 
 
 def run_cycle(source: str, *, countries: list[str] | None = None, dry_run: bool = False) -> dict[str, Any]:
@@ -38,5 +38,5 @@ def deliver(*, dry_run: bool = False) -> dict[str, Any]:
         return {"sent": 0, "failed": 0, "dry_run": True}
     settings = get_settings()
     with session_for(settings) as session:
-        sent, failed = deliver_pending(session, configured_sink(settings))
-    return {"sent": sent, "failed": failed, "dry_run": False}
+        report = flush_configured(session, settings)
+    return {"sent": report.sent, "verified": report.verified, "pending": report.pending, "dry_run": False}

@@ -78,7 +78,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from advisory_watch.pipeline import run_source, session_for
-    from alerts.outbox import configured_sink, deliver_pending
+    from alerts.outbox import flush_configured
 
     settings = get_settings()
     names = [args.source] if args.source else registry.names()
@@ -94,9 +94,17 @@ def cmd_run(args: argparse.Namespace) -> int:
             status = status or int(result.status in {"fetch_failed", "extraction_failed"})
     if not args.dry_run:
         with session_for(settings) as session:
-            sent, failed = deliver_pending(session, configured_sink(settings))
-        print(f"delivered {sent} alert(s), {failed} still pending", file=sys.stderr)
+            report = flush_configured(session, settings)
+        _print_flush(report)
     return status
+
+
+def _print_flush(report) -> None:  # type: ignore[no-untyped-def]
+    print(
+        f"delivered {report.sent} alert(s) ({report.verified} verified as already posted), "
+        f"{report.pending} still pending" + (f": {'; '.join(report.errors[:3])}" if report.errors else ""),
+        file=sys.stderr,
+    )
 
 
 def cmd_fixture_server(args: argparse.Namespace) -> int:
@@ -142,13 +150,78 @@ def cmd_alerts_pending(args: argparse.Namespace) -> int:
 
 def cmd_alerts_flush(args: argparse.Namespace) -> int:
     from advisory_watch.pipeline import session_for
-    from alerts.outbox import configured_sink, deliver_pending
+    from alerts.outbox import flush_configured
 
     settings = get_settings()
     with session_for(settings) as session:
-        sent, failed = deliver_pending(session, configured_sink(settings))
-    print(f"delivered {sent} alert(s), {failed} still pending", file=sys.stderr)
-    return 0 if failed == 0 else 1
+        report = flush_configured(session, settings)
+    _print_flush(report)
+    return 0 if report.pending == 0 else 1
+
+
+def cmd_alerts_test(args: argparse.Namespace) -> int:
+    """Send a sample alert (a real level change from the 2025-10-08 capture) through the configured path."""
+    from datetime import UTC, datetime
+
+    from advisory_watch.pipeline import session_for
+    from alerts.outbox import configured_routing, configured_transport, flush
+    from alerts.routing import Routing
+    from models.tables import Alert
+
+    settings = get_settings()
+    now = datetime.now(UTC)
+    payload = {
+        "source": "state-dept-feed",
+        "country": "ST",
+        "key": "ST",
+        "country_name": "Sao Tome and Principe",
+        "kind": "level_changed",
+        "field": "level",
+        "item": None,
+        "old": 1,
+        "new": 2,
+        "severity": "medium",
+        "observed_at": now.isoformat(),
+        "summary": "Sao Tome and Principe — Level 1 → Level 2 (TEST)",
+        "url": "https://travel.state.gov/content/travel/en/traveladvisories/traveladvisories/"
+        "sao-tome-and-principe-travel-advisory.html",
+        "change_note": "advisory-watch test message",
+        "changes": [
+            {
+                "kind": "level_changed",
+                "summary": "Sao Tome and Principe — Level 1 → Level 2",
+                "severity": "medium",
+                "field": "level",
+                "old": 1,
+                "new": 2,
+                "item": None,
+                "details": {},
+            }
+        ],
+        "diff": "",
+        "test": True,
+    }
+    transport = configured_transport(settings)
+    routing = configured_routing(settings, transport)
+    if args.channel:
+        routing = Routing(default_channel=args.channel, ops_channel=args.channel)
+    with session_for(settings) as session:
+        session.add(
+            Alert(
+                dedupe_key=f"test:{now.isoformat()}",
+                source="test",
+                key="",
+                kind="level_changed",
+                severity=2,
+                payload=payload,
+                created_at=now,
+                status="pending",
+            )
+        )
+        session.commit()
+        report = flush(session, transport, routing)
+    _print_flush(report)
+    return 0 if report.pending == 0 else 1
 
 
 def cmd_airflow_setup(args: argparse.Namespace) -> int:
@@ -224,6 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
     asub = p.add_subparsers(dest="alerts_command", required=True)
     asub.add_parser("pending", help="list undelivered alerts").set_defaults(func=cmd_alerts_pending)
     asub.add_parser("flush", help="deliver pending alerts").set_defaults(func=cmd_alerts_flush)
+    test = asub.add_parser("test", help="send a sample alert through the configured sink")
+    test.add_argument("--channel", help="send to this channel instead of the routed ones")
+    test.set_defaults(func=cmd_alerts_test)
 
     sub.add_parser("sources", help="list the registered sources").set_defaults(func=cmd_sources)
     sub.add_parser("airflow-setup", help="create the Airflow pools and migrate the store").set_defaults(

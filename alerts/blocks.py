@@ -1,54 +1,80 @@
-"""Block Kit rendering of an alert payload, within Slack's limits, with scraped text escaped.
+"""Block Kit rendering of alerts and digests, within Slack's limits, with scraped text escaped.
 
 Limits respected: at most 50 blocks, header text at most 150 characters, section text at most 3000.
-Scraped text is escaped for mrkdwn (&, <, >) so a page cannot inject mentions or links.
+Scraped text is escaped for mrkdwn (&, <, >) so a page cannot inject mentions, channels or links;
+long diffs are cut with a link to the full view in the history UI.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from typing import Any
 
 SEVERITY_BADGE = {
-    "critical": ":red_circle: CRITICAL",
-    "high": ":large_orange_circle: HIGH",
-    "medium": ":large_yellow_circle: MEDIUM",
-    "low": ":large_blue_circle: LOW",
-    "info": ":white_circle: INFO",
+    "critical": ":red_circle: *CRITICAL*",
+    "high": ":large_orange_circle: *HIGH*",
+    "medium": ":large_yellow_circle: *MEDIUM*",
+    "low": ":large_blue_circle: *LOW*",
+    "info": ":white_circle: *INFO*",
 }
+SEVERITY_ORDER = ["critical", "high", "medium", "low", "info"]
 MAX_BLOCKS = 50
 MAX_HEADER = 150
 MAX_SECTION = 3000
+DIFF_CHARS = 1200
 
 
 def escape_mrkdwn(text: Any) -> str:
-    return str(text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return (
+        str(text if text is not None else "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    )
 
 
-def _cut(text: str, limit: int, suffix: str = "…") -> str:
+def cut(text: str, limit: int, suffix: str = "…") -> str:
     return text if len(text) <= limit else text[: limit - len(suffix)] + suffix
 
 
-def _header_text(payload: dict[str, Any]) -> str:
-    place = payload.get("country_name") or payload.get("source")
-    summary = payload.get("summary") or payload.get("kind")
-    # Summaries start with the place already ("Peru — Level 2 → Level 3").
-    return summary if str(summary).startswith(str(place)) else f"{place} — {summary}"
+def _place(payload: dict[str, Any]) -> str:
+    return str(payload.get("country_name") or payload.get("key") or payload.get("source") or "")
 
 
-def _diff_mrkdwn(diff: str) -> str:
+def headline(payload: dict[str, Any]) -> str:
+    """'Peru — Level 2 → Level 3': the place and the primary change, plain text."""
+    changes = payload.get("changes") or []
+    primary = changes[0]["summary"] if changes else payload.get("summary") or payload.get("kind") or ""
+    return primary if primary.startswith(_place(payload)) else f"{_place(payload)} — {primary}".strip(" —")
+
+
+def _mark_runs(text: str, pattern: str, mark: str) -> str:
+    """Slack marks do not span lines: mark each line of a run separately."""
+
+    def repl(match: re.Match[str]) -> str:
+        return "\n".join(
+            f"{mark}{line.strip()}{mark}" if line.strip() else "" for line in match.group(1).split("\n")
+        )
+
+    return re.sub(pattern, repl, text, flags=re.S)
+
+
+def diff_mrkdwn(diff: str) -> str:
     text = escape_mrkdwn(diff)
-    text = re.sub(
-        r"\[-(.*?)-\]", lambda m: f"~{m.group(1).strip()}~" if m.group(1).strip() else "", text, flags=re.S
-    )
-    return re.sub(
-        r"\[\+(.*?)\+\]", lambda m: f"*{m.group(1).strip()}*" if m.group(1).strip() else "", text, flags=re.S
-    )
+    text = _mark_runs(text, r"\[-(.*?)-\]", "~")
+    return _mark_runs(text, r"\[\+(.*?)\+\]", "*")
+
+
+def _change_lines(payload: dict[str, Any]) -> list[str]:
+    lines = []
+    for change in payload.get("changes") or []:
+        what = str(change.get("summary") or change.get("kind"))
+        what = what.split(" — ", 1)[-1] if " — " in what else what
+        lines.append(f"• {escape_mrkdwn(what)}  _({escape_mrkdwn(change.get('severity'))})_")
+    return lines
 
 
 def fallback_text(payload: dict[str, Any]) -> str:
-    badge = (payload.get("severity") or "info").upper()
-    return escape_mrkdwn(f"[{badge}] {_header_text(payload)}")
+    badge = str(payload.get("severity") or "info").upper()
+    return escape_mrkdwn(f"[{badge}] {headline(payload)}")
 
 
 def render(payload: dict[str, Any]) -> dict[str, Any]:
@@ -56,61 +82,83 @@ def render(payload: dict[str, Any]) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
-            "text": {"type": "plain_text", "text": _cut(_header_text(payload), MAX_HEADER), "emoji": True},
+            "text": {"type": "plain_text", "text": cut(headline(payload), MAX_HEADER), "emoji": True},
         },
         {
             "type": "context",
             "elements": [
-                {"type": "mrkdwn", "text": SEVERITY_BADGE.get(payload.get("severity") or "info", "")},
+                {"type": "mrkdwn", "text": SEVERITY_BADGE.get(str(payload.get("severity")), "")},
                 {
                     "type": "mrkdwn",
-                    "text": f"`{escape_mrkdwn(payload.get('kind'))}` · "
-                    f"{escape_mrkdwn(payload.get('source'))} · "
-                    f"{escape_mrkdwn(payload.get('observed_at'))}",
+                    "text": " · ".join(
+                        [
+                            f"`{escape_mrkdwn(payload.get('kind'))}`",
+                            escape_mrkdwn(payload.get("source")),
+                            f"observed {escape_mrkdwn(payload.get('observed_at'))}",
+                        ]
+                    ),
                 },
             ],
         },
     ]
+    lines = _change_lines(payload)
+    if lines:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": cut("*What changed*\n" + "\n".join(lines), MAX_SECTION)},
+            }
+        )
     if payload.get("change_note"):
-        blocks.append(
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": _cut("*Change note:* " + escape_mrkdwn(payload["change_note"]), MAX_SECTION),
-                },
-            }
-        )
+        note = "*The advisory's own note:* " + escape_mrkdwn(payload["change_note"])
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": cut(note, MAX_SECTION)}})
     if payload.get("error"):
-        blocks.append(
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": _cut("*Error:* ```" + escape_mrkdwn(payload["error"]) + "```", MAX_SECTION),
-                },
-            }
-        )
+        error = "*Error:*\n```" + cut(escape_mrkdwn(payload["error"]), MAX_SECTION - 20) + "```"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": error}})
     if payload.get("diff"):
-        more = f" <{payload['history_url']}|full diff>" if payload.get("history_url") else ""
+        diff = payload["diff"]
+        more = ""
+        if len(diff) > DIFF_CHARS:
+            diff = diff[:DIFF_CHARS] + "…"
+            if payload.get("history_url"):
+                more = f"\n<{payload['history_url']}|Full diff in the history view>"
+        text = "*Text changes* (~removed~, *added*)\n" + diff_mrkdwn(diff)
         blocks.append(
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": _cut(
-                        "*What changed in the text:*\n" + _diff_mrkdwn(payload["diff"]),
-                        MAX_SECTION - len(more) - 1,
-                    )
-                    + more,
-                },
-            }
+            {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, MAX_SECTION - len(more)) + more}}
         )
     links = []
     if payload.get("url"):
         links.append(f"<{payload['url']}|Source page>")
     if payload.get("history_url"):
-        links.append(f"<{payload['history_url']}|History>")
+        links.append(f"<{payload['history_url']}|History of this change>")
     if links:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(links)}]})
     return {"text": fallback_text(payload), "blocks": blocks[:MAX_BLOCKS]}
+
+
+def render_digest(title: str, payloads: list[dict[str, Any]]) -> dict[str, Any]:
+    """One digest message: changes grouped by severity, then by destination."""
+    grouped: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for payload in payloads:
+        grouped[str(payload.get("severity") or "info")][_place(payload)].append(payload)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": cut(title, MAX_HEADER), "emoji": True}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{len(payloads)} change(s)"}]},
+    ]
+    for severity in SEVERITY_ORDER:
+        if severity not in grouped:
+            continue
+        lines = []
+        for place in sorted(grouped[severity]):
+            summaries = "; ".join(
+                escape_mrkdwn(headline(p).split(" — ", 1)[-1]) for p in grouped[severity][place]
+            )
+            lines.append(f"• *{escape_mrkdwn(place)}*: {summaries}")
+        text = SEVERITY_BADGE[severity] + "\n" + "\n".join(lines)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": cut(text, MAX_SECTION)}})
+        if len(blocks) >= MAX_BLOCKS - 1:
+            blocks.append(
+                {"type": "context", "elements": [{"type": "mrkdwn", "text": "… more in the history view"}]}
+            )
+            break
+    return {"text": escape_mrkdwn(f"{title}: {len(payloads)} change(s)"), "blocks": blocks[:MAX_BLOCKS]}

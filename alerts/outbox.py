@@ -1,55 +1,296 @@
-"""Delivering the outbox: every pending alert once, oldest first, each marked sent in its own commit."""
+"""The outbox: every alert reaches each of its channels exactly once.
+
+How: alerts are written in the ingest transaction (status pending). A flush routes each new alert to
+its channels (one Delivery row per alert and channel, unique), then for each delivery:
+  1. claims it with a conditional UPDATE (pending, or a 'sending' claim older than the lease), so two
+     workers never post the same delivery;
+  2. if an earlier attempt may have posted it (attempts > 0), looks for the message by its marker
+     (Slack message metadata) and, if found, records it as sent without posting again;
+  3. counts the attempt (committed before posting), posts, and records channel id, ts and thread.
+A crash between posting and recording leaves a stale claim; the next flush after the lease verifies
+and finds the message. Refusals (channel_not_found, invalid_auth) keep the delivery pending and raise
+one ops alert. Follow-ups for the same destination and source within the thread window are posted as
+replies in the first alert's thread, broadcast to the channel when severe.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import sys
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from sqlalchemy import or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from advisory_watch.settings import Settings
-from alerts.sinks import AlertSink, ConsoleSink
-from models.tables import Alert
+from alerts import blocks
+from alerts.payload import ops_payload
+from alerts.routing import Routing
+from alerts.routing import load as load_routing
+from alerts.sinks import ConsoleTransport, DeliveryError, DeliveryRejected, DeliveryUncertain, Transport
+from diffing.changes import Severity
+from models.tables import Alert, Delivery
+
+LEASE = timedelta(minutes=5)
+BROADCAST_FROM = Severity.HIGH
 
 
-def configured_sink(settings: Settings) -> AlertSink:
+@dataclass
+class FlushReport:
+    sent: int = 0
+    verified: int = 0
+    failed: int = 0
+    rejected: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def pending(self) -> int:
+        return self.failed + self.rejected
+
+
+def configured_transport(settings: Settings) -> Transport:
     """Slack when configured, else the console: the main job runs without Slack."""
-    if settings.slack_token and settings.slack_channel:
-        from alerts.slack import SlackWebSink
+    if settings.slack_token:
+        from alerts.slack import SlackWebTransport
 
-        return SlackWebSink(settings.slack_token, settings.slack_channel, settings.slack_base_url)
+        return SlackWebTransport(settings.slack_token, settings.slack_base_url)
     if settings.slack_webhook_url:
-        from alerts.slack import SlackWebhookSink
+        from alerts.slack import SlackWebhookTransport
 
-        return SlackWebhookSink(settings.slack_webhook_url)
-    return ConsoleSink(jsonl_path=settings.alerts_jsonl)
+        return SlackWebhookTransport(settings.slack_webhook_url)
+    return ConsoleTransport(jsonl_path=settings.alerts_jsonl)
+
+
+def configured_routing(settings: Settings, transport: Transport) -> Routing:
+    if transport.name == "console":
+        return Routing(default_channel="console", ops_channel="console")
+    if transport.name == "slack-webhook":
+        return Routing(default_channel="webhook", ops_channel="webhook")
+    return load_routing(settings.routing, settings.slack_channel)
 
 
 def pending(session: Session, limit: int = 1000) -> list[Alert]:
-    return list(
-        session.exec(
-            select(Alert).where(Alert.status == "pending").order_by(col(Alert.id)).limit(limit)
-        ).all()
+    query = select(Alert).where(Alert.status == "pending").order_by(col(Alert.id)).limit(limit)
+    return list(session.exec(query).all())
+
+
+def _insert_ignore(session: Session, values: dict[str, Any]) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.exec(
+        insert(Delivery).values(**values).on_conflict_do_nothing(index_elements=["alert_id", "channel"])
+    )  # type: ignore[call-overload]
+
+
+def route_new_alerts(session: Session, routing: Routing) -> int:
+    """Plan one delivery per channel for alerts not yet routed (routing read at flush time)."""
+    planned = 0
+    for alert in session.exec(
+        select(Alert).where(Alert.status == "pending", col(Alert.routed).is_(False))
+    ).all():
+        channels = routing.live_channels(alert.payload)
+        for channel in channels:
+            _insert_ignore(
+                session,
+                {
+                    "alert_id": alert.id,
+                    "channel": channel,
+                    "source": alert.source,
+                    "key": alert.key,
+                    "status": "pending",
+                    "attempts": 0,
+                },
+            )
+            planned += 1
+        alert.routed = True
+        if not channels:
+            alert.status = "failed"
+            alert.last_error = "no channel: configure default_channel or a matching route"
+        session.add(alert)
+    session.commit()
+    return planned
+
+
+def _claim(session: Session, delivery_id: int, now: datetime, lease: timedelta) -> str | None:
+    token = uuid.uuid4().hex
+    result = session.exec(  # type: ignore[call-overload]
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id)
+        .where(
+            or_(
+                col(Delivery.status) == "pending",
+                (col(Delivery.status) == "sending") & (col(Delivery.claimed_at) < now - lease),
+            )
+        )
+        .values(status="sending", claim=token, claimed_at=now)
     )
+    session.commit()
+    return token if result.rowcount == 1 else None
 
 
-def deliver_pending(session: Session, sink: AlertSink) -> tuple[int, int]:
-    """(sent, failed). A failed alert stays pending with its error, to be tried on the next flush."""
-    sent = failed = 0
-    for alert in pending(session):
-        alert.attempts += 1
-        try:
-            delivery = sink.send(alert.payload)
-        except Exception as exc:  # noqa: BLE001 - any sink failure keeps the alert pending
-            alert.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+def _thread_root(session: Session, delivery: Delivery, window: timedelta, now: datetime) -> Delivery | None:
+    if not delivery.key:
+        return None
+    return session.exec(
+        select(Delivery)
+        .where(
+            Delivery.channel == delivery.channel,
+            Delivery.source == delivery.source,
+            Delivery.key == delivery.key,
+        )
+        .where(
+            Delivery.status == "sent", col(Delivery.sent_at) >= now - window, col(Delivery.id) != delivery.id
+        )
+        .order_by(col(Delivery.sent_at).desc())
+        .limit(1)
+    ).first()
+
+
+def _ops_notice(session: Session, alert: Alert, delivery: Delivery, reason: str, now: datetime) -> None:
+    print(f"advisory-watch: Slack refused alert {alert.id} for {delivery.channel}: {reason}", file=sys.stderr)
+    if alert.payload.get("ops"):
+        return  # never an ops alert about an ops alert
+    payload = ops_payload(
+        source="slack",
+        kind="slack_delivery_failed",
+        observed_at=now,
+        severity=Severity.HIGH,
+        summary=f"Slack refused alerts for {delivery.channel}: {reason}; they stay pending",
+        error=reason,
+    )
+    dedupe = f"ops:slack:{reason}:{delivery.channel}"[:255]
+    if session.exec(select(Alert.id).where(Alert.dedupe_key == dedupe)).first() is None:
+        session.add(
+            Alert(
+                dedupe_key=dedupe,
+                source="slack",
+                kind=payload["kind"],
+                severity=int(Severity.HIGH),
+                payload=payload,
+                created_at=now,
+                status="pending",
+            )
+        )
+        session.commit()
+
+
+def _mark_sent(
+    session: Session,
+    delivery: Delivery,
+    channel_id: str,
+    ts: str | None,
+    thread_ts: str | None,
+    now: datetime,
+) -> None:
+    delivery.status = "sent"
+    delivery.channel_id = channel_id
+    delivery.ts = ts
+    delivery.thread_ts = thread_ts or ts
+    delivery.sent_at = now
+    delivery.last_error = None
+    session.add(delivery)
+    alert = session.get(Alert, delivery.alert_id)
+    if alert is not None and alert.channel is None:
+        alert.channel, alert.slack_ts = channel_id, ts
+    session.commit()
+    _settle_alert(session, delivery.alert_id, now)
+
+
+def _settle_alert(session: Session, alert_id: int, now: datetime) -> None:
+    open_rows = session.exec(
+        select(Delivery.id).where(Delivery.alert_id == alert_id, Delivery.status != "sent")
+    )
+    if open_rows.first() is None:
+        alert = session.get(Alert, alert_id)
+        if alert is not None and alert.status == "pending":
+            alert.status, alert.delivered_at = "sent", now
             session.add(alert)
             session.commit()
-            failed += 1
+
+
+def flush(
+    session: Session,
+    transport: Transport,
+    routing: Routing,
+    *,
+    now: datetime | None = None,
+    lease: timedelta = LEASE,
+    limit: int = 5000,
+) -> FlushReport:
+    """Route new alerts, then deliver every claimable delivery once, oldest first."""
+    report = FlushReport()
+    route_new_alerts(session, routing)
+    window = timedelta(hours=routing.thread_window_hours)
+    ids = session.exec(
+        select(Delivery.id)
+        .where(col(Delivery.status).in_(["pending", "sending"]))
+        .order_by(col(Delivery.id))
+        .limit(limit)
+    ).all()
+    for delivery_id in ids:
+        moment = now or datetime.now(UTC)
+        if _claim(session, delivery_id, moment, lease) is None:
             continue
-        alert.status = "sent"
-        alert.delivered_at = datetime.now(UTC)
-        alert.channel = delivery.channel
-        alert.slack_ts = delivery.ts
-        session.add(alert)
-        session.commit()
-        sent += 1
-    return sent, failed
+        delivery = session.get(Delivery, delivery_id)
+        alert = session.get(Alert, delivery.alert_id)
+        session.refresh(delivery)
+        marker = f"aw-{alert.id}-{delivery.id}"
+        root = _thread_root(session, delivery, window, moment) if transport.supports_threads else None
+        thread_ts = (root.thread_ts or root.ts) if root else None
+        try:
+            if delivery.attempts > 0 and transport.can_verify:
+                found = transport.find(
+                    delivery.channel,
+                    marker,
+                    since=alert.created_at - timedelta(minutes=1),
+                    thread_ts=thread_ts,
+                )
+                if found is not None:
+                    _mark_sent(session, delivery, found.channel_id, found.ts, thread_ts, moment)
+                    report.verified += 1
+                    continue
+            delivery.attempts += 1
+            alert.attempts += 1
+            session.add_all([delivery, alert])
+            session.commit()
+            severe = Severity.parse(alert.payload.get("severity") or "info") >= BROADCAST_FROM
+            posted = transport.post(
+                delivery.channel,
+                blocks.render(alert.payload),
+                alert.payload,
+                marker=marker,
+                thread_ts=thread_ts,
+                broadcast=bool(thread_ts) and severe,
+            )
+        except DeliveryRejected as exc:
+            _release(session, delivery, alert, f"rejected: {exc.reason}")
+            _ops_notice(session, alert, delivery, exc.reason, moment)
+            report.rejected += 1
+            report.errors.append(exc.reason)
+            continue
+        except DeliveryError as exc:
+            kind = "uncertain" if isinstance(exc, DeliveryUncertain) else "failed"
+            _release(session, delivery, alert, f"{kind}: {exc}")
+            report.failed += 1
+            report.errors.append(str(exc))
+            continue
+        _mark_sent(session, delivery, posted.channel_id, posted.ts, thread_ts, moment)
+        report.sent += 1
+    return report
+
+
+def _release(session: Session, delivery: Delivery, alert: Alert, error: str) -> None:
+    delivery.status = "pending"
+    delivery.last_error = error[:2000]
+    alert.last_error = error[:2000]
+    session.add_all([delivery, alert])
+    session.commit()
+
+
+def flush_configured(session: Session, settings: Settings) -> FlushReport:
+    transport = configured_transport(settings)
+    return flush(session, transport, configured_routing(settings, transport))

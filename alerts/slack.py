@@ -1,10 +1,21 @@
-"""Slack sinks on slack-sdk: the Web API with a bot token (main path) and incoming webhooks."""
+"""Slack transports on slack-sdk: the Web API with a bot token (threads, verification) and webhooks.
+
+Rate limits (429 with Retry-After) and 5xx are retried by slack-sdk's retry handlers
+(RateLimitErrorRetryHandler, ServerErrorRetryHandler). Connection errors and timeouts are *not*
+retried blindly for chat.postMessage — the message may have been posted — they surface as
+DeliveryUncertain, and the outbox looks for the message (by the marker in its metadata) before
+posting again. Bot scopes: chat:write, channels:history and channels:read (for that look-up).
+"""
 
 from __future__ import annotations
 
+import socket
+from datetime import datetime
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -12,50 +23,131 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.webhook import WebhookClient
 
-from alerts import blocks
-from alerts.sinks import Delivery
+from alerts.sinks import DeliveryFailed, DeliveryRejected, DeliveryUncertain, Posted
+
+EVENT_TYPE = "advisory_watch_alert"
+_UNCERTAIN = (TimeoutError, socket.timeout, URLError, ConnectionError, OSError)
 
 
-def _retry_handlers() -> list:
-    return [
-        ConnectionErrorRetryHandler(max_retry_count=3),
-        RateLimitErrorRetryHandler(max_retry_count=3),
-        ServerErrorRetryHandler(max_retry_count=3),
-    ]
+def _post_retry_handlers() -> list:
+    return [RateLimitErrorRetryHandler(max_retry_count=4), ServerErrorRetryHandler(max_retry_count=3)]
 
 
-class SlackWebSink:
+def _raise_api_error(exc: SlackApiError) -> None:
+    status = getattr(exc.response, "status_code", 200)
+    if status == 429 or status >= 500:
+        raise DeliveryFailed(f"Slack answered HTTP {status}") from exc
+    raise DeliveryRejected(str(exc.response.get("error") or exc)) from exc
+
+
+class SlackWebTransport:
     name = "slack"
+    supports_threads = True
+    can_verify = True
 
-    def __init__(
-        self, token: str, channel: str, base_url: str = "https://slack.com/api/", timeout: int = 15
-    ) -> None:
-        self.channel = channel
+    def __init__(self, token: str, base_url: str = "https://slack.com/api/", timeout: int = 15) -> None:
         self.client = WebClient(
-            token=token, base_url=base_url, timeout=timeout, retry_handlers=_retry_handlers()
+            token=token, base_url=base_url, timeout=timeout, retry_handlers=_post_retry_handlers()
         )
-
-    def send(self, payload: dict[str, Any]) -> Delivery:
-        message = blocks.render(payload)
-        response = self.client.chat_postMessage(
-            channel=self.channel,
-            text=message["text"],
-            blocks=message["blocks"],
-            unfurl_links=False,
-            unfurl_media=False,
+        # Reads are safe to retry on connection errors.
+        self.reader = WebClient(
+            token=token,
+            base_url=base_url,
+            timeout=timeout,
+            retry_handlers=[*_post_retry_handlers(), ConnectionErrorRetryHandler(max_retry_count=2)],
         )
-        return Delivery(channel=str(response.get("channel") or self.channel), ts=response.get("ts"))
+        self._channel_ids: dict[str, str] = {}
+
+    def post(self, channel, message, payload, *, marker, thread_ts=None, broadcast=False) -> Posted:  # type: ignore[no-untyped-def]
+        try:
+            response = self.client.chat_postMessage(
+                channel=channel,
+                text=message["text"],
+                blocks=message["blocks"],
+                thread_ts=thread_ts,
+                reply_broadcast=broadcast if thread_ts else None,
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata={"event_type": EVENT_TYPE, "event_payload": {"marker": marker}},
+            )
+        except SlackApiError as exc:
+            _raise_api_error(exc)
+            raise  # pragma: no cover - _raise_api_error always raises
+        except _UNCERTAIN as exc:
+            raise DeliveryUncertain(f"{type(exc).__name__}: {exc}") from exc
+        channel_id = str(response.get("channel") or channel)
+        self._channel_ids[channel] = channel_id
+        return Posted(channel_id=channel_id, ts=response.get("ts"))
+
+    def _channel_id(self, channel: str) -> str:
+        if not channel.startswith("#"):
+            return channel
+        if channel in self._channel_ids:
+            return self._channel_ids[channel]
+        cursor = None
+        while True:
+            page = self.reader.conversations_list(cursor=cursor, limit=1000, exclude_archived=True)
+            for item in page.get("channels") or []:
+                self._channel_ids["#" + item["name"]] = item["id"]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if channel in self._channel_ids or not cursor:
+                break
+        return self._channel_ids.get(channel, channel)
+
+    def find(
+        self, channel: str, marker: str, *, since: datetime, thread_ts: str | None = None
+    ) -> Posted | None:
+        """The message carrying this marker, if an earlier attempt did post it."""
+        try:
+            channel_id = self._channel_id(channel)
+            if thread_ts:
+                pages = [
+                    self.reader.conversations_replies(
+                        channel=channel_id, ts=thread_ts, include_all_metadata=True, limit=200
+                    )
+                ]
+            else:
+                pages = [
+                    self.reader.conversations_history(
+                        channel=channel_id,
+                        oldest=f"{since.timestamp():.6f}",
+                        include_all_metadata=True,
+                        limit=200,
+                    )
+                ]
+        except SlackApiError as exc:
+            _raise_api_error(exc)
+            raise  # pragma: no cover
+        except _UNCERTAIN as exc:
+            raise DeliveryUncertain(f"cannot verify: {type(exc).__name__}: {exc}") from exc
+        for page in pages:
+            for message in page.get("messages") or []:
+                metadata: dict[str, Any] = message.get("metadata") or {}
+                if (metadata.get("event_payload") or {}).get("marker") == marker:
+                    return Posted(channel_id=channel_id, ts=message.get("ts"))
+        return None
 
 
-class SlackWebhookSink:
+class SlackWebhookTransport:
+    """Incoming webhook: simple, no threads, and no way to verify (at-least-once on timeouts)."""
+
     name = "slack-webhook"
+    supports_threads = False
+    can_verify = False
 
     def __init__(self, url: str, timeout: int = 15) -> None:
-        self.client = WebhookClient(url, timeout=timeout, retry_handlers=_retry_handlers())
+        self.client = WebhookClient(url, timeout=timeout, retry_handlers=_post_retry_handlers())
 
-    def send(self, payload: dict[str, Any]) -> Delivery:
-        message = blocks.render(payload)
-        response = self.client.send(text=message["text"], blocks=message["blocks"])
+    def post(self, channel, message, payload, *, marker, thread_ts=None, broadcast=False) -> Posted:  # type: ignore[no-untyped-def]
+        try:
+            response = self.client.send(text=message["text"], blocks=message["blocks"])
+        except _UNCERTAIN as exc:
+            raise DeliveryUncertain(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            raise DeliveryFailed(f"webhook answered {response.status_code}")
         if response.status_code != 200:
-            raise RuntimeError(f"webhook answered {response.status_code}: {response.body}")
-        return Delivery(channel="webhook")
+            raise DeliveryRejected(f"webhook answered {response.status_code}: {response.body}")
+        return Posted(channel_id="webhook")
+
+    def find(self, channel, marker, *, since, thread_ts=None) -> Posted | None:  # type: ignore[no-untyped-def]
+        return None

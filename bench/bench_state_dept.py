@@ -64,7 +64,8 @@ def bench_replay(workdir: Path) -> None:
     print(f"replay: peak RSS {rss_mb:.0f} MiB")
     print(
         f"replay: database {db_bytes / 1e6:.2f} MB after checkpoint = {100 * db_bytes / raw_bytes:.2f} % of "
-        f"{raw_bytes / 1e6:.1f} MB raw feeds ({vacuumed / 1e6:.2f} MB vacuumed; {wal_bytes / 1e6:.2f} MB with WAL)"
+        f"{raw_bytes / 1e6:.1f} MB raw feeds ({vacuumed / 1e6:.2f} MB vacuumed; "
+        f"{wal_bytes / 1e6:.2f} MB with WAL)"
     )
 
 

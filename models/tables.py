@@ -93,10 +93,32 @@ class Alert(SQLModel, table=True):
     payload: Any = Field(default=None, sa_column=Column(JSON))
     created_at: datetime = Field(index=True)
     status: str = Field(default="pending", index=True, max_length=16)  # pending | sent | held | failed
+    routed: bool = Field(default=False, index=True)
     attempts: int = 0
     delivered_at: datetime | None = None
     channel: str | None = None
     slack_ts: str | None = None
+    last_error: str | None = None
+
+
+class Delivery(SQLModel, table=True):
+    """One alert to one channel: the unit delivered exactly once (claimed, sent, confirmed)."""
+
+    __table_args__ = (UniqueConstraint("alert_id", "channel", name="uq_delivery"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", index=True)
+    channel: str = Field(max_length=255)
+    source: str = Field(default="", max_length=64)
+    key: str = Field(default="", max_length=32)
+    status: str = Field(default="pending", index=True, max_length=16)  # pending | sending | sent
+    attempts: int = 0
+    claimed_at: datetime | None = None
+    claim: str | None = Field(default=None, max_length=64)
+    channel_id: str | None = None
+    ts: str | None = None
+    thread_ts: str | None = None
+    sent_at: datetime | None = Field(default=None, index=True)
     last_error: str | None = None
 
 
