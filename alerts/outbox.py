@@ -221,16 +221,41 @@ def flush(
     lease: timedelta = LEASE,
     limit: int = 5000,
 ) -> FlushReport:
-    """Route new alerts, then deliver every claimable delivery once, oldest first."""
+    """Route new alerts, then deliver every claimable delivery once, oldest first.
+
+    A second round delivers the ops alerts the first round raised (a refused channel), so ops hear of
+    it in the same flush.
+    """
     report = FlushReport()
-    route_new_alerts(session, routing)
+    seen: set[int] = set()
+    for _ in range(2):
+        route_new_alerts(session, routing)
+        ids = session.exec(
+            select(Delivery.id)
+            .where(col(Delivery.status).in_(["pending", "sending"]))
+            .order_by(col(Delivery.id))
+            .limit(limit)
+        ).all()
+        fresh = [i for i in ids if i not in seen]
+        seen.update(fresh)
+        rejected_before = report.rejected
+        _deliver(session, transport, routing, fresh, report, now=now, lease=lease)
+        if report.rejected == rejected_before:
+            break
+    return report
+
+
+def _deliver(
+    session: Session,
+    transport: Transport,
+    routing: Routing,
+    ids: list[int],
+    report: FlushReport,
+    *,
+    now: datetime | None,
+    lease: timedelta,
+) -> None:
     window = timedelta(hours=routing.thread_window_hours)
-    ids = session.exec(
-        select(Delivery.id)
-        .where(col(Delivery.status).in_(["pending", "sending"]))
-        .order_by(col(Delivery.id))
-        .limit(limit)
-    ).all()
     for delivery_id in ids:
         moment = now or datetime.now(UTC)
         if _claim(session, delivery_id, moment, lease) is None:
@@ -238,9 +263,19 @@ def flush(
         delivery = session.get(Delivery, delivery_id)
         alert = session.get(Alert, delivery.alert_id)
         session.refresh(delivery)
+        if _waits_for_earlier(session, delivery):
+            # Per destination and channel, alerts go out in order, so a follow-up never overtakes (or
+            # loses the thread of) an earlier alert whose delivery is still unresolved.
+            _release(
+                session, delivery, alert, delivery.last_error or "waiting for an earlier alert", count=False
+            )
+            continue
         marker = f"aw-{alert.id}-{delivery.id}"
-        root = _thread_root(session, delivery, window, moment) if transport.supports_threads else None
-        thread_ts = (root.thread_ts or root.ts) if root else None
+        if delivery.attempts > 0:
+            thread_ts = delivery.thread_ts  # where the earlier attempt posted: look there, post there again
+        else:
+            root = _thread_root(session, delivery, window, moment) if transport.supports_threads else None
+            thread_ts = (root.thread_ts or root.ts) if root else None
         try:
             if delivery.attempts > 0 and transport.can_verify:
                 found = transport.find(
@@ -253,6 +288,7 @@ def flush(
                     _mark_sent(session, delivery, found.channel_id, found.ts, thread_ts, moment)
                     report.verified += 1
                     continue
+            delivery.thread_ts = thread_ts
             delivery.attempts += 1
             alert.attempts += 1
             session.add_all([delivery, alert])
@@ -280,15 +316,32 @@ def flush(
             continue
         _mark_sent(session, delivery, posted.channel_id, posted.ts, thread_ts, moment)
         report.sent += 1
-    return report
 
 
-def _release(session: Session, delivery: Delivery, alert: Alert, error: str) -> None:
+def _release(session: Session, delivery: Delivery, alert: Alert, error: str, count: bool = True) -> None:
     delivery.status = "pending"
-    delivery.last_error = error[:2000]
-    alert.last_error = error[:2000]
+    delivery.claim = None
+    if count:
+        delivery.last_error = error[:2000]
+        alert.last_error = error[:2000]
     session.add_all([delivery, alert])
     session.commit()
+
+
+def _waits_for_earlier(session: Session, delivery: Delivery) -> bool:
+    if not delivery.key:
+        return False
+    earlier = session.exec(
+        select(Delivery.id)
+        .where(
+            Delivery.channel == delivery.channel,
+            Delivery.source == delivery.source,
+            Delivery.key == delivery.key,
+        )
+        .where(col(Delivery.id) < delivery.id, Delivery.status != "sent")
+        .limit(1)
+    ).first()
+    return earlier is not None
 
 
 def flush_configured(session: Session, settings: Settings) -> FlushReport:

@@ -97,35 +97,38 @@ class SlackWebTransport:
     def find(
         self, channel: str, marker: str, *, since: datetime, thread_ts: str | None = None
     ) -> Posted | None:
-        """The message carrying this marker, if an earlier attempt did post it."""
+        """The message carrying this marker, if an earlier attempt did post it (thread or channel)."""
         try:
             channel_id = self._channel_id(channel)
-            if thread_ts:
-                pages = [
-                    self.reader.conversations_replies(
-                        channel=channel_id, ts=thread_ts, include_all_metadata=True, limit=200
-                    )
-                ]
-            else:
-                pages = [
-                    self.reader.conversations_history(
-                        channel=channel_id,
-                        oldest=f"{since.timestamp():.6f}",
-                        include_all_metadata=True,
-                        limit=200,
-                    )
-                ]
-        except SlackApiError as exc:
-            _raise_api_error(exc)
-            raise  # pragma: no cover
-        except _UNCERTAIN as exc:
-            raise DeliveryUncertain(f"cannot verify: {type(exc).__name__}: {exc}") from exc
-        for page in pages:
-            for message in page.get("messages") or []:
+            for message in self._messages(channel_id, since, thread_ts):
                 metadata: dict[str, Any] = message.get("metadata") or {}
                 if (metadata.get("event_payload") or {}).get("marker") == marker:
                     return Posted(channel_id=channel_id, ts=message.get("ts"))
+        except SlackApiError as exc:
+            _raise_api_error(exc)
+        except _UNCERTAIN as exc:
+            raise DeliveryUncertain(f"cannot verify: {type(exc).__name__}: {exc}") from exc
         return None
+
+    def _messages(self, channel_id: str, since: datetime, thread_ts: str | None, max_pages: int = 20):  # type: ignore[no-untyped-def]
+        cursor = None
+        for _ in range(max_pages):
+            if thread_ts:
+                page = self.reader.conversations_replies(
+                    channel=channel_id, ts=thread_ts, cursor=cursor, include_all_metadata=True, limit=200
+                )
+            else:
+                page = self.reader.conversations_history(
+                    channel=channel_id,
+                    oldest=f"{since.timestamp():.6f}",
+                    cursor=cursor,
+                    include_all_metadata=True,
+                    limit=200,
+                )
+            yield from page.get("messages") or []
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return
 
 
 class SlackWebhookTransport:

@@ -1,0 +1,264 @@
+"""Slack delivery with the real slack-sdk client against a fake Slack Web API on loopback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from advisory_watch.pipeline import session_for
+from alerts import blocks
+from alerts.outbox import flush
+from alerts.routing import Routing, RoutingError, parse
+from alerts.slack import SlackWebTransport
+from models.tables import Alert, Delivery
+from tests.conftest import FEED_1008, FEED_PATH
+from tests.fake_slack import TOKEN, FakeSlack
+
+
+@pytest.fixture
+def slack(monkeypatch):
+    with FakeSlack() as fake:
+        monkeypatch.setenv("ADVISORY_WATCH_SLACK_TOKEN", TOKEN)
+        monkeypatch.setenv("ADVISORY_WATCH_SLACK_CHANNEL", "#travel-risk")
+        monkeypatch.setenv("ADVISORY_WATCH_SLACK_BASE_URL", fake.base_url)
+        yield fake
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "advisory_watch.cli", *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+    )
+
+
+def test_two_runs_post_exactly_one_message_even_after_a_429(feed_server, slack):
+    assert run_cli("run").returncode == 0
+    assert slack.posts() == []
+    httpx.post(f"{feed_server.url}/__fixture/route", json={"path": FEED_PATH, "file": str(FEED_1008)})
+    slack.inject("chat.postMessage", {"status": 429, "retry_after": 1})
+    started = datetime.now(UTC)
+    second = run_cli("run")
+    assert second.returncode == 0, second.stderr
+    assert (datetime.now(UTC) - started) >= timedelta(seconds=1)  # Retry-After was honoured
+    assert len(slack.posts()) == 2  # the 429, then the post
+    assert len(slack.state.messages) == 1 and slack.state.violations == []
+    message = slack.state.messages[0]
+    assert message["channel"] == "C0TRAVEL"
+    header = message["blocks"][0]
+    assert header == {
+        "type": "header",
+        "text": {"type": "plain_text", "emoji": True, "text": "Sao Tome and Principe — Level 1 → Level 2"},
+    }
+    assert "+H Health" in str(message["blocks"])
+    assert message["text"].startswith("[MEDIUM] Sao Tome and Principe — Level 1 → Level 2")
+    with session_for() as session:
+        [alert] = session.exec(select(Alert)).all()
+        assert (alert.status, alert.channel, alert.slack_ts) == ("sent", "C0TRAVEL", message["ts"])
+    assert run_cli("run").returncode == 0 and len(slack.state.messages) == 1
+
+
+def _alerts(session, count: int, keys: int) -> None:
+    now = datetime.now(UTC)
+    for i in range(count):
+        key = f"K{i % keys:02d}"
+        severity = ["medium", "high", "critical", "info"][i % 4]
+        payload = {
+            "source": "state-dept-feed",
+            "country": key,
+            "key": key,
+            "country_name": f"Place {key}",
+            "kind": "level_changed",
+            "old": 1,
+            "new": 2,
+            "severity": severity,
+            "observed_at": now.isoformat(),
+            "summary": f"Place {key} — Level 1 → Level 2 <!channel> & <https://evil.example|click>",
+            "url": "https://travel.state.gov/x",
+            "changes": [
+                {
+                    "kind": "level_changed",
+                    "severity": severity,
+                    "summary": f"Place {key} — Level 1 → Level 2 <!channel> & <https://evil.example|x>",
+                }
+            ],
+            "diff": "[-old-] [+new+]",
+        }
+        session.add(
+            Alert(
+                dedupe_key=f"t:{i}",
+                source="state-dept-feed",
+                key=key,
+                country=key,
+                kind="level_changed",
+                severity=2,
+                payload=payload,
+                created_at=now + timedelta(microseconds=i),
+                status="pending",
+            )
+        )
+    session.commit()
+
+
+class Crash(BaseException):
+    """A process dying between Slack's answer and our commit."""
+
+
+def test_exactly_once_over_200_alerts_under_faults(slack):
+    transport = SlackWebTransport(TOKEN, slack.base_url, timeout=1)
+    routing = Routing(default_channel="#travel-risk", ops_channel="#ops")
+    slack.inject(
+        "chat.postMessage",
+        {"status": 429, "retry_after": 0},
+        {"status": 500},
+        *({"delay": 1.6, "post": True} for _ in range(3)),  # posted, but the answer comes too late
+        {"status": 503},
+        {"status": 429, "retry_after": 1},
+    )
+    crashed = {"n": 0}
+    real_post = transport.post
+
+    def post_then_crash(*args, **kwargs):
+        posted = real_post(*args, **kwargs)
+        if crashed["n"] < 2 and len(slack.state.messages) in (50, 120):
+            crashed["n"] += 1
+            raise Crash()
+        return posted
+
+    transport.post = post_then_crash  # type: ignore[method-assign]
+    with session_for() as session:
+        _alerts(session, 200, keys=40)
+        rounds = 0
+        while True:
+            rounds += 1
+            assert rounds < 10
+            try:
+                # lease=0: a crashed claim is immediately reclaimable (instead of waiting five minutes)
+                report = flush(session, transport, routing, lease=timedelta(0))
+            except Crash:
+                session.rollback()
+                continue
+            if (
+                report.pending == 0
+                and not session.exec(select(Delivery).where(Delivery.status != "sent")).first()
+            ):
+                break
+        deliveries = session.exec(select(Delivery)).all()
+        alerts = session.exec(select(Alert)).all()
+    assert crashed["n"] == 2
+    markers = [m["metadata"]["event_payload"]["marker"] for m in slack.state.messages]
+    assert len(markers) == 200 and len(set(markers)) == 200  # every alert once, none twice
+    assert slack.state.violations == []
+    assert all(a.status == "sent" for a in alerts) and len(deliveries) == 200
+    # Threads: per destination, the first message is the root, the four others are replies in its thread.
+    by_key: dict[str, list[Delivery]] = {}
+    for d in sorted(deliveries, key=lambda d: d.sent_at):
+        by_key.setdefault(d.key, []).append(d)
+    for rows in by_key.values():
+        root = rows[0]
+        assert root.thread_ts == root.ts
+        assert all(r.thread_ts == root.ts and r.ts != root.ts for r in rows[1:])
+    replies = [m for m in slack.state.messages if m["thread_ts"]]
+    assert len(replies) == 160
+    assert all(m["reply_broadcast"] == ("HIGH" in m["text"] or "CRITICAL" in m["text"]) for m in replies)
+    # Scraped text cannot mention or link: in every mrkdwn text <, > and & arrive escaped.
+    message = slack.state.messages[0]
+    mrkdwn = [
+        e["text"]
+        for b in message["blocks"]
+        for e in [b.get("text") or {}, *b.get("elements", [])]
+        if e.get("type") == "mrkdwn"
+    ]
+    assert any("&lt;!channel&gt; &amp; &lt;https://evil.example|x&gt;" in t for t in mrkdwn)
+    assert not any("<!channel>" in t or "<https://evil" in t for t in mrkdwn)
+    assert "&lt;!channel&gt;" in message["text"]  # the notification fallback too
+
+
+def test_refusals_keep_alerts_pending_and_tell_ops_once(slack):
+    transport = SlackWebTransport(TOKEN, slack.base_url)
+    routing = Routing(default_channel="#missing-channel", ops_channel="#ops")
+    with session_for() as session:
+        _alerts(session, 3, keys=3)
+        first = flush(session, transport, routing)
+        assert (first.sent, first.rejected) == (1, 3)  # three refusals, then the ops alert got through
+        assert [m["channel"] for m in slack.state.messages] == ["C0OPS"]
+        assert "channel_not_found" in str(slack.state.messages[0]["blocks"])
+        flush(session, transport, routing)
+        assert len(slack.state.messages) == 1  # still refused, and no second ops alert
+        slack.state.channels["missing-channel"] = "C0NEW"
+        third = flush(session, transport, routing)
+        assert third.sent == 3
+        assert sorted(m["channel"] for m in slack.state.messages) == ["C0NEW", "C0NEW", "C0NEW", "C0OPS"]
+
+
+def test_block_kit_limits_and_escaping():
+    long_text = "<b>&</b> " * 2000
+    payload = {
+        "source": "s",
+        "country_name": "X" * 300,
+        "kind": "level_changed",
+        "severity": "critical",
+        "summary": "X" * 300,
+        "change_note": long_text,
+        "diff": "[+" + long_text + "+]",
+        "error": long_text,
+        "changes": [
+            {"kind": "k", "summary": f"X — change {i} <@U123>", "severity": "high"} for i in range(400)
+        ],
+        "history_url": "http://127.0.0.1:8000/diff/1/2",
+        "url": "https://travel.state.gov/",
+    }
+    message = blocks.render(payload)
+    assert len(message["blocks"]) <= 50
+    assert len(message["blocks"][0]["text"]["text"]) <= 150
+    for block in message["blocks"]:
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3000
+            assert "<b>" not in block["text"]["text"] and "<@U123>" not in block["text"]["text"]
+    assert "Full diff in the history view" in str(message)
+
+
+def test_routing_rules():
+    routing = parse(
+        {
+            "default_channel": "#all",
+            "ops_channel": "#ops",
+            "regions": {"latam": ["PE", "CO"]},
+            "routes": [
+                {"channel": "#latam", "regions": ["latam"], "min_severity": "medium"},
+                {"channel": "#peru", "countries": ["pe"], "sources": ["state-dept-feed"]},
+                {"channel": "#digest", "digest": True},
+            ],
+        }
+    )
+    peru_high = {"country": "PE", "severity": "high", "source": "state-dept-feed"}
+    assert routing.live_channels(peru_high) == ["#latam", "#peru"]
+    assert routing.live_channels({"country": "PE", "severity": "info", "source": "osac-report"}) == ["#all"]
+    assert routing.live_channels({"country": "FR", "severity": "critical", "source": "x"}) == ["#all"]
+    assert routing.live_channels({"ops": True, "severity": "high"}) == ["#ops"]
+    assert [r.channel for r in routing.digest_routes()] == ["#digest"]
+    for bad in (
+        {"routes": [{"countries": ["PE"]}]},
+        {"routes": [{"channel": "#x", "regions": ["nowhere"]}]},
+        {"routes": [{"channel": "#x", "min_severity": "loud"}]},
+        {"routes": [{"channel": "#x", "colour": 1}]},
+    ):
+        with pytest.raises(RoutingError):
+            parse(bad)
+
+
+def test_shipped_routing_example_is_valid():
+    from pathlib import Path
+
+    from alerts.routing import load
+
+    routing = load(Path(__file__).parent.parent / "alerts" / "routing.example.yaml")
+    assert routing.default_channel == "#travel-risk" and routing.ops_channel == "#advisory-watch-ops"
+    assert "#latam-security" in routing.live_channels({"country": "PE", "severity": "high", "source": "x"})
