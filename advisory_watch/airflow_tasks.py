@@ -9,9 +9,49 @@ from advisory_watch.settings import get_settings, reset_settings_cache
 from alerts.outbox import flush_configured
 
 
+def apply_airflow_configuration() -> None:
+    """Fill settings the environment leaves unset from Airflow: the Variable ``advisory_watch_routing``
+    (path of the routing file) and the connections ``slack_default`` (type slack: the bot token in the
+    password) or ``slack_webhook_default`` (type slackwebhook: the webhook URL, or host + password).
+    Called inside tasks only, so the core never needs Airflow."""
+    import os
+
+    try:
+        from airflow.sdk import BaseHook, Variable
+    except ImportError:  # pragma: no cover - outside Airflow
+        return
+    if not os.environ.get("ADVISORY_WATCH_ROUTING"):
+        routing = Variable.get("advisory_watch_routing", default=None)
+        if routing:
+            os.environ["ADVISORY_WATCH_ROUTING"] = routing
+    if not (
+        os.environ.get("ADVISORY_WATCH_SLACK_TOKEN") or os.environ.get("ADVISORY_WATCH_SLACK_WEBHOOK_URL")
+    ):
+        for conn_id in ("slack_default", "slack_webhook_default"):
+            try:
+                conn = BaseHook.get_connection(conn_id)
+            except Exception:  # noqa: BLE001 - an absent connection is the normal case
+                continue
+            if conn.conn_type == "slack" and conn.password:
+                os.environ["ADVISORY_WATCH_SLACK_TOKEN"] = conn.password
+                channel = (conn.extra_dejson or {}).get("channel")
+                if channel and not os.environ.get("ADVISORY_WATCH_SLACK_CHANNEL"):
+                    os.environ["ADVISORY_WATCH_SLACK_CHANNEL"] = channel
+                break
+            if conn.conn_type == "slackwebhook":
+                url = (
+                    conn.host
+                    if (conn.host or "").startswith("http")
+                    else f"https://hooks.slack.com/services/{conn.password}"
+                )
+                os.environ["ADVISORY_WATCH_SLACK_WEBHOOK_URL"] = url
+                break
+    reset_settings_cache()
+
+
 def run_cycle(source: str, *, countries: list[str] | None = None, dry_run: bool = False) -> dict[str, Any]:
     """One live cycle; returns a small JSON-able summary for XCom (never the records themselves)."""
-    reset_settings_cache()
+    apply_airflow_configuration()
     results = run_source(
         source, settings=get_settings(), notify=not dry_run, keys=set(countries or []) or None
     )
@@ -36,7 +76,23 @@ def deliver(*, dry_run: bool = False) -> dict[str, Any]:
     """Deliver the outbox through the configured sink (Slack, else console)."""
     if dry_run:
         return {"sent": 0, "failed": 0, "dry_run": True}
+    apply_airflow_configuration()
     settings = get_settings()
     with session_for(settings) as session:
         report = flush_configured(session, settings)
     return {"sent": report.sent, "verified": report.verified, "pending": report.pending, "dry_run": False}
+
+
+def digest(*, hours: float = 24.0) -> dict[str, Any]:
+    """Queue the daily digest for every digest channel and deliver it."""
+    from alerts.digest import queue_digests
+    from alerts.outbox import configured_routing, configured_transport, flush
+
+    apply_airflow_configuration()
+    settings = get_settings()
+    transport = configured_transport(settings)
+    routing = configured_routing(settings, transport)
+    with session_for(settings) as session:
+        queued = queue_digests(session, routing, hours=hours)
+        report = flush(session, transport, routing)
+    return {"digests": len(queued), "sent": report.sent, "pending": report.pending}

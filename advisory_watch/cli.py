@@ -159,6 +159,22 @@ def cmd_alerts_flush(args: argparse.Namespace) -> int:
     return 0 if report.pending == 0 else 1
 
 
+def cmd_alerts_digest(args: argparse.Namespace) -> int:
+    from advisory_watch.pipeline import session_for
+    from alerts.digest import queue_digests
+    from alerts.outbox import configured_routing, configured_transport, flush
+
+    settings = get_settings()
+    transport = configured_transport(settings)
+    routing = configured_routing(settings, transport)
+    with session_for(settings) as session:
+        queued = queue_digests(session, routing, hours=args.hours)
+        print(f"{len(queued)} digest(s) queued", file=sys.stderr)
+        report = flush(session, transport, routing)
+    _print_flush(report)
+    return 0 if report.pending == 0 else 1
+
+
 def cmd_alerts_test(args: argparse.Namespace) -> int:
     """Send a sample alert (a real level change from the 2025-10-08 capture) through the configured path."""
     from datetime import UTC, datetime
@@ -297,6 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
     asub = p.add_subparsers(dest="alerts_command", required=True)
     asub.add_parser("pending", help="list undelivered alerts").set_defaults(func=cmd_alerts_pending)
     asub.add_parser("flush", help="deliver pending alerts").set_defaults(func=cmd_alerts_flush)
+    digest = asub.add_parser("digest", help="queue and send the digest of the last HOURS of changes")
+    digest.add_argument("--hours", type=float, default=24.0)
+    digest.set_defaults(func=cmd_alerts_digest)
     test = asub.add_parser("test", help="send a sample alert through the configured sink")
     test.add_argument("--channel", help="send to this channel instead of the routed ones")
     test.set_defaults(func=cmd_alerts_test)

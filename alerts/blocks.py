@@ -60,7 +60,9 @@ def _mark_runs(text: str, pattern: str, mark: str) -> str:
 def diff_mrkdwn(diff: str) -> str:
     text = escape_mrkdwn(diff)
     text = _mark_runs(text, r"\[-(.*?)-\]", "~")
-    return _mark_runs(text, r"\[\+(.*?)\+\]", "*")
+    text = _mark_runs(text, r"\[\+(.*?)\+\]", "*")
+    # Slack needs a boundary between a removed and an added run to format both.
+    return text.replace("~*", "~ *").replace("*~", "* ~")
 
 
 def _change_lines(payload: dict[str, Any]) -> list[str]:

@@ -66,10 +66,10 @@ def configured_transport(settings: Settings) -> Transport:
 
 
 def configured_routing(settings: Settings, transport: Transport) -> Routing:
-    if transport.name == "console":
-        return Routing(default_channel="console", ops_channel="console")
-    if transport.name == "slack-webhook":
-        return Routing(default_channel="webhook", ops_channel="webhook")
+    if transport.name in {"console", "slack-webhook"}:
+        # One destination: every alert and the digest go there (a routing file's channels do not apply).
+        channel = "console" if transport.name == "console" else "webhook"
+        return Routing(default_channel=channel, ops_channel=channel)
     return load_routing(settings.routing, settings.slack_channel)
 
 
@@ -296,7 +296,9 @@ def _deliver(
             severe = Severity.parse(alert.payload.get("severity") or "info") >= BROADCAST_FROM
             posted = transport.post(
                 delivery.channel,
-                blocks.render(alert.payload),
+                blocks.render_digest(alert.payload["title"], alert.payload["items"])
+                if alert.payload.get("digest")
+                else blocks.render(alert.payload),
                 alert.payload,
                 marker=marker,
                 thread_ts=thread_ts,

@@ -54,6 +54,8 @@ class Routing:
         return index
 
     def live_channels(self, payload: dict[str, Any]) -> list[str]:
+        if payload.get("digest"):
+            return [payload["channel"]]
         if payload.get("ops"):
             channel = self.ops_channel or self.default_channel
             return [channel] if channel else []

@@ -262,3 +262,65 @@ def test_shipped_routing_example_is_valid():
     routing = load(Path(__file__).parent.parent / "alerts" / "routing.example.yaml")
     assert routing.default_channel == "#travel-risk" and routing.ops_channel == "#advisory-watch-ops"
     assert "#latam-security" in routing.live_channels({"country": "PE", "severity": "high", "source": "x"})
+
+
+def test_daily_digest_groups_changes_and_skips_empty_days(slack):
+    from advisory_watch.pipeline import replay_files
+    from alerts.digest import queue_digests
+    from tests.conftest import ARCHIVE
+
+    list(replay_files("state-dept-feed", [ARCHIVE / f"2026-03-0{d}.xml" for d in (1, 2, 3, 4)]))
+    transport = SlackWebTransport(TOKEN, slack.base_url)
+    routing = parse({"default_channel": "#travel-risk", "routes": [{"channel": "#ops", "digest": True}]})
+    day_end = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+    with session_for() as session:
+        assert queue_digests(session, routing, now=day_end - timedelta(days=30)) == []  # an empty day
+        [payload] = queue_digests(session, routing, now=day_end)
+        assert queue_digests(session, routing, now=day_end) == []  # queued once
+        report = flush(session, transport, routing)
+    assert report.sent == 1
+    [message] = slack.state.messages
+    assert message["channel"] == "C0OPS" and slack.state.violations == []
+    text = str(message["blocks"])
+    # The window is 2026-03-03 12:00 .. 2026-03-04 12:00: the 03-04 feed's level changes (Cyprus, Oman,
+    # Saudi Arabia) and its quiet indicator changes (Kuwait, Qatar, Bahrain) are in it; the 03-03 feed's
+    # (UAE, Jordan) are not.
+    for place in ("Cyprus", "Oman", "Saudi Arabia", "Kuwait", "Qatar", "Bahrain"):
+        assert place in text
+    assert "United Arab Emirates" not in text and "Jordan" not in text
+    severities = [b["text"]["text"].split("\n")[0] for b in message["blocks"] if b["type"] == "section"]
+    assert severities[0].startswith(":large_orange_circle: *HIGH*")
+    assert {i["severity"] for i in payload["items"]} >= {"high"}
+
+
+def test_webhook_and_alerts_test_command(monkeypatch):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            return
+
+        def do_POST(self):  # noqa: N802
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv(
+            "ADVISORY_WATCH_SLACK_WEBHOOK_URL", f"http://127.0.0.1:{server.server_address[1]}/hook"
+        )
+        result = run_cli("alerts", "test")
+        assert result.returncode == 0, result.stderr
+    finally:
+        server.shutdown()
+    [body] = received
+    assert body["blocks"][0]["text"]["text"].startswith("Sao Tome and Principe — Level 1 → Level 2")
+    assert body["text"].startswith("[MEDIUM]")

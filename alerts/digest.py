@@ -1,0 +1,90 @@
+"""The daily digest: one message per digest channel, the last 24 h of changes by severity and place.
+
+Built from the change table (every typed change, including those that do not alert on their own,
+such as indicators inferred from the feed's prose), filtered by each digest route, and queued in the
+outbox like any alert, so it is delivered exactly once. An empty day sends nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from alerts.routing import Routing
+from diffing.changes import Severity
+from models.tables import Alert, Change
+
+
+def _item(change: Change) -> dict[str, Any]:
+    place, _, what = change.summary.partition(" — ")
+    return {
+        "source": change.source,
+        "country": change.country,
+        "key": change.key,
+        "country_name": place,
+        "kind": change.kind,
+        "severity": Severity(change.severity).label,
+        "summary": change.summary,
+        "changes": [
+            {"kind": change.kind, "summary": change.summary, "severity": Severity(change.severity).label}
+        ],
+        "what": what or change.summary,
+    }
+
+
+def queue_digests(
+    session: Session,
+    routing: Routing,
+    *,
+    now: datetime | None = None,
+    hours: float = 24.0,
+    notify: bool = True,
+) -> list[dict[str, Any]]:
+    """Queue today's digest for every digest route that has something to say; returns the payloads."""
+    now = now or datetime.now(UTC)
+    since = now - timedelta(hours=hours)
+    changes = session.exec(
+        select(Change)
+        .where(col(Change.observed_at) >= since, col(Change.observed_at) < now)
+        .where(Change.kind != "advisory_reissued")
+        .order_by(col(Change.observed_at), col(Change.id))
+    ).all()
+    items = [_item(c) for c in changes]
+    queued = []
+    for route in routing.digest_routes():
+        mine = [i for i in items if routing.digest_matches(route, i)]
+        if not mine:
+            continue
+        worst = max(Severity.parse(i["severity"]) for i in mine)
+        payload = {
+            "source": "digest",
+            "kind": "digest",
+            "digest": True,
+            "channel": route.channel,
+            "title": f"Travel-risk digest — {len(mine)} change(s) in the {hours:g} h to "
+            f"{now.strftime('%Y-%m-%d %H:%M')} UTC",
+            "items": mine,
+            "severity": worst.label,
+            "observed_at": now.isoformat(),
+            "summary": f"{len(mine)} change(s)",
+            "country": "",
+            "key": "",
+        }
+        dedupe = f"digest:{route.channel}:{since.isoformat()}:{now.isoformat()}"
+        if session.exec(select(Alert.id).where(Alert.dedupe_key == dedupe)).first() is None:
+            session.add(
+                Alert(
+                    dedupe_key=dedupe[:255],
+                    source="digest",
+                    kind="digest",
+                    severity=int(worst),
+                    payload=payload,
+                    created_at=now,
+                    status="pending" if notify else "held",
+                )
+            )
+            queued.append(payload)
+    session.commit()
+    return queued
