@@ -23,13 +23,16 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
     source = registry.load(args.source)
     content = Path(args.file).read_bytes()
+    options = {"edition": args.edition} if args.edition else {}
     try:
-        extraction = source.extract(content, url=source.urls[0])
+        extraction = source.extract(content, url=source.urls[0], **options)
     except ExtractionError as exc:
         print(f"extraction failed: {exc}", file=sys.stderr)
         return 2
     out = []
     for item in extraction.records:
+        if item.key.startswith("_"):
+            continue  # a record about the document itself (an edition), not a destination
         record = dict(item.record)
         if not args.with_text:
             record.pop("text", None)
@@ -285,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", choices=sources)
     p.add_argument("file")
     p.add_argument("--with-text", action="store_true", help="include the full advisory text")
+    p.add_argument("--edition", type=int, help="oc-index: the edition (year) to extract; default the latest")
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("replay", help="feed captured files through the pipeline; print alerts as JSON lines")

@@ -109,6 +109,14 @@ NAME_ALIASES: dict[str, str] = {
     "israel the west bank and gaza": "IL",
     "united kingdom": "GB",
     "palestinian territories": "PS",
+    # OC Index workbook spellings (commas sometimes typed for full stops)
+    "congo dem rep": "CD",
+    "congo rep": "CG",
+    "korea dpr": "KP",
+    "korea rep": "KR",
+    "st kitts and nevis": "KN",
+    "st lucia": "LC",
+    "st vincent and the grenadines": "VC",
 }
 
 

@@ -35,6 +35,15 @@ SOURCES: dict[str, SourceEntry] = {
             pool_slots=2,
             description="U.S. State Department travel advisories (RSS feed)",
         ),
+        SourceEntry(
+            name="oc-index",
+            module="scrapers.oc_index",
+            dag_id="organized_crime_index",
+            schedule="@weekly",
+            pool="ocindex_net",
+            pool_slots=1,
+            description="Global Organized Crime Index (official workbook)",
+        ),
     )
 }
 
