@@ -135,6 +135,7 @@ def record_fetch_failure(
 def record_not_modified(
     session: Session, source: Source, fetched: FetchResult, observed_at: datetime, *, notify: bool = True
 ) -> IngestResult:
+    store.lock_source(session, source.name)
     fetch = Fetch(
         source=source.name,
         url=fetched.url,
@@ -175,6 +176,7 @@ def ingest(
         extraction = source.extract(content, url=url)
     except ExtractionError as exc:
         when = observed_at or fallback_time or datetime.now(UTC)
+        store.lock_source(session, source.name)
         session.add(
             Fetch(
                 source=source.name,
@@ -205,8 +207,10 @@ def ingest(
         return result
 
     when = store.as_utc(observed_at or extraction.document_time or fallback_time or datetime.now(UTC))
+    store.lock_source(session, source.name)
     if store.already_ingested(session, source.name, content_hash, when):
-        # The same bytes at the same time: a task retry or a repeated replay. Nothing new follows.
+        # The same bytes at the same time: a task retry, a repeated replay, or another worker was first.
+        session.rollback()
         return IngestResult(source.name, "duplicate", when)
     previous = store.latest_fetch(session, source.name)
     newest = store.latest_observation(session, source.name)

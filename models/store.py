@@ -13,6 +13,7 @@ from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -56,7 +57,9 @@ def put_record(session: Session, record: dict[str, Any]) -> str:
     text = canonical_json(record).encode()
     digest = sha256(text)
     put_blob(session, text, digest)
-    _remember(digest, record)
+    # Cache what a later load would return (canonical key order), so a record read back from the
+    # database and one still in memory give byte-identical alerts.
+    _remember(digest, json.loads(text))
     return digest
 
 
@@ -115,6 +118,25 @@ def last_validators(session: Session, source: str, url: str) -> tuple[str | None
         .limit(1)
     ).first()
     return (row.etag, row.last_modified) if row else (None, None)
+
+
+def lock_source(session: Session, source: str) -> None:
+    """Serialise writers of one source for the rest of this transaction (two workers, one source).
+
+    PostgreSQL: a transaction-scoped advisory lock keyed by the source name. SQLite: taking the
+    database write lock now (a write statement) instead of at the first insert, so the duplicate
+    check that follows cannot race.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        key = int.from_bytes(hashlib.sha256(source.encode()).digest()[:8], "big", signed=True)
+        session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=key))  # type: ignore[call-overload]
+    elif dialect == "sqlite":
+        session.exec(  # type: ignore[call-overload]
+            text(
+                "INSERT OR IGNORE INTO sourcehealth (source, consecutive_failures, alerted) VALUES (:s, 0, 0)"
+            ).bindparams(s=source)
+        )
 
 
 def already_ingested(session: Session, source: str, content_hash: str, observed_at: datetime) -> bool:
