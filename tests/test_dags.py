@@ -69,3 +69,31 @@ def test_airflow_dags_test_produces_snapshots_and_alerts(tmp_path, feed_server):
     assert second.returncode == 0, second.stderr[-3000:]
     alerts = [json.loads(line) for line in alerts_file.read_text().splitlines()]
     assert [(a["kind"], a["country"], a["old"], a["new"]) for a in alerts] == [("level_changed", "ST", 1, 2)]
+
+
+@pytest.mark.postgres
+def test_every_dag_runs_with_airflow_metadata_on_postgres(tmp_path, feed_server, postgres_url):
+    from tests.conftest import SHARED
+
+    workbook = SHARED / "fixtures" / "oc_index" / "global_oc_index-2025.xlsx"
+    httpx.post(
+        f"{feed_server.url}/__fixture/route",
+        json={"path": "/assets/downloads/global_oc_index.xlsx", "file": str(workbook)},
+    )
+    env = airflow_env(
+        tmp_path / "airflow",
+        {
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": postgres_url,
+            "ADVISORY_WATCH_URL_REWRITE": f"https://travel.state.gov={feed_server.url},https://ocindex.net={feed_server.url}",
+        },
+    )
+    migrate = airflow(env, "db", "migrate")
+    assert migrate.returncode == 0, migrate.stderr[-2000:]
+    setup = subprocess.run(
+        [sys.executable, "-m", "advisory_watch.cli", "airflow-setup"], env=env, capture_output=True, text=True
+    )
+    assert setup.returncode == 0, setup.stderr
+    for dag_id in ("state_dept_advisories", "organized_crime_index", "alerts_digest"):
+        run = airflow(env, "dags", "test", dag_id)
+        assert run.returncode == 0, (dag_id, run.stderr[-3000:])
+        assert "state=success" in run.stdout + run.stderr, dag_id
