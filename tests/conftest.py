@@ -19,6 +19,11 @@ FEED_0107 = STATE_DEPT / "TAsTWs-2025-10-07.xml"
 FEED_1008 = STATE_DEPT / "TAsTWs-2025-10-08.xml"
 ARCHIVE = STATE_DEPT / "feed-archive"
 FEED_PATH = "/_res/rss/TAsTWs.xml"
+WORKBOOK = SHARED / "fixtures" / "oc_index" / "global_oc_index-2025.xlsx"
+WORKBOOK_PATH = "/assets/downloads/global_oc_index.xlsx"
+# Every upstream host a source fetches from. Tests rewrite all of them to loopback, so no test can
+# ever send traffic to another address.
+UPSTREAMS = ("https://travel.state.gov", "https://ocindex.net")
 PG_ADMIN_URL = os.environ.get("ADVISORY_WATCH_TEST_PG", "postgresql+psycopg2://127.0.0.1:5432/test")
 
 
@@ -35,6 +40,8 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ADVISORY_WATCH_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("ADVISORY_WATCH_DATABASE_URL", f"sqlite:///{tmp_path / 'test.db'}")
+    # Until a test starts its own fixture server, every upstream is a closed loopback port.
+    monkeypatch.setenv("ADVISORY_WATCH_URL_REWRITE", ",".join(f"{u}=http://127.0.0.1:9" for u in UPSTREAMS))
     reset_settings_cache()
     yield tmp_path
     reset_settings_cache()
@@ -45,8 +52,8 @@ def feed_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A loopback fixture server standing in for travel.state.gov, with the URL rewrite pointed at it."""
     from advisory_watch.fixture_server import FixtureServer
 
-    with FixtureServer(routes={FEED_PATH: FEED_0107}) as server:
-        monkeypatch.setenv("ADVISORY_WATCH_URL_REWRITE", f"https://travel.state.gov={server.url}")
+    with FixtureServer(routes={FEED_PATH: FEED_0107, WORKBOOK_PATH: WORKBOOK}) as server:
+        monkeypatch.setenv("ADVISORY_WATCH_URL_REWRITE", ",".join(f"{u}={server.url}" for u in UPSTREAMS))
         reset_settings_cache()
         yield server
 

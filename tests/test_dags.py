@@ -73,20 +73,7 @@ def test_airflow_dags_test_produces_snapshots_and_alerts(tmp_path, feed_server):
 
 @pytest.mark.postgres
 def test_every_dag_runs_with_airflow_metadata_on_postgres(tmp_path, feed_server, postgres_url):
-    from tests.conftest import SHARED
-
-    workbook = SHARED / "fixtures" / "oc_index" / "global_oc_index-2025.xlsx"
-    httpx.post(
-        f"{feed_server.url}/__fixture/route",
-        json={"path": "/assets/downloads/global_oc_index.xlsx", "file": str(workbook)},
-    )
-    env = airflow_env(
-        tmp_path / "airflow",
-        {
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": postgres_url,
-            "ADVISORY_WATCH_URL_REWRITE": f"https://travel.state.gov={feed_server.url},https://ocindex.net={feed_server.url}",
-        },
-    )
+    env = airflow_env(tmp_path / "airflow", {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": postgres_url})
     migrate = airflow(env, "db", "migrate")
     assert migrate.returncode == 0, migrate.stderr[-2000:]
     setup = subprocess.run(

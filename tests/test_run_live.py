@@ -37,7 +37,7 @@ def test_two_cycles_then_an_unchanged_one(feed_server):
     third = run_cli("run")
     assert third.returncode == 0 and third.stdout == ""
     assert "state-dept-feed: not_modified" in third.stderr
-    log = httpx.get(f"{feed_server.url}/__fixture/log").json()
+    log = [r for r in httpx.get(f"{feed_server.url}/__fixture/log").json() if r["path"] == FEED_PATH]
     assert len(log) == 3 and "If-None-Match" in log[2]["headers"]
 
 
