@@ -50,6 +50,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_state_dept.py
+	$(BIN)/python bench/bench_documents.py
 
 clean:
 	rm -rf $(VENV) var

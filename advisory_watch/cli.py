@@ -24,8 +24,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
     source = registry.load(args.source)
     content = Path(args.file).read_bytes()
     options = {"edition": args.edition} if args.edition else {}
+    url = (tuple(source.urls) or (Path(args.file).resolve().as_uri(),))[0]
     try:
-        extraction = source.extract(content, url=source.urls[0], **options)
+        extraction = source.extract(content, url=url, **options)
     except ExtractionError as exc:
         print(f"extraction failed: {exc}", file=sys.stderr)
         return 2
@@ -39,7 +40,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
         if item.rejected:
             record["rejected"] = item.rejected
         out.append(record)
-    json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+    present = getattr(source, "present", None)
+    json.dump(present(out) if present else out, sys.stdout, ensure_ascii=False, indent=2)
     print()
     for problem in extraction.problems:
         print(f"warning: {problem}", file=sys.stderr)
@@ -66,8 +68,15 @@ def cmd_replay(args: argparse.Namespace) -> int:
     files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else [folder]
     holder = _use_database(args.db)
     failed = 0
+    url = None
+    if args.source == "document":
+        # The files are successive versions of one document, watched with the given keywords.
+        from scrapers.documents import WatchedDocument, watch_adhoc
+
+        url = folder.resolve().as_uri()
+        watch_adhoc(WatchedDocument(name=folder.name, url=url, keywords=tuple(args.keyword or ())))
     try:
-        for result in replay_files(args.source, files):
+        for result in replay_files(args.source, files, url=url):
             for payload in result.alerts:
                 _print_json_line(payload)
             failed += result.status != "ok"
@@ -295,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", choices=sources)
     p.add_argument("dir")
     p.add_argument("--db", help="SQLAlchemy URL (default: a fresh temporary SQLite database)")
+    p.add_argument(
+        "--keyword", action="append", help="document: a watched keyword or re:pattern (repeatable)"
+    )
     p.set_defaults(func=cmd_replay)
 
     p = sub.add_parser("run", help="one live cycle; alerts go to the configured sinks")

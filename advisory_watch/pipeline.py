@@ -424,6 +424,11 @@ def run_source(
         with session_for(settings) as session:
             for url in source.urls:
                 observed_at = datetime.now(UTC)
+                is_due = getattr(source, "is_due", None)
+                if is_due is not None and not is_due(
+                    url, store.last_observed(session, source.name, url), observed_at
+                ):
+                    continue
                 etag, last_modified = store.last_validators(session, source.name, url)
                 try:
                     fetched = fetcher.get(
@@ -465,7 +470,7 @@ def run_source(
 
 
 def replay_files(
-    name: str, paths: Iterable[Path], *, settings: Settings | None = None
+    name: str, paths: Iterable[Path], *, settings: Settings | None = None, url: str | None = None
 ) -> Iterator[IngestResult]:
     """Feed captured documents through the whole pipeline as successive fetches (never notifies)."""
     settings = settings or get_settings()
@@ -478,7 +483,7 @@ def replay_files(
                 session,
                 source,
                 content,
-                url=source.urls[0],
+                url=url or source.urls[0],
                 fallback_time=mtime,
                 info=FetchInfo(provenance="replay", provenance_url=str(path)),
                 notify=False,

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     slack_channel: str | None = None
     slack_base_url: str = "https://slack.com/api/"
     routing: Path | None = None
+    documents: Path | None = Field(default=None, description="Watchlist YAML of the document source.")
     alerts_jsonl: Path | None = Field(
         default=None, description="Where the console sink also appends JSON lines (optional)."
     )

@@ -88,3 +88,27 @@ def render_markup(diffs: list[tuple[int, str]], insert: str = "[+{}+]", delete: 
         else:
             parts.append(text)
     return "".join(parts)
+
+
+def line_then_word_diff(old: str, new: str) -> list[tuple[int, str]]:
+    """For long texts: diff lines first (cheap), then words only inside the lines that changed."""
+    dmp = diff_match_patch()
+    dmp.Diff_Timeout = DIFF_TIMEOUT_SECONDS
+    a, b, lines = dmp.diff_linesToChars(old or "", new or "")
+    coarse = dmp.diff_main(a, b, False)
+    dmp.diff_charsToLines(coarse, lines)
+    out: list[tuple[int, str]] = []
+    i = 0
+    while i < len(coarse):
+        op, text = coarse[i]
+        if op == DELETE and i + 1 < len(coarse) and coarse[i + 1][0] == INSERT:
+            out += word_diff(text, coarse[i + 1][1])
+            i += 2
+            continue
+        out.append((op, text))
+        i += 1
+    return out
+
+
+def inserted_text(diffs: list[tuple[int, str]]) -> str:
+    return " ".join(text for op, text in diffs if op == INSERT)

@@ -149,6 +149,17 @@ def already_ingested(session: Session, source: str, content_hash: str, observed_
     return row is not None
 
 
+def last_observed(session: Session, source: str, url: str) -> datetime | None:
+    """When this URL was last fetched successfully (for per-document schedules)."""
+    row = session.exec(
+        select(Fetch.observed_at)
+        .where(Fetch.source == source, Fetch.url == url, col(Fetch.status).in_(["ok", "not_modified"]))
+        .order_by(col(Fetch.observed_at).desc())
+        .limit(1)
+    ).first()
+    return as_utc(row) if row else None
+
+
 def latest_observation(session: Session, source: str) -> datetime | None:
     """When the newest successfully ingested document of a source was observed."""
     row = session.exec(

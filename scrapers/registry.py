@@ -44,6 +44,15 @@ SOURCES: dict[str, SourceEntry] = {
             pool_slots=1,
             description="Global Organized Crime Index (official workbook)",
         ),
+        SourceEntry(
+            name="document",
+            module="scrapers.documents",
+            dag_id="watched_documents",
+            schedule="@daily",
+            pool="documents",
+            pool_slots=2,
+            description="Watched documents: pages and PDF reports from the user's watchlist",
+        ),
     )
 }
 
