@@ -11,6 +11,7 @@ export ADVISORY_WATCH_HOME ?= $(CURDIR)/var
 export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION ?= False
 export AIRFLOW__API__PORT ?= 8080
 
 .PHONY: run test venv postgres lint bench clean

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     )
     failure_threshold: int = Field(default=3, description="Consecutive failures before an ops alert.")
     history_base_url: str = "http://127.0.0.1:8000"
+    oc_score_threshold: float = Field(default=0.25, description="OC Index: score move that alerts.")
+    oc_rank_threshold: int = Field(default=5, description="OC Index: rank move (places) that alerts.")
+    oc_market_threshold: float = Field(default=1.0, description="OC Index: market score move that alerts.")
 
     @property
     def effective_database_url(self) -> str:

@@ -38,9 +38,14 @@ allowed_hosts = frozenset({"ocindex.net"})
 extractor_version = "oc-index/1"
 INDEX_KEY = "_index"
 
-SCORE_THRESHOLD = 0.25
-RANK_THRESHOLD = 5
-MARKET_THRESHOLD = 1.0
+def _thresholds() -> tuple[float, int, float]:
+    from advisory_watch.settings import get_settings
+
+    settings = get_settings()
+    return settings.oc_score_threshold, settings.oc_rank_threshold, settings.oc_market_threshold
+
+
+SCORE_THRESHOLD, RANK_THRESHOLD, MARKET_THRESHOLD = _thresholds()  # ADVISORY_WATCH_OC_*_THRESHOLD
 
 fields = (
     ScalarField("edition_label", "new_edition", lambda a, b: Severity.MEDIUM, label=str),
