@@ -306,6 +306,17 @@ def ingest(
             state.updated_at = when
 
         if verdict.becomes_confirmed:
+            findings = getattr(source, "findings", None)
+            if findings is not None:
+                _record_findings(
+                    session,
+                    source,
+                    chosen.record,
+                    findings(chosen.record, _confirmed_lookup(session)),
+                    when,
+                    snapshot.id,
+                    result,
+                )
             if confirmed is not None and verdict.decision is not Decision.BASELINE:
                 result.alerts += _record_changes(
                     session,
@@ -341,6 +352,48 @@ def ingest(
         result.alerts += _ops_alert(session, payload, notify=notify)
     session.commit()
     return result
+
+
+def _confirmed_lookup(session: Session):  # type: ignore[no-untyped-def]
+    """(source, key) -> that destination's confirmed record in another source, for cross-checks."""
+
+    def lookup(source_name: str, key: str | None) -> dict[str, Any] | None:
+        state = session.get(DestinationState, (source_name, key or ""))
+        return store.snapshot_record(session, state.confirmed_snapshot_id) if state else None
+
+    return lookup
+
+
+def _record_findings(
+    session: Session,
+    source: Source,
+    record: dict[str, Any],
+    found: list,
+    when: datetime,
+    snapshot_id: int,
+    result: IngestResult,
+) -> None:
+    """Cross-source findings are recorded as informational changes (history, digest), not alerted."""
+    for change in found:
+        session.add(
+            Change(
+                source=source.name,
+                key=record.get("key") or "",
+                country=record.get("country") or "",
+                kind=change.kind,
+                field_name=change.field,
+                item=change.item or "",
+                old=change.old,
+                new=change.new,
+                severity=int(change.severity),
+                summary=change.summary,
+                observed_at=when,
+                from_snapshot_id=None,
+                to_snapshot_id=snapshot_id,
+            )
+        )
+        result.changes += 1
+    session.flush()
 
 
 def _set_state(state: DestinationState, when: datetime, **values: int | None) -> None:
@@ -422,7 +475,25 @@ def run_source(
     fetcher = fetcher or Fetcher(settings)
     try:
         with session_for(settings) as session:
-            for url in source.urls:
+            urls = list(source.urls)
+            discover = getattr(source, "discover", None)
+            if discover is not None:
+                urls, problems = discover(
+                    fetcher, feed_descriptions=store.confirmed_raw_texts(session, "state-dept-feed")
+                )
+                for problem in problems:
+                    results.append(
+                        record_fetch_failure(
+                            session,
+                            source,
+                            "discovery",
+                            FetchError(problem),
+                            datetime.now(UTC),
+                            settings=settings,
+                            notify=notify,
+                        )
+                    )
+            for url in urls:
                 observed_at = datetime.now(UTC)
                 is_due = getattr(source, "is_due", None)
                 if is_due is not None and not is_due(
@@ -483,7 +554,7 @@ def replay_files(
                 session,
                 source,
                 content,
-                url=url or source.urls[0],
+                url=url or (source.urls[0] if source.urls else path.resolve().as_uri()),
                 fallback_time=mtime,
                 info=FetchInfo(provenance="replay", provenance_url=str(path)),
                 notify=False,

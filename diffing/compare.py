@@ -63,6 +63,8 @@ class SetField:
     label: Callable[[str], str] = str
 
     def compare(self, old: Record, new: Record) -> list[Change]:
+        if new.get(self.name) is None:
+            return []  # not stated in this version: unknown, not "all removed"
         a, b = set(old.get(self.name) or []), set(new.get(self.name) or [])
         changes = [
             Change(
@@ -278,4 +280,45 @@ class KeyedThresholdField:
                 )
                 for c in found
             ]
+        return changes
+
+
+@dataclass(frozen=True)
+class RatingsField:
+    """Ratings keyed by some fields (location + category): a change when a rating moves or appears."""
+
+    name: str
+    kind: str
+    keys: tuple[str, ...]
+    value: str
+    order: tuple[str, ...]  # from least to most severe
+
+    def _rank(self, value: Any) -> int:
+        return self.order.index(value) if value in self.order else -1
+
+    def compare(self, old: Record, new: Record) -> list[Change]:
+        def index(record: Record) -> dict[tuple, Any]:
+            return {
+                tuple(item.get(k) for k in self.keys): item.get(self.value)
+                for item in record.get(self.name) or []
+            }
+
+        before, after = index(old), index(new)
+        changes = []
+        for key in sorted(set(before) | set(after), key=str):
+            a, b = before.get(key), after.get(key)
+            if a == b or b is None:
+                continue
+            worse = self._rank(b) > self._rank(a)
+            severity = (
+                (Severity.HIGH if self._rank(b) >= len(self.order) - 2 else Severity.MEDIUM)
+                if worse
+                else Severity.INFO
+            )
+            label = " ".join(str(k) for k in key)
+            changes.append(
+                Change(
+                    self.kind, self.name, a, b, severity, f"{_subject(new)} — {label}: {a} → {b}", item=label
+                )
+            )
         return changes

@@ -63,6 +63,7 @@ def keyword_pattern(keyword: str) -> re.Pattern[str]:
 class SectionsField:
     name: str = "sections"
     keywords_field: str = "keywords"
+    kind: str = "document_changed"
 
     def compare(self, old: Record, new: Record) -> list[Change]:
         doc = str(new.get("title") or new.get("country_name") or new.get("key"))
@@ -84,7 +85,7 @@ class SectionsField:
             label = after["heading"] or "(introduction)"
             changes.append(
                 Change(
-                    "document_changed",
+                    self.kind,
                     self.name,
                     before["heading"],
                     after["heading"],
@@ -99,7 +100,7 @@ class SectionsField:
             label = section["heading"] or "(introduction)"
             changes.append(
                 Change(
-                    "document_changed",
+                    self.kind,
                     self.name,
                     None,
                     section["heading"],
@@ -114,7 +115,7 @@ class SectionsField:
             label = section["heading"] or "(introduction)"
             changes.append(
                 Change(
-                    "document_changed",
+                    self.kind,
                     self.name,
                     section["heading"],
                     None,

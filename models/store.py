@@ -96,6 +96,16 @@ def snapshot_record(session: Session, snapshot_id: int | None) -> dict[str, Any]
     return get_record(session, snap.record_hash) if snap else None
 
 
+def confirmed_raw_texts(session: Session, source: str) -> list[str]:
+    """The raw bytes (as text) of every confirmed snapshot of a source: links other sources follow."""
+    states = states_for(session, source)
+    ids = {s.confirmed_snapshot_id for s in states.values() if s.confirmed_snapshot_id is not None}
+    return [
+        get_blob(session, snap.raw_hash).decode("utf-8", "replace")
+        for snap in snapshots_by_id(session, ids).values()
+    ]
+
+
 def states_for(session: Session, source: str) -> dict[str, DestinationState]:
     rows = session.exec(select(DestinationState).where(DestinationState.source == source)).all()
     return {row.key: row for row in rows}

@@ -118,8 +118,10 @@ def html_sections(
     content: bytes, *, selector: str | None = None, drop: tuple[str, ...] = ()
 ) -> tuple[str, list[Section]]:
     """HTML: the main text by a CSS selector, else by trafilatura; headings h1-h6 split sections."""
+    from scrapers.osac_report import decode_html
+
     try:
-        root = lxml.html.fromstring(content)
+        root = lxml.html.fromstring(decode_html(content))
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"not parseable HTML: {exc}") from exc
     title = (root.findtext(".//title") or "").strip()

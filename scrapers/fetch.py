@@ -106,6 +106,13 @@ class Fetcher:
             return min(exc.retry_after, self.settings.fetch_backoff_max)
         return min(0.5 * 2 ** (state.attempt_number - 1), self.settings.fetch_backoff_max)
 
+    def session(self) -> Fetcher:
+        """A fetcher with its own cookie jar, for sites that need a cookie between requests."""
+        return Fetcher(self.settings, sleep=self._sleep)
+
+    def post(self, url: str, *, allowed_hosts: frozenset[str], data: dict[str, str]) -> FetchResult:
+        return self.get(url, allowed_hosts=allowed_hosts, method="POST", data=data)
+
     def get(
         self,
         url: str,
@@ -113,6 +120,8 @@ class Fetcher:
         allowed_hosts: frozenset[str],
         etag: str | None = None,
         last_modified: str | None = None,
+        method: str = "GET",
+        data: dict[str, str] | None = None,
     ) -> FetchResult:
         if not host_allowed(url, allowed_hosts):
             raise HostNotAllowed(f"{url} is not on the allow-list {sorted(allowed_hosts)}")
@@ -131,7 +140,7 @@ class Fetcher:
         try:
             for attempt in retrying:
                 with attempt:
-                    result = self._get_once(url, headers, allowed_hosts)
+                    result = self._get_once(url, headers, allowed_hosts, method, data)
                     return FetchResult(**{**result.__dict__, "attempts": attempt.retry_state.attempt_number})
         except _RetryableStatus as exc:
             raise FetchError(f"{url}: gave up after HTTP {exc.status}") from exc
@@ -139,11 +148,18 @@ class Fetcher:
             raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from exc
         raise FetchError(f"{url}: no attempt was made")  # pragma: no cover - tenacity always attempts
 
-    def _get_once(self, url: str, headers: dict[str, str], allowed_hosts: frozenset[str]) -> FetchResult:
+    def _get_once(
+        self,
+        url: str,
+        headers: dict[str, str],
+        allowed_hosts: frozenset[str],
+        method: str = "GET",
+        data: dict[str, str] | None = None,
+    ) -> FetchResult:
         logical = url
         actual = self.rewriter.rewrite(logical)
         for _ in range(MAX_REDIRECTS + 1):
-            with self._client.stream("GET", actual, headers=headers) as response:
+            with self._client.stream(method, actual, headers=headers, data=data) as response:
                 if response.has_redirect_location:
                     location = response.headers.get("location", "")
                     actual = urljoin(actual, location)
@@ -151,6 +167,7 @@ class Fetcher:
                     if not host_allowed(logical, allowed_hosts):
                         raise HostNotAllowed(f"redirect from {url} to {logical} refused")
                     actual = self.rewriter.rewrite(logical)
+                    method, data = "GET", None  # a redirect after a POST is followed with a GET
                     continue
                 if response.status_code in RETRYABLE_STATUSES:
                     raise _RetryableStatus(

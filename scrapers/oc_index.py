@@ -38,6 +38,7 @@ allowed_hosts = frozenset({"ocindex.net"})
 extractor_version = "oc-index/1"
 INDEX_KEY = "_index"
 
+
 def _thresholds() -> tuple[float, int, float]:
     from advisory_watch.settings import get_settings
 

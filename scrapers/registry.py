@@ -53,6 +53,15 @@ SOURCES: dict[str, SourceEntry] = {
             pool_slots=2,
             description="Watched documents: pages and PDF reports from the user's watchlist",
         ),
+        SourceEntry(
+            name="osac-report",
+            module="scrapers.osac_report",
+            dag_id="osac_reports",
+            schedule="@daily",
+            pool="osac_gov",
+            pool_slots=2,
+            description="OSAC Country Security Reports (threat ratings, indicators, restricted zones)",
+        ),
     )
 }
 

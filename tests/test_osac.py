@@ -1,0 +1,252 @@
+"""OSAC reports: extraction from seed 000 (text and page markup), typed changes, discovery, cross-check."""
+
+from __future__ import annotations
+
+import html
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import pytest
+
+from advisory_watch.pipeline import ingest, run_source, session_for
+from advisory_watch.settings import reset_settings_cache
+from scrapers import osac_report, state_dept_feed
+from tests.conftest import FEED_1008, SHARED
+
+SEED_000 = next((SHARED / "seeds").glob("000_*.txt"))
+GUID = "15cfa519-f9ce-4169-969a-1cb10cb09f42"
+REPORT_URL = f"https://www.osac.gov/Content/Report/{GUID}"
+CRIME_HIGH = "assessed Lima as being a HIGH-threat location for crime"
+KIDNAP_SENTENCE = "The U.S. Department of State has included a Kidnapping \u201cK\u201d Indicator"
+
+
+def as_page(text: str) -> bytes:
+    """Seed 000 wrapped in OSAC's report-page markup (title, date box, body items, volatile widgets)."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    title = next(ln for ln in lines if ln.endswith("Country Security Report"))
+    body = lines[lines.index(title) + 2 :]
+    items = "".join(
+        f"<li>{html.escape(ln[1:].strip())}</li>" if ln.startswith("\u2022") else f"<p>{html.escape(ln)}</p>"
+        for ln in body
+        if ln != "Related Content"
+    )
+    return (
+        f"<html><body><div class='mss-view-count'>5277 all time - 51 last 7 days</div>"
+        f"<h1 class='mss-page-title'>{html.escape(title)}</h1>"
+        f"<div class='mss-content-datetype-container'>10/07/2025 | Country Security Report</div>"
+        f"<div class='mss-content-listitem'>{items}</div>"
+        f"<div class='related'>Related Content</div><div>Error processing!</div></body></html>"
+    ).encode()
+
+
+def check_peru(record: dict) -> None:
+    assert (record["country"], record["published"]) == ("PE", "2025-10-07")
+    assert record["threat_ratings"] == [
+        {"location": "Lima", "category": "crime", "rating": "HIGH"},
+        {"location": "Lima", "category": "terrorism", "rating": "LOW"},
+        {"location": "Lima", "category": "political violence", "rating": "MEDIUM"},
+    ]
+    assert record["indicators_included"] == ["C", "K", "T", "U"]
+    assert record["indicators_not_included"] == ["D"]
+    vraem, border = record["restricted_zones"]
+    assert "VRAEM" in vraem["name"] and border["name"] == "areas near the Colombian border"
+    districts = vraem["districts"]
+    assert districts["Ayacucho"] == ["La Mar", "Huanta"]
+    assert districts["Cusco"] == ["La Convención"]
+    assert districts["Huancavelica"] == ["Churcampa", "Tayacaja"]
+    assert districts["Junín"][0] == "Satipo"
+    headings = [s["heading"] for s in record["sections"]]
+    for heading in (
+        "Crime",
+        "Kidnapping Threat",
+        "Terrorism",
+        "Political Violence and Civil Unrest",
+        "Law Enforcement",
+        "Cybersecurity",
+    ):
+        assert heading in headings
+    assert record["contacts"]["Tel"] == "+51-618-2000"
+    assert "all time" not in json.dumps(record) and "Error processing" not in json.dumps(record)
+
+
+def test_seed_as_plain_text():
+    [item] = osac_report.extract(SEED_000.read_bytes(), url=REPORT_URL).records
+    check_peru(item.record)
+    assert item.record["report_id"] == GUID
+
+
+def test_seed_in_page_markup_gives_the_same_record():
+    text = SEED_000.read_text(encoding="utf-8")
+    from_text = osac_report.extract(text.encode(), url=REPORT_URL).records[0].record
+    from_page = osac_report.extract(as_page(text), url=REPORT_URL).records[0].record
+    check_peru(from_page)
+    for field in ("threat_ratings", "indicators_included", "indicators_not_included", "restricted_zones"):
+        assert from_page[field] == from_text[field], field
+
+
+def _ingest_versions(*versions: bytes):
+    t0 = datetime(2025, 10, 8, tzinfo=UTC)
+    with session_for() as session:
+        return [
+            ingest(session, osac_report, v, url=REPORT_URL, observed_at=t0 + timedelta(days=i))
+            for i, v in enumerate(versions)
+        ]
+
+
+def test_an_edited_edition_gives_exactly_the_two_typed_changes():
+    text = SEED_000.read_text(encoding="utf-8")
+    sentence_start = text.index(KIDNAP_SENTENCE)
+    edited = (text[:sentence_start] + text[text.index("\n", sentence_start) :]).replace(
+        CRIME_HIGH, CRIME_HIGH.replace("HIGH", "CRITICAL")
+    )
+    first, second = _ingest_versions(text.encode(), edited.encode())
+    assert first.alerts == []
+    [alert] = second.alerts
+    typed = {
+        (c["kind"], c["item"], c["severity"]) for c in alert["changes"] if c["kind"] != "section_changed"
+    }
+    assert typed == {("threat_rating_changed", "Lima crime", "high"), ("indicator_dropped", "K", "info")}
+    assert alert["kind"] == "threat_rating_changed" and alert["severity"] == "high"
+
+
+def test_a_reordered_report_is_no_change():
+    text = SEED_000.read_text(encoding="utf-8")
+    crime = text.index("\nCrime\n")
+    kidnapping = text.index("\nKidnapping Threat\n")
+    terrorism = text.index("\nTerrorism\n")
+    reordered = text[:crime] + text[kidnapping:terrorism] + text[crime:kidnapping] + text[terrorism:]
+    assert reordered != text
+    _, second = _ingest_versions(text.encode(), reordered.encode())
+    assert second.alerts == [] and second.changes == 0
+
+
+def test_a_page_without_ratings_or_indicators_raises_no_removals():
+    text = SEED_000.read_text(encoding="utf-8")
+    stripped = "\n".join(
+        ln for ln in text.splitlines() if "threat location" not in ln and "Indicator" not in ln
+    )
+    _, second = _ingest_versions(text.encode(), stripped.encode())
+    kinds = {c["kind"] for a in second.alerts for c in a["changes"]}
+    assert kinds <= {"section_changed"}
+
+
+class FakeOsac:
+    """osac.gov on loopback: Browse (token + cookie), Search (JSON viewHTML), report pages."""
+
+    def __init__(self, reports: dict[str, tuple[int, bytes]]):
+        self.reports = reports
+        self.searches: list[dict] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                return
+
+            def _send(self, status, body, ctype="text/html", headers=()):
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                for k, v in headers:
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):  # noqa: N802
+                if self.path.startswith("/Content/Browse/Report"):
+                    page = (
+                        b"<html><form><input name='__RequestVerificationToken' value='tok-123'></form></html>"
+                    )
+                    return self._send(
+                        200, page, headers=[("Set-Cookie", "__RequestVerificationToken=ck-456; Path=/")]
+                    )
+                status, body = outer.reports.get(self.path, (404, b"not found"))
+                return self._send(status, body)
+
+            def do_POST(self):  # noqa: N802
+                form = {
+                    k: v[0]
+                    for k, v in parse_qs(
+                        self.rfile.read(int(self.headers["Content-Length"])).decode()
+                    ).items()
+                }
+                outer.searches.append({"form": form, "cookie": self.headers.get("Cookie")})
+                if form.get("__RequestVerificationToken") != "tok-123" or "ck-456" not in (
+                    self.headers.get("Cookie") or ""
+                ):
+                    return self._send(500, b"anti-forgery check failed")
+                items = "".join(
+                    f"<div class='mss-content-item-details'><a href='{path}'>Report</a> "
+                    "10/07/2025 | Country Security Report</div>"
+                    for path in outer.reports
+                )
+                return self._send(200, json.dumps({"viewHTML": items}).encode(), "application/json")
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self):
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+
+
+def test_discovery_and_a_run_with_member_only_and_failing_reports(monkeypatch):
+    text = SEED_000.read_text(encoding="utf-8")
+    reports = {
+        f"/Content/Report/{GUID}": (200, as_page(text)),
+        "/Content/Report/00000000-0000-0000-0000-000000000001": (
+            200,
+            b"<html><body><p>This content is available only to OSAC constituents. "
+            b"Log in to view.</p></body></html>",
+        ),
+        "/Content/Report/00000000-0000-0000-0000-000000000002": (500, b"server error"),
+    }
+    with FakeOsac(reports) as fake, session_for() as session:
+        monkeypatch.setenv("ADVISORY_WATCH_URL_REWRITE", f"https://www.osac.gov={fake.url}")
+        monkeypatch.setenv("ADVISORY_WATCH_FETCH_ATTEMPTS", "1")
+        reset_settings_cache()
+        # The feed of 2025-10-08 links Peru's report as /Country/Peru/Detail: discovery finds it too.
+        ingest(session, state_dept_feed, FEED_1008.read_bytes(), url=state_dept_feed.urls[0])
+        results = run_source("osac-report")
+    assert fake.searches and fake.searches[0]["form"]["pageNumber"] == "1"
+    by_status = sorted(r.status for r in results)
+    # Peru's page (ok), the member-only page (ok, rejected), the 500 and the feed's /Country/*/Detail
+    # links the fake does not serve (fetch_failed): no alert from any of them.
+    assert by_status.count("ok") == 2
+    # Only ops alerts (fetch_failed / source_recovered about the failing pages), never a change alert.
+    assert all(a.get("ops") for r in results for a in r.alerts)
+    peru = next(r for r in results if r.status == "ok" and r.rejected == 0)
+    assert peru.items == 1
+    member = next(r for r in results if r.status == "ok" and r.rejected == 1)
+    assert member.items == 1
+
+
+def test_feed_links_and_cross_check():
+    feed = state_dept_feed.extract(FEED_1008.read_bytes())
+    raw = [item.raw.decode() for item in feed.records]
+    links = osac_report.report_links_in_feed(raw)
+    assert "https://www.osac.gov/Country/Peru/Detail" in links
+    assert any(link.startswith("https://www.osac.gov/Content/Report/") for link in links)
+    text = SEED_000.read_text(encoding="utf-8")
+    report = osac_report.extract(text.encode(), url=REPORT_URL).records[0].record
+    peru_advisory = next(i.record for i in feed.records if i.key == "PE")
+    assert osac_report.findings(report, lambda s, k: peru_advisory) == []  # both say C K T U
+    without_k = dict(report, indicators_included=["C", "T", "U"])
+    [finding] = osac_report.findings(without_k, lambda s, k: peru_advisory)
+    assert finding.kind == "sources_disagree" and finding.old == ["C", "K", "T", "U"]
+
+
+@pytest.mark.parametrize("bad", [b"", b"<html><body><h1>Maintenance</h1></body></html>"])
+def test_bad_pages_are_extraction_errors(bad):
+    from scrapers.errors import ExtractionError
+
+    with pytest.raises(ExtractionError):
+        osac_report.extract(bad, url=REPORT_URL)
