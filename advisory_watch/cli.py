@@ -93,7 +93,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from alerts.outbox import flush_configured
 
     settings = get_settings()
-    names = [args.source] if args.source else registry.names()
+    enabled = [n.strip() for n in settings.sources.split(",") if n.strip()] or registry.names()
+    names = [args.source] if args.source else [n for n in registry.names() if n in enabled]
     keys = set(args.countries.split(",")) if args.countries else None
     status = 0
     for name in names:

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     slack_webhook_url: str | None = None
     slack_channel: str | None = None
     slack_base_url: str = "https://slack.com/api/"
+    sources: str = Field(default="", description="Comma-separated sources `run` runs (default: all).")
     routing: Path | None = None
     documents: Path | None = Field(default=None, description="Watchlist YAML of the document source.")
     alerts_jsonl: Path | None = Field(

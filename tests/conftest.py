@@ -23,7 +23,7 @@ WORKBOOK = SHARED / "fixtures" / "oc_index" / "global_oc_index-2025.xlsx"
 WORKBOOK_PATH = "/assets/downloads/global_oc_index.xlsx"
 # Every upstream host a source fetches from. Tests rewrite all of them to loopback, so no test can
 # ever send traffic to another address.
-UPSTREAMS = ("https://travel.state.gov", "https://ocindex.net")
+UPSTREAMS = ("https://travel.state.gov", "https://ocindex.net", "https://www.osac.gov", "https://osac.gov")
 PG_ADMIN_URL = os.environ.get("ADVISORY_WATCH_TEST_PG", "postgresql+psycopg2://127.0.0.1:5432/test")
 
 
@@ -40,6 +40,8 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ADVISORY_WATCH_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("ADVISORY_WATCH_DATABASE_URL", f"sqlite:///{tmp_path / 'test.db'}")
+    # The end-to-end runs use the two sources the shared captures cover (OSAC needs its own fake).
+    monkeypatch.setenv("ADVISORY_WATCH_SOURCES", "state-dept-feed,oc-index")
     # Until a test starts its own fixture server, every upstream is a closed loopback port.
     monkeypatch.setenv("ADVISORY_WATCH_URL_REWRITE", ",".join(f"{u}=http://127.0.0.1:9" for u in UPSTREAMS))
     reset_settings_cache()

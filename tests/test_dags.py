@@ -73,14 +73,30 @@ def test_airflow_dags_test_produces_snapshots_and_alerts(tmp_path, feed_server):
 
 @pytest.mark.postgres
 def test_every_dag_runs_with_airflow_metadata_on_postgres(tmp_path, feed_server, postgres_url):
-    env = airflow_env(tmp_path / "airflow", {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": postgres_url})
+    from tests.test_osac import GUID, SEED_000, FakeOsac, as_page
+
+    osac = FakeOsac(
+        {f"/Content/Report/{GUID}": (200, as_page(SEED_000.read_text(encoding="utf-8")))}
+    ).__enter__()
+    rewrite = os.environ["ADVISORY_WATCH_URL_REWRITE"].replace(
+        f"https://www.osac.gov={feed_server.url}", f"https://www.osac.gov={osac.url}"
+    )
+    env = airflow_env(
+        tmp_path / "airflow",
+        {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": postgres_url, "ADVISORY_WATCH_URL_REWRITE": rewrite},
+    )
     migrate = airflow(env, "db", "migrate")
     assert migrate.returncode == 0, migrate.stderr[-2000:]
     setup = subprocess.run(
         [sys.executable, "-m", "advisory_watch.cli", "airflow-setup"], env=env, capture_output=True, text=True
     )
     assert setup.returncode == 0, setup.stderr
-    for dag_id in ("state_dept_advisories", "organized_crime_index", "alerts_digest"):
+    dag_ids = [entry.dag_id for entry in SOURCES.values()] + ["alerts_digest"]
+    assert {"state_dept_advisories", "organized_crime_index", "watched_documents", "osac_reports"} <= set(
+        dag_ids
+    )
+    for dag_id in dag_ids:
         run = airflow(env, "dags", "test", dag_id)
         assert run.returncode == 0, (dag_id, run.stderr[-3000:])
         assert "state=success" in run.stdout + run.stderr, dag_id
+    osac.__exit__(None, None, None)
