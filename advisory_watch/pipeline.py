@@ -375,25 +375,29 @@ def _record_findings(
 ) -> None:
     """Cross-source findings are recorded as informational changes (history, digest), not alerted."""
     for change in found:
-        session.add(
-            Change(
-                source=source.name,
-                key=record.get("key") or "",
-                country=record.get("country") or "",
-                kind=change.kind,
-                field_name=change.field,
-                item=change.item or "",
-                old=change.old,
-                new=change.new,
-                severity=int(change.severity),
-                summary=change.summary,
-                observed_at=when,
-                from_snapshot_id=None,
-                to_snapshot_id=snapshot_id,
-            )
-        )
+        session.add(_change_row(source, record, change, when, None, snapshot_id))
         result.changes += 1
     session.flush()
+
+
+def _change_row(
+    source: Source, record: dict[str, Any], change: Any, when: datetime, from_id: int | None, to_id: int
+) -> Change:
+    return Change(
+        source=source.name,
+        key=record.get("key") or "",
+        country=record.get("country") or "",
+        kind=change.kind,
+        field_name=change.field,
+        item=change.item or "",
+        old=change.old,
+        new=change.new,
+        severity=int(change.severity),
+        summary=change.summary,
+        observed_at=when,
+        from_snapshot_id=from_id,
+        to_snapshot_id=to_id,
+    )
 
 
 def _set_state(state: DestinationState, when: datetime, **values: int | None) -> None:
@@ -421,21 +425,7 @@ def _record_changes(
     changes = compare_records(source.fields, old, new)
     rows: list[Change] = []
     for change in changes:
-        row = Change(
-            source=source.name,
-            key=new.get("key") or "",
-            country=new.get("country") or "",
-            kind=change.kind,
-            field_name=change.field,
-            item=change.item or "",
-            old=change.old,
-            new=change.new,
-            severity=int(change.severity),
-            summary=change.summary,
-            observed_at=when,
-            from_snapshot_id=from_id,
-            to_snapshot_id=to_id,
-        )
+        row = _change_row(source, new, change, when, from_id, to_id)
         session.add(row)
         rows.append(row)
     session.flush()
