@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +27,16 @@ WORKBOOK_PATH = "/assets/downloads/global_oc_index.xlsx"
 # ever send traffic to another address.
 UPSTREAMS = ("https://travel.state.gov", "https://ocindex.net", "https://www.osac.gov", "https://osac.gov")
 PG_ADMIN_URL = os.environ.get("ADVISORY_WATCH_TEST_PG", "postgresql+psycopg2://127.0.0.1:5432/test")
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """The advisory-watch command in a subprocess, with the test's environment (settings, rewrite)."""
+    return subprocess.run(
+        [sys.executable, "-m", "advisory_watch.cli", *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import httpx
 
-from tests.conftest import FEED_1008, FEED_PATH
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "advisory_watch.cli", *args],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-    )
+from tests.conftest import FEED_1008, FEED_PATH, run_cli
 
 
 def test_two_cycles_then_an_unchanged_one(feed_server):

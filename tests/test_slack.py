@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -17,7 +14,7 @@ from alerts.outbox import flush
 from alerts.routing import Routing, RoutingError, parse
 from alerts.slack import SlackWebTransport
 from models.tables import Alert, Delivery
-from tests.conftest import FEED_1008, FEED_PATH
+from tests.conftest import FEED_1008, FEED_PATH, run_cli
 from tests.fake_slack import TOKEN, FakeSlack
 
 
@@ -28,15 +25,6 @@ def slack(monkeypatch):
         monkeypatch.setenv("ADVISORY_WATCH_SLACK_CHANNEL", "#travel-risk")
         monkeypatch.setenv("ADVISORY_WATCH_SLACK_BASE_URL", fake.base_url)
         yield fake
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "advisory_watch.cli", *args],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-    )
 
 
 def test_two_runs_post_exactly_one_message_even_after_a_429(feed_server, slack):
