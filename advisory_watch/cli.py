@@ -282,6 +282,28 @@ def cmd_airflow_setup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The history browser. Beyond localhost it requires ADVISORY_WATCH_UI_TOKEN (bearer or basic auth)."""
+    import uvicorn
+    from fastapi import Depends
+
+    from history.app import create_app, token_guard
+
+    settings = get_settings()
+    dependencies = []
+    if args.host not in {"127.0.0.1", "localhost", "::1"}:
+        if not settings.ui_token:
+            print("refusing to serve beyond localhost without ADVISORY_WATCH_UI_TOKEN", file=sys.stderr)
+            return 2
+        dependencies.append(Depends(token_guard(settings.ui_token)))
+    elif settings.ui_token:
+        dependencies.append(Depends(token_guard(settings.ui_token)))
+    uvicorn.run(
+        create_app(settings, dependencies=dependencies), host=args.host, port=args.port, log_level="warning"
+    )
+    return 0
+
+
 def cmd_sources(args: argparse.Namespace) -> int:
     for name in registry.names():
         entry = registry.SOURCES[name]
@@ -338,6 +360,10 @@ def build_parser() -> argparse.ArgumentParser:
     test.set_defaults(func=cmd_alerts_test)
 
     sub.add_parser("sources", help="list the registered sources").set_defaults(func=cmd_sources)
+    p = sub.add_parser("serve", help="the history browser (default 127.0.0.1:8000)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_serve)
     sub.add_parser("airflow-setup", help="create the Airflow pools and migrate the store").set_defaults(
         func=cmd_airflow_setup
     )

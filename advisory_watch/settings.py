@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     )
     failure_threshold: int = Field(default=3, description="Consecutive failures before an ops alert.")
     history_base_url: str = "http://127.0.0.1:8000"
+    ui_token: str | None = Field(
+        default=None, description="History browser token (required beyond localhost)."
+    )
     oc_score_threshold: float = Field(default=0.25, description="OC Index: score move that alerts.")
     oc_rank_threshold: int = Field(default=5, description="OC Index: rank move (places) that alerts.")
     oc_market_threshold: float = Field(default=1.0, description="OC Index: market score move that alerts.")

@@ -1,0 +1,310 @@
+"""The history browser app (FastAPI + Jinja2, server-rendered, no JavaScript).
+
+Routes other tools link to: ``/`` index, ``/country/{ISO2}`` timeline, ``/diff/{a}/{b}``,
+``/snapshot/{id}``, ``/search``, ``/api/changes``, ``/api/snapshots``, ``/export/changes.csv``,
+``/export/snapshots.csv``, ``/feeds/changes.atom``, ``/docs``. Every piece of scraped content is
+escaped by Jinja2's autoescape, or sanitised with nh3 where captured HTML is shown.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+import secrets
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import nh3
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
+from fastapi.templating import Jinja2Templates
+from sqlmodel import Session, col, select
+
+from advisory_watch.settings import Settings, get_settings
+from diffing.changes import Severity
+from diffing.textdiff import EQUAL, INSERT, word_diff
+from history import queries
+from history.svg import level_chart
+from models.tables import Snapshot
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+
+
+def token_guard(token: str) -> Callable[..., None]:
+    """Bearer token, or basic auth with the token as password: for a server bound beyond localhost."""
+    bearer, basic = HTTPBearer(auto_error=False), HTTPBasic(auto_error=False)
+
+    def guard(
+        credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+        login: HTTPBasicCredentials | None = Depends(basic),
+    ) -> None:
+        given = (
+            credentials.credentials if credentials and credentials.scheme.lower() == "bearer" else None
+        ) or (login.password if login else None)
+        if not given or not secrets.compare_digest(given, token):
+            raise HTTPException(401, "authentication required", headers={"WWW-Authenticate": "Basic"})
+
+    return guard
+
+
+def _diff_html(old: str, new: str) -> tuple[str, str, str, int]:
+    """(inline, left, right, number of changes) with anchors for 'next change' navigation."""
+    inline, left, right = [], [], []
+    count = 0
+    for op, text in word_diff(old, new):
+        safe = html.escape(text)
+        if op == EQUAL:
+            inline.append(safe)
+            left.append(safe)
+            right.append(safe)
+            continue
+        count += 1
+        anchor = f'<a id="change-{count}" href="#change-{count + 1}" title="next change">↓</a>'
+        tag = "ins" if op == INSERT else "del"
+        inline.append(f"{anchor}<{tag}>{safe}</{tag}>")
+        (right if op == INSERT else left).append(f"<{tag}>{safe}</{tag}>")
+    return "".join(inline), "".join(left), "".join(right), count
+
+
+def _captured_html(session: Session, row: Snapshot, record: dict[str, Any]) -> str:
+    raw = queries.raw_of(session, row)
+    match = re.search(r"<description><!\[CDATA\[(.*?)\]\]></description>", raw, re.S)
+    if match:  # the feed item's own HTML, sanitised
+        return nh3.clean(
+            match.group(1),
+            tags={"p", "ul", "ol", "li", "b", "i", "u", "em", "strong", "br", "a"},
+            attributes={"a": {"href"}},
+            url_schemes={"https"},
+            link_rel="noopener nofollow",
+        )
+    return html.escape(queries.record_text(record))
+
+
+def create_app(
+    settings: Settings | None = None, *, dependencies: Sequence[Any] = (), base_path: str = ""
+) -> FastAPI:
+    app = FastAPI(
+        title="advisory-watch history",
+        description="Snapshots, changes and feeds of advisory-watch.",
+        dependencies=list(dependencies),
+    )
+
+    def session() -> Any:
+        from advisory_watch.pipeline import session_for
+
+        with session_for(settings or get_settings()) as s:
+            yield s
+
+    def page(request: Request, template: str, **context: Any) -> HTMLResponse:
+        return TEMPLATES.TemplateResponse(request, template, {"base": base_path, **context})
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index(
+        request: Request,
+        region: str = "",
+        level: int | None = None,
+        days: int | None = None,
+        sort: str = "name",
+        db: Session = Depends(session),
+    ) -> HTMLResponse:
+        rows = queries.destinations(db)
+        regions = sorted({r.region for r in rows if r.region} | {r.continent for r in rows if r.continent})
+        shown = queries.filtered(rows, region=region, level=level, days=days, sort=sort)
+
+        def query(by: str) -> str:
+            params = {"region": region, "level": level or "", "days": days or "", "sort": by}
+            return "&".join(f"{k}={html.escape(str(v))}" for k, v in params.items())
+
+        return page(
+            request,
+            "index.html",
+            rows=shown,
+            regions=regions,
+            region=region,
+            level=level,
+            days=days,
+            sort=sort,
+            query=query,
+        )
+
+    @app.get("/country/{key}", response_class=HTMLResponse, include_in_schema=False)
+    def country(request: Request, key: str, db: Session = Depends(session)) -> HTMLResponse:
+        key = key.upper()
+        series = queries.level_series(db, key)
+        marks = {
+            "OSAC": queries.edition_marks(db, queries.OSAC, key),
+            "OC Index": queries.edition_marks(db, queries.OC_INDEX, key.split("-")[0]),
+        }
+        changes = queries.changes(db, country=key.split("-")[0], limit=500)
+        snapshots = db.exec(
+            select(Snapshot).where(Snapshot.key == key).order_by(col(Snapshot.observed_at).desc()).limit(200)
+        ).all()
+        if not series and not changes and not snapshots:
+            raise HTTPException(404, f"nothing recorded for {key}")
+        name = next((r.name for r in queries.destinations(db) if r.key == key), key)
+        return page(
+            request,
+            "country.html",
+            key=key,
+            name=name,
+            changes=changes,
+            snapshots=snapshots,
+            chart=level_chart(series, marks, now=datetime.now(UTC)),
+            sev=lambda s: Severity(s).label,
+        )
+
+    @app.get("/snapshot/{snapshot_id}", response_class=HTMLResponse, include_in_schema=False)
+    def snapshot(request: Request, snapshot_id: int, db: Session = Depends(session)) -> HTMLResponse:
+        found = queries.snapshot(db, snapshot_id)
+        if found is None:
+            raise HTTPException(404, "no such snapshot")
+        row, record = found
+        return page(
+            request,
+            "snapshot.html",
+            snap=row,
+            record=record,
+            record_json=json.dumps(record, indent=2, ensure_ascii=False),
+            captured=_captured_html(db, row, record),
+        )
+
+    @app.get("/diff/{a}/{b}", response_class=HTMLResponse, include_in_schema=False)
+    def diff(request: Request, a: int, b: int, db: Session = Depends(session)) -> HTMLResponse:
+        first, second = queries.snapshot(db, a), queries.snapshot(db, b)
+        if first is None or second is None:
+            raise HTTPException(404, "no such snapshot")
+        inline, left, right, count = _diff_html(queries.record_text(first[1]), queries.record_text(second[1]))
+        return page(
+            request,
+            "diff.html",
+            a=first[0],
+            b=second[0],
+            inline=inline,
+            left=left,
+            right=right,
+            changes_count=count,
+            name=second[1].get("country_name") or second[0].key,
+        )
+
+    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
+    def search(request: Request, q: str = "", db: Session = Depends(session)) -> HTMLResponse:
+        return page(request, "search.html", q=q, hits=queries.search(db, q))
+
+    @app.get("/api/changes", summary="Changes, newest first")
+    def api_changes(
+        country: str | None = None,
+        source: str | None = None,
+        since: datetime | None = None,
+        severity: str | None = Query(None, description="minimum: info, low, medium, high, critical"),
+        db: Session = Depends(session),
+    ) -> list[dict[str, Any]]:
+        return [
+            queries.change_dict(c)
+            for c in queries.changes(db, country=country, source=source, since=since, severity=severity)
+        ]
+
+    @app.get("/api/snapshots", summary="Snapshots, newest first")
+    def api_snapshots(
+        country: str | None = None,
+        source: str | None = None,
+        since: datetime | None = None,
+        db: Session = Depends(session),
+    ) -> list[dict[str, Any]]:
+        query = select(Snapshot)
+        if country:
+            query = query.where(Snapshot.key == country.upper())
+        if source:
+            query = query.where(Snapshot.source == source)
+        if since:
+            query = query.where(col(Snapshot.observed_at) >= since)
+        rows = db.exec(query.order_by(col(Snapshot.observed_at).desc()).limit(5000)).all()
+        return [
+            {
+                "id": r.id,
+                "source": r.source,
+                "key": r.key,
+                "observed_at": r.observed_at.isoformat(),
+                "disposition": r.disposition,
+                "record_hash": r.record_hash,
+            }
+            for r in rows
+        ]
+
+    def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
+        buffer = io.StringIO()
+        if rows:
+            writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+            writer.writeheader()
+            for row in rows:
+                writer.writerow(
+                    {
+                        k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
+                        for k, v in row.items()
+                    }
+                )
+        return Response(
+            buffer.getvalue(),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    @app.get("/export/changes.csv", summary="Changes as CSV (same filters as /api/changes)")
+    def export_changes(
+        country: str | None = None,
+        source: str | None = None,
+        since: datetime | None = None,
+        severity: str | None = None,
+        db: Session = Depends(session),
+    ) -> Response:
+        return _csv(api_changes(country, source, since, severity, db), "changes.csv")
+
+    @app.get("/export/snapshots.csv", summary="Snapshots as CSV")
+    def export_snapshots(
+        country: str | None = None,
+        source: str | None = None,
+        since: datetime | None = None,
+        db: Session = Depends(session),
+    ) -> Response:
+        return _csv(api_snapshots(country, source, since, db), "snapshots.csv")
+
+    @app.get("/feeds/changes.atom", summary="Atom feed of changes (per country, minimum severity)")
+    def atom(
+        request: Request,
+        country: str | None = None,
+        severity: str | None = None,
+        db: Session = Depends(session),
+    ) -> Response:
+        ns = "http://www.w3.org/2005/Atom"
+        feed = ET.Element("feed", xmlns=ns)
+        ET.SubElement(feed, "title").text = "advisory-watch changes" + (
+            f" — {country.upper()}" if country else ""
+        )
+        ET.SubElement(feed, "id").text = f"urn:advisory-watch:changes:{country or 'all'}:{severity or 'all'}"
+        ET.SubElement(feed, "link", href=str(request.url), rel="self")
+        rows = queries.changes(db, country=country, severity=severity, limit=200)
+        ET.SubElement(feed, "updated").text = (rows[0].observed_at if rows else datetime.now(UTC)).isoformat()
+        for change in rows:
+            entry = ET.SubElement(feed, "entry")
+            ET.SubElement(entry, "id").text = f"urn:advisory-watch:change:{change.id}"
+            ET.SubElement(entry, "title").text = f"[{Severity(change.severity).label}] {change.summary}"
+            ET.SubElement(entry, "updated").text = change.observed_at.isoformat()
+            link = (
+                f"{base_path}/diff/{change.from_snapshot_id}/{change.to_snapshot_id}"
+                if change.from_snapshot_id
+                else f"{base_path}/country/{change.country}"
+            )
+            ET.SubElement(entry, "link", href=str(request.base_url).rstrip("/") + link)
+            ET.SubElement(entry, "category", term=change.kind)
+            ET.SubElement(entry, "summary").text = f"{change.source}: {change.kind} {change.item}".strip()
+        return Response(
+            ET.tostring(feed, encoding="unicode", xml_declaration=True), media_type="application/atom+xml"
+        )
+
+    return app

@@ -1,0 +1,208 @@
+"""Read-side queries of the history browser. Pure reads over models/; no web framework here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from diffing.changes import Severity
+from models import store
+from models.tables import Change, DestinationState, Snapshot
+
+STATE_DEPT, OSAC, OC_INDEX = "state-dept-feed", "osac-report", "oc-index"
+
+
+@dataclass
+class Destination:
+    key: str
+    name: str
+    level: int | None
+    issued: str | None
+    region: str
+    continent: str
+    osac: list[dict[str, Any]]
+    criminality: float | None
+    resilience: float | None
+    last_change: datetime | None
+
+
+def confirmed(session: Session, source: str) -> dict[str, dict[str, Any]]:
+    states = store.states_for(session, source)
+    snaps = store.snapshots_by_id(
+        session, {s.confirmed_snapshot_id for s in states.values() if s.confirmed_snapshot_id}
+    )
+    records = store.get_records(session, {s.record_hash for s in snaps.values()})
+    return {
+        key: records[snaps[state.confirmed_snapshot_id].record_hash]
+        for key, state in states.items()
+        if state.confirmed_snapshot_id in snaps
+    }
+
+
+def destinations(session: Session) -> list[Destination]:
+    advisories, reports, index = (
+        confirmed(session, STATE_DEPT),
+        confirmed(session, OSAC),
+        confirmed(session, OC_INDEX),
+    )
+    last = dict(
+        session.exec(select(Change.country, func.max(Change.observed_at)).group_by(Change.country)).all()
+    )
+    keys = sorted(set(advisories) | {k for k in index if not k.startswith("_")} | set(reports))
+    rows = []
+    for key in keys:
+        advisory, oc, report = advisories.get(key, {}), index.get(key.split("-")[0], {}), reports.get(key, {})
+        rows.append(
+            Destination(
+                key=key,
+                name=advisory.get("country_name")
+                or oc.get("country_name")
+                or report.get("country_name")
+                or key,
+                level=advisory.get("level"),
+                issued=advisory.get("issued"),
+                region=oc.get("region", ""),
+                continent=oc.get("continent", ""),
+                osac=report.get("threat_ratings") or [],
+                criminality=(oc.get("criminality") or {}).get("score"),
+                resilience=(oc.get("resilience") or {}).get("score"),
+                last_change=store.as_utc(last[key.split("-")[0]]) if last.get(key.split("-")[0]) else None,
+            )
+        )
+    return rows
+
+
+def filtered(
+    rows: list[Destination],
+    *,
+    region: str = "",
+    level: int | None = None,
+    days: int | None = None,
+    sort: str = "name",
+    now: datetime | None = None,
+) -> list[Destination]:
+    now = now or datetime.now(UTC)
+    if region:
+        rows = [r for r in rows if region in (r.region, r.continent)]
+    if level:
+        rows = [r for r in rows if r.level == level]
+    if days:
+        rows = [r for r in rows if r.last_change and r.last_change >= now - timedelta(days=days)]
+    keyfuncs = {
+        "name": lambda r: r.name.lower(),
+        "level": lambda r: (-(r.level or 0), r.name.lower()),
+        "criminality": lambda r: (-(r.criminality or 0), r.name.lower()),
+        "resilience": lambda r: (r.resilience if r.resilience is not None else 99, r.name.lower()),
+        "changed": lambda r: (-(r.last_change.timestamp() if r.last_change else 0), r.name.lower()),
+    }
+    return sorted(rows, key=keyfuncs.get(sort, keyfuncs["name"]))
+
+
+def level_series(session: Session, key: str) -> list[tuple[datetime, int]]:
+    """The confirmed level over time: one point per accepted snapshot (the chart's steps)."""
+    rows = session.exec(
+        select(Snapshot)
+        .where(Snapshot.source == STATE_DEPT, Snapshot.key == key)
+        .where(col(Snapshot.disposition).in_(["baseline", "accepted", "confirmed"]))
+        .order_by(col(Snapshot.observed_at))
+    ).all()
+    records = store.get_records(session, {r.record_hash for r in rows})
+    series: list[tuple[datetime, int]] = []
+    for row in rows:
+        level = records[row.record_hash].get("level")
+        if level and (not series or series[-1][1] != level):
+            series.append((store.as_utc(row.observed_at), level))
+    return series
+
+
+def edition_marks(session: Session, source: str, key: str) -> list[datetime]:
+    rows = session.exec(
+        select(Snapshot.observed_at)
+        .where(Snapshot.source == source, Snapshot.key == key)
+        .where(col(Snapshot.disposition).in_(["baseline", "accepted", "confirmed"]))
+    ).all()
+    return [store.as_utc(r) for r in rows]
+
+
+def changes(
+    session: Session,
+    *,
+    country: str | None = None,
+    source: str | None = None,
+    since: datetime | None = None,
+    severity: str | None = None,
+    limit: int = 5000,
+) -> list[Change]:
+    query = select(Change)
+    if country:
+        query = query.where(Change.country == country.upper())
+    if source:
+        query = query.where(Change.source == source)
+    if since:
+        query = query.where(col(Change.observed_at) >= since)
+    if severity:
+        query = query.where(col(Change.severity) >= int(Severity.parse(severity)))
+    return list(
+        session.exec(query.order_by(col(Change.observed_at).desc(), col(Change.id).desc()).limit(limit)).all()
+    )
+
+
+def change_dict(change: Change) -> dict[str, Any]:
+    return {
+        "id": change.id,
+        "source": change.source,
+        "country": change.country,
+        "key": change.key,
+        "kind": change.kind,
+        "item": change.item,
+        "old": change.old,
+        "new": change.new,
+        "severity": Severity(change.severity).label,
+        "observed_at": store.as_utc(change.observed_at).isoformat(),
+        "summary": change.summary,
+        "from_snapshot": change.from_snapshot_id,
+        "to_snapshot": change.to_snapshot_id,
+    }
+
+
+def snapshot(session: Session, snapshot_id: int) -> tuple[Snapshot, dict[str, Any]] | None:
+    row = session.get(Snapshot, snapshot_id)
+    return (row, store.get_record(session, row.record_hash)) if row else None
+
+
+def raw_of(session: Session, row: Snapshot) -> str:
+    return store.get_blob(session, row.raw_hash).decode("utf-8", "replace")
+
+
+def record_text(record: dict[str, Any]) -> str:
+    """The readable text of any source's record (advisory text, report or document sections)."""
+    if record.get("text"):
+        return str(record["text"])
+    if record.get("sections"):
+        return "\n\n".join(f"{s['heading']}\n{s['text']}".strip() for s in record["sections"])
+    return ""
+
+
+def search(session: Session, query: str, limit: int = 50) -> list[tuple[str, str, str, str]]:
+    """(source, key, name, snippet) of current records whose text contains the query."""
+    needle = query.strip().lower()
+    if not needle:
+        return []
+    hits = []
+    for source in (STATE_DEPT, OSAC, "document"):
+        for key, record in sorted(confirmed(session, source).items()):
+            text = record_text(record)
+            at = text.lower().find(needle)
+            if at >= 0:
+                snippet = text[max(0, at - 80) : at + len(needle) + 80].replace("\n", " ")
+                hits.append((source, key, str(record.get("country_name") or key), snippet))
+                if len(hits) >= limit:
+                    return hits
+    return hits
+
+
+def states_count(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(DestinationState)).one()
