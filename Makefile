@@ -52,6 +52,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_state_dept.py
 	$(BIN)/python bench/bench_documents.py
+	$(BIN)/python bench/bench_history.py
 
 clean:
 	rm -rf $(VENV) var

@@ -29,7 +29,7 @@ def compose() -> dict:
 
 def test_compose_services_share_one_image_one_secret_and_settings(compose):
     services = compose["services"]
-    assert set(services) == AIRFLOW_SERVICES | {"postgres", "redis"}
+    assert set(services) == AIRFLOW_SERVICES | {"postgres", "redis", "history-ui"}
     images = {services[name]["image"] for name in AIRFLOW_SERVICES}
     assert images == {"advisory-watch-airflow:3.3.2"}
     for name in AIRFLOW_SERVICES:
@@ -64,6 +64,15 @@ def test_compose_commands_healthchecks_and_scaling(compose):
         assert services[name]["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
     assert "postgres-init.sql" in str(services["postgres"]["volumes"])
     assert (ROOT / "deploy" / "postgres-init.sql").read_text().count("CREATE DATABASE advisory_watch") == 1
+
+
+def test_history_ui_is_a_service_of_the_same_image_and_store(compose):
+    ui = compose["services"]["history-ui"]
+    assert ui["image"] == "advisory-watch-airflow:3.3.2"
+    assert ui["entrypoint"][:2] == ["advisory-watch", "serve"] and "0.0.0.0" in ui["entrypoint"]
+    assert ui["environment"]["ADVISORY_WATCH_DATABASE_URL"].endswith("@postgres/advisory_watch")
+    assert "ADVISORY_WATCH_UI_TOKEN" in str(ui["healthcheck"]["test"]) and ui["ports"] == ["8000:8000"]
+    assert re.search(r"^ADVISORY_WATCH_UI_TOKEN=", (ROOT / ".env.example").read_text(), re.M)
 
 
 def test_image_pins_airflow_to_the_base_image_version():
