@@ -100,3 +100,13 @@ def test_every_dag_runs_with_airflow_metadata_on_postgres(tmp_path, feed_server,
         assert run.returncode == 0, (dag_id, run.stderr[-3000:])
         assert "state=success" in run.stdout + run.stderr, dag_id
     osac.__exit__(None, None, None)
+
+
+def test_airflow_loads_the_history_plugin(tmp_path):
+    import json as _json
+
+    result = airflow(airflow_env(tmp_path / "airflow"), "plugins", "--output", "json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    [plugin] = [p for p in _json.loads(result.stdout) if p["name"] == "advisory_watch"]
+    assert plugin["fastapi_apps"][0]["url_prefix"] == "/advisory-watch"
+    assert plugin["external_views"][0]["name"] == "Advisory history"
