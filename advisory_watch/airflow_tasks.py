@@ -49,11 +49,21 @@ def apply_airflow_configuration() -> None:
     reset_settings_cache()
 
 
-def run_cycle(source: str, *, countries: list[str] | None = None, dry_run: bool = False) -> dict[str, Any]:
+def run_cycle(
+    source: str,
+    *,
+    countries: list[str] | None = None,
+    dry_run: bool = False,
+    planned: list[str] | None = None,
+) -> dict[str, Any]:
     """One live cycle; returns a small JSON-able summary for XCom (never the records themselves)."""
     apply_airflow_configuration()
     results = run_source(
-        source, settings=get_settings(), notify=not dry_run, keys=set(countries or []) or None
+        source,
+        settings=get_settings(),
+        notify=not dry_run,
+        keys=set(countries or []) or None,
+        planned=planned,
     )
     failed = [r for r in results if r.status in {"fetch_failed", "extraction_failed"}]
     summary = {
@@ -66,7 +76,9 @@ def run_cycle(source: str, *, countries: list[str] | None = None, dry_run: bool 
         "problems": [p for r in results for p in r.problems][:20],
         "dry_run": dry_run,
     }
-    if failed and len(failed) == len(results):
+    # A single-document source whose fetch failed: fail the task, so Airflow retries with backoff.
+    # Multi-page sources record each failed page (still due next cycle) and carry on.
+    if failed and len(results) == 1 and planned is None:
         # The failure is recorded (and ops told) already; failing the task makes Airflow retry with backoff.
         raise RuntimeError(f"{source}: every fetch failed: {summary['problems']}")
     return summary

@@ -456,8 +456,12 @@ def run_source(
     notify: bool = True,
     keys: set[str] | None = None,
     fetcher: Fetcher | None = None,
+    planned: list[str] | None = None,
 ) -> list[IngestResult]:
-    """One live cycle of a source: conditional GET of each URL, then ingest what changed."""
+    """One live cycle of a source: conditional GET of each URL, then ingest what changed.
+
+    ``planned`` fetches exactly those URLs (a batch of a mapped DAG task) instead of planning.
+    """
     settings = settings or get_settings()
     source = registry.load(name)
     results: list[IngestResult] = []
@@ -465,8 +469,10 @@ def run_source(
     fetcher = fetcher or Fetcher(settings)
     try:
         with session_for(settings) as session:
-            urls = list(source.urls)
-            discover = getattr(source, "discover", None)
+            urls = list(planned) if planned is not None else list(source.urls)
+            if planned is None and hasattr(source, "due_urls"):
+                urls = plan_urls(session, source)
+            discover = getattr(source, "discover", None) if planned is None else None
             if discover is not None:
                 urls, problems = discover(
                     fetcher, feed_descriptions=store.confirmed_raw_texts(session, "state-dept-feed")
@@ -528,6 +534,28 @@ def run_source(
         if own_fetcher:
             fetcher.close()
     return results
+
+
+def plan_urls(session: Session, source: Source) -> list[str]:
+    """For sources that follow the feed (advisory pages): the URLs due now, from the feed's state."""
+    feed_states = store.states_for(session, "state-dept-feed")
+    feed_records = {
+        key: record
+        for key, state in feed_states.items()
+        if (record := store.snapshot_record(session, state.confirmed_snapshot_id)) is not None
+    }
+    changed_at = {key: store.as_utc(state.updated_at) for key, state in feed_states.items()}
+    return source.due_urls(
+        feed_records, changed_at, store.last_fetched_by_url(session, source.name), datetime.now(UTC)
+    )
+
+
+def planned_batches(name: str, batch_size: int, settings: Settings | None = None) -> list[list[str]]:
+    """The due URLs of a source in batches: one mapped Airflow task per batch, not one per country."""
+    source = registry.load(name)
+    with session_for(settings) as session:
+        urls = plan_urls(session, source) if hasattr(source, "due_urls") else list(source.urls)
+    return [urls[i : i + batch_size] for i in range(0, len(urls), batch_size)]
 
 
 def replay_files(

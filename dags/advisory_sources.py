@@ -57,7 +57,34 @@ def build_dag(entry: SourceEntry):  # noqa: ANN201 - returns an Airflow DAG
 
             return {**deliver(dry_run=bool((params or {}).get("dry_run"))), "cycle": summary}
 
-        deliver_alerts(fetch_and_diff())
+        if entry.batch_size:
+            # Sources that follow the feed (advisory pages): plan the due URLs, then one mapped task per
+            # batch of them, in the host's pool, instead of one task per country.
+            @task(task_id="plan")
+            def plan() -> list[list[str]]:
+                from advisory_watch.pipeline import planned_batches
+
+                return planned_batches(entry.name, entry.batch_size)
+
+            @task(pool=entry.pool, task_id="fetch_batch")
+            def fetch_batch(urls: list[str], params: dict | None = None) -> dict:
+                from advisory_watch.airflow_tasks import run_cycle
+
+                params = params or {}
+                return run_cycle(entry.name, planned=urls, dry_run=bool(params.get("dry_run")))
+
+            @task(task_id="deliver_alerts")
+            def deliver_batches(summaries: list, params: dict | None = None) -> dict:
+                from advisory_watch.airflow_tasks import deliver
+
+                return {
+                    **deliver(dry_run=bool((params or {}).get("dry_run"))),
+                    "batches": len(list(summaries)),
+                }
+
+            deliver_batches(fetch_batch.expand(urls=plan()))
+        else:
+            deliver_alerts(fetch_and_diff())
 
     return source_dag()
 

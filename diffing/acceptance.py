@@ -95,6 +95,8 @@ class DatedEditionPolicy(AcceptancePolicy):
     immediate_fields: tuple[str, ...] = ("level",)
     earliest_year: int = 1990
     future_tolerance: timedelta = timedelta(days=1)
+    # A single authoritative page (no duplicate copies) may be edited in place without a new date.
+    same_date_edits: bool = False
 
     def plausible(self, record: Record, observed_at: datetime) -> bool:
         issued = _as_date(record.get(self.date_field))
@@ -125,9 +127,9 @@ class DatedEditionPolicy(AcceptancePolicy):
         if not changes:
             return Verdict(Decision.UNCHANGED)
         immediate = any(c.field in self.immediate_fields for c in changes)
-        if new_date == old_date and not immediate:
+        if new_date == old_date and not immediate and not self.same_date_edits:
             return Verdict(Decision.SAME_EDITION)
-        if new_date > old_date and immediate:
+        if immediate and (new_date > old_date or self.same_date_edits):
             return Verdict(Decision.ACCEPTED)
         if (
             pending is not None

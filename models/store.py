@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from models.tables import Blob, DestinationState, Fetch, Snapshot
 from scrapers.base import canonical_json
@@ -168,6 +168,16 @@ def last_observed(session: Session, source: str, url: str) -> datetime | None:
         .limit(1)
     ).first()
     return as_utc(row) if row else None
+
+
+def last_fetched_by_url(session: Session, source: str) -> dict[str, datetime]:
+    """Newest successful fetch time per URL of a source (one query, for planning page fetches)."""
+    rows = session.exec(
+        select(Fetch.url, func.max(Fetch.observed_at))
+        .where(Fetch.source == source, col(Fetch.status).in_(["ok", "not_modified"]))
+        .group_by(Fetch.url)
+    ).all()
+    return {url: as_utc(when) for url, when in rows}
 
 
 def latest_observation(session: Session, source: str) -> datetime | None:

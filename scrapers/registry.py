@@ -21,6 +21,7 @@ class SourceEntry:
     pool: str
     pool_slots: int
     description: str
+    batch_size: int | None = None  # planned URLs fetched by mapped tasks, this many per task
 
 
 SOURCES: dict[str, SourceEntry] = {
@@ -61,6 +62,25 @@ SOURCES: dict[str, SourceEntry] = {
             pool="osac_gov",
             pool_slots=2,
             description="OSAC Country Security Reports (threat ratings, indicators, restricted zones)",
+        ),
+        SourceEntry(
+            name="state-dept-page",
+            module="scrapers.state_dept_page",
+            dag_id="state_dept_pages",
+            schedule="15 * * * *",
+            pool="travel_state_gov",
+            pool_slots=2,
+            description="State Dept advisory pages (explicit indicators, areas), when the feed changed",
+            batch_size=25,
+        ),
+        SourceEntry(
+            name="country-page",
+            module="scrapers.country_page",
+            dag_id="country_information_pages",
+            schedule="@weekly",
+            pool="travel_state_gov",
+            pool_slots=2,
+            description="State Department country information pages (restricted travel, emergency numbers)",
         ),
     )
 }

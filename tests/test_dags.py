@@ -37,11 +37,13 @@ def test_every_dag_file_loads():
     assert bag.import_errors == {}
     for entry in SOURCES.values():
         dag = bag.dags[entry.dag_id]
-        fetch = dag.get_task("fetch_and_diff")
+        fetch = dag.get_task("fetch_batch" if entry.batch_size else "fetch_and_diff")
         assert fetch.pool == entry.pool
         assert fetch.retries == 3 and fetch.retry_exponential_backoff
         assert set(dag.params.keys()) == {"countries", "dry_run"}
         assert not dag.catchup
+        if entry.batch_size:  # mapped over batches of planned URLs, not one task per country
+            assert dag.get_task("plan").downstream_task_ids == {"fetch_batch"}
 
 
 def airflow(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
