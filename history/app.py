@@ -217,14 +217,7 @@ def create_app(
         since: datetime | None = None,
         db: Session = Depends(session),
     ) -> list[dict[str, Any]]:
-        query = select(Snapshot)
-        if country:
-            query = query.where(Snapshot.key == country.upper())
-        if source:
-            query = query.where(Snapshot.source == source)
-        if since:
-            query = query.where(col(Snapshot.observed_at) >= since)
-        rows = db.exec(query.order_by(col(Snapshot.observed_at).desc()).limit(5000)).all()
+        rows = queries.snapshots(db, country=country, source=source, since=since)
         return [
             {
                 "id": r.id,

@@ -150,6 +150,24 @@ def changes(
     )
 
 
+def snapshots(
+    session: Session,
+    *,
+    country: str | None = None,
+    source: str | None = None,
+    since: datetime | None = None,
+    limit: int = 5000,
+) -> list[Snapshot]:
+    query = select(Snapshot)
+    if country:
+        query = query.where(Snapshot.key == country.upper())
+    if source:
+        query = query.where(Snapshot.source == source)
+    if since:
+        query = query.where(col(Snapshot.observed_at) >= since)
+    return list(session.exec(query.order_by(col(Snapshot.observed_at).desc()).limit(limit)).all())
+
+
 def change_dict(change: Change) -> dict[str, Any]:
     return {
         "id": change.id,
