@@ -539,11 +539,7 @@ def run_source(
 def plan_urls(session: Session, source: Source) -> list[str]:
     """For sources that follow the feed (advisory pages): the URLs due now, from the feed's state."""
     feed_states = store.states_for(session, "state-dept-feed")
-    feed_records = {
-        key: record
-        for key, state in feed_states.items()
-        if (record := store.snapshot_record(session, state.confirmed_snapshot_id)) is not None
-    }
+    feed_records = store.confirmed_records(session, "state-dept-feed")
     changed_at = {key: store.as_utc(state.updated_at) for key, state in feed_states.items()}
     return source.due_urls(
         feed_records, changed_at, store.last_fetched_by_url(session, source.name), datetime.now(UTC)

@@ -148,7 +148,7 @@ def create_app(
         ).all()
         if not series and not changes and not snapshots:
             raise HTTPException(404, f"nothing recorded for {key}")
-        name = next((r.name for r in queries.destinations(db) if r.key == key), key)
+        name = queries.destination_name(db, key)
         return page(
             request,
             "country.html",

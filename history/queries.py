@@ -30,16 +30,17 @@ class Destination:
 
 
 def confirmed(session: Session, source: str) -> dict[str, dict[str, Any]]:
-    states = store.states_for(session, source)
-    snaps = store.snapshots_by_id(
-        session, {s.confirmed_snapshot_id for s in states.values() if s.confirmed_snapshot_id}
-    )
-    records = store.get_records(session, {s.record_hash for s in snaps.values()})
-    return {
-        key: records[snaps[state.confirmed_snapshot_id].record_hash]
-        for key, state in states.items()
-        if state.confirmed_snapshot_id in snaps
-    }
+    return store.confirmed_records(session, source)
+
+
+def destination_name(session: Session, key: str) -> str:
+    """The display name of one destination: its advisory's, else any source's record, else the key."""
+    for source, record_key in ((STATE_DEPT, key), (OSAC, key), (OC_INDEX, key.split("-")[0])):
+        state = session.get(DestinationState, (source, record_key))
+        record = store.snapshot_record(session, state.confirmed_snapshot_id) if state else None
+        if record and record.get("country_name"):
+            return str(record["country_name"])
+    return key
 
 
 def destinations(session: Session) -> list[Destination]:

@@ -96,6 +96,20 @@ def snapshot_record(session: Session, snapshot_id: int | None) -> dict[str, Any]
     return get_record(session, snap.record_hash) if snap else None
 
 
+def confirmed_records(session: Session, source: str) -> dict[str, dict[str, Any]]:
+    """Every destination's confirmed record of a source, in three queries whatever the count."""
+    states = states_for(session, source)
+    snaps = snapshots_by_id(
+        session, {s.confirmed_snapshot_id for s in states.values() if s.confirmed_snapshot_id}
+    )
+    records = get_records(session, {s.record_hash for s in snaps.values()})
+    return {
+        key: records[snaps[state.confirmed_snapshot_id].record_hash]
+        for key, state in states.items()
+        if state.confirmed_snapshot_id in snaps
+    }
+
+
 def confirmed_raw_texts(session: Session, source: str) -> list[str]:
     """The raw bytes (as text) of every confirmed snapshot of a source: links other sources follow."""
     states = states_for(session, source)

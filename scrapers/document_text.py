@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import lxml.html
 
+from scrapers.decoding import decode_html
 from scrapers.errors import ExtractionError
 
 _WIKI_HEADING = re.compile(r"^(={1,6})\s*(.+?)\s*\1\s*$")
@@ -118,8 +119,6 @@ def html_sections(
     content: bytes, *, selector: str | None = None, drop: tuple[str, ...] = ()
 ) -> tuple[str, list[Section]]:
     """HTML: the main text by a CSS selector, else by trafilatura; headings h1-h6 split sections."""
-    from scrapers.osac_report import decode_html
-
     try:
         root = lxml.html.fromstring(decode_html(content))
     except (lxml.etree.ParserError, ValueError) as exc:

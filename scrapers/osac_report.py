@@ -28,6 +28,7 @@ from diffing.sections import SectionsField
 from scrapers import prose
 from scrapers.base import Extracted, Extraction
 from scrapers.countries import code_for_name
+from scrapers.decoding import decode_html
 from scrapers.errors import ExtractionError
 
 name = "osac-report"
@@ -118,16 +119,6 @@ def _lines_from_html(content: bytes) -> list[str]:
             if text:
                 lines.append(("\u2022 " if el.tag == "li" else "") + text)
     return lines
-
-
-def decode_html(content: bytes) -> str:
-    """HTML bytes as text: UTF-8 unless the page declares another charset (lxml alone assumes Latin-1)."""
-    declared = re.search(rb"charset=[\"']?([A-Za-z0-9_-]+)", content[:4096])
-    encoding = declared.group(1).decode() if declared else "utf-8"
-    try:
-        return content.decode(encoding, errors="replace")
-    except LookupError:
-        return content.decode("utf-8", errors="replace")
 
 
 def _clean_lines(text: str) -> list[str]:

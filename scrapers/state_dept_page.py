@@ -25,6 +25,7 @@ from diffing.acceptance import DatedEditionPolicy
 from scrapers import prose, state_dept_feed
 from scrapers.base import Extracted, Extraction
 from scrapers.countries import code_for_name, country_of
+from scrapers.decoding import decode_html
 from scrapers.errors import ExtractionError
 
 name = "state-dept-page"
@@ -147,8 +148,6 @@ def _legacy_page(root: Any, url: str) -> dict[str, Any]:
 def extract(content: bytes, *, url: str = "") -> Extraction:
     if not content.strip():
         raise ExtractionError("empty response body")
-    from scrapers.osac_report import decode_html
-
     try:
         root = lxml.html.fromstring(decode_html(content))
     except (lxml.etree.ParserError, ValueError) as exc:
