@@ -13,33 +13,26 @@ import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlmodel import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from advisory_watch.pipeline import session_for  # noqa: E402
 from history.app import create_app  # noqa: E402
-from models.tables import Snapshot  # noqa: E402
 from tests.history_fixture import build  # noqa: E402
+from tests.test_history import sao_tome_snapshots  # noqa: E402
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="aw-bench-history-") as tmp:
         settings = build(Path(tmp))
         client = TestClient(create_app(settings))
-        with session_for(settings) as session:
-            st = session.exec(
-                select(Snapshot)
-                .where(Snapshot.source == "state-dept-feed", Snapshot.key == "ST")
-                .order_by(Snapshot.observed_at)
-            ).all()
+        first, second = sao_tome_snapshots(settings)
         pages = [
             "/",
             "/?region=South+America&sort=level",
             "/country/ST",
             "/country/PE",
-            f"/diff/{st[0].id}/{st[1].id}",
-            f"/snapshot/{st[1].id}",
+            f"/diff/{first}/{second}",
+            f"/snapshot/{second}",
             "/search?q=kidnapping",
             "/api/changes",
             "/export/changes.csv",

@@ -4,27 +4,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 
 from advisory_watch.pipeline import ingest, replay_files, session_for
 from advisory_watch.settings import Settings
 from scrapers import oc_index, osac_report
 from tests.conftest import ARCHIVE, FEED_0107, FEED_1008, SHARED, WORKBOOK
+from tests.test_oc_index import EditionSource
 
 INJECTED = "<script>alert('injected')</script>"
-
-
-class _Edition:
-    def __init__(self, edition: int) -> None:
-        self.edition = edition
-
-    def __getattr__(self, item):  # noqa: ANN001, ANN204
-        return getattr(oc_index, item)
-
-    @property
-    def extract(self):  # noqa: ANN201
-        return partial(oc_index.extract, edition=self.edition)
 
 
 def build(folder: Path) -> Settings:
@@ -40,7 +28,7 @@ def build(folder: Path) -> Settings:
     with session_for(settings) as session:
         ingest(
             session,
-            _Edition(2023),
+            EditionSource(2023),
             workbook,
             url=oc_index.urls[0],
             observed_at=datetime(2023, 6, 1, tzinfo=UTC),
@@ -49,7 +37,7 @@ def build(folder: Path) -> Settings:
         )
         ingest(
             session,
-            _Edition(2025),
+            EditionSource(2025),
             workbook,
             url=oc_index.urls[0],
             observed_at=datetime(2025, 9, 1, tzinfo=UTC),
