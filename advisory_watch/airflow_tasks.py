@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from advisory_watch.pipeline import run_source, session_for
@@ -108,3 +109,69 @@ def digest(*, hours: float = 24.0) -> dict[str, Any]:
         queued = queue_digests(session, routing, hours=hours)
         report = flush(session, transport, routing)
     return {"digests": len(queued), "sent": report.sent, "pending": report.pending}
+
+
+def _run_type(context: dict[str, Any]) -> str:
+    run_type = getattr(context.get("dag_run"), "run_type", None)
+    return str(getattr(run_type, "value", run_type) or "")
+
+
+def _interval(context: dict[str, Any]) -> timedelta:
+    start, end = context.get("data_interval_start"), context.get("data_interval_end")
+    return (end - start) if start is not None and end is not None else timedelta(0)
+
+
+def archive_moment(context: dict[str, Any]) -> datetime | None:
+    """The moment a run must see the sources as they were, or None for a live run.
+
+    Backfill runs, and runs dated more than a schedule interval (at least an hour) ago, are
+    historical: with cron schedules their logical date is the end of their data interval.
+    """
+    from advisory_watch.backfill import is_historical
+
+    logical = context.get("logical_date") or context.get("data_interval_end")
+    if not is_historical(logical, run_type=_run_type(context), interval=_interval(context)):
+        return None
+    return logical
+
+
+def _notify_mode(context: dict[str, Any]) -> str:
+    params = context.get("params") or {}
+    return "none" if params.get("dry_run") else str(params.get("notify") or "none")
+
+
+def run_archive(source: str, context: dict[str, Any]) -> dict[str, Any]:
+    """A backfilled run: the source's URLs as the Wayback Machine had them at the run's moment."""
+    from advisory_watch.backfill import BackfillReport, backfill_at
+
+    apply_airflow_configuration()
+    settings = get_settings()
+    at = archive_moment(context)
+    if at is None:  # pragma: no cover - the branch only routes historical runs here
+        raise RuntimeError("fetch_archive runs only for backfills and past-dated runs")
+    window = max(_interval(context), timedelta(hours=settings.archive_window_hours))
+    notify = _notify_mode(context)
+    report = BackfillReport(source, notify)
+    report.steps = backfill_at(source, at, since=at - window, notify=notify, settings=settings)
+    summary = {**report.summary(), "at": at.isoformat(), "run_type": _run_type(context)}
+    if summary["failed"]:
+        # Recorded already; failing makes Airflow retry with backoff (the archive rate-limits).
+        raise RuntimeError(f"{source}: the archive could not be read: {summary}")
+    return summary
+
+
+def deliver_for_run(context: dict[str, Any]) -> dict[str, Any]:
+    """Live runs deliver the outbox; historical runs only when their notify Param says ``live``."""
+    params = context.get("params") or {}
+    if archive_moment(context) is not None and _notify_mode(context) != "live":
+        return {"sent": 0, "skipped": f"historical run, notify={_notify_mode(context)}"}
+    return deliver(dry_run=bool(params.get("dry_run")))
+
+
+def reprocess_source(source: str, *, since: str | None = None) -> dict[str, Any]:
+    """The reprocess DAG's task: `advisory-watch reprocess` from the UI."""
+    from advisory_watch.backfill import parse_moment
+    from advisory_watch.rederive import reprocess
+
+    apply_airflow_configuration()
+    return reprocess(source, since=parse_moment(since) if since else None, settings=get_settings()).summary()

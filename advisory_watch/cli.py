@@ -88,6 +88,78 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """Past moments of a source from the Wayback Machine, into the configured store."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from advisory_watch.backfill import backfill_range, moments, parse_every, parse_moment
+
+    try:
+        start = parse_moment(args.start, end_of_day=True)
+        end = parse_moment(args.end, end_of_day=True)
+        every = parse_every(args.every)
+    except ValueError as exc:
+        print(f"backfill: {exc}", file=sys.stderr)
+        return 2
+    if end < start:
+        print("backfill: --end is before --start", file=sys.stderr)
+        return 2
+    total = sum(1 for _ in moments(start, end, every))
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task(f"{args.source} backfill", total=total)
+
+        def advance(at, steps) -> None:  # type: ignore[no-untyped-def]
+            statuses = ", ".join(sorted({s.status for s in steps})) or "no URL"
+            progress.update(task, advance=1, description=f"{args.source} {at:%Y-%m-%d %H:%M} {statuses}")
+            if args.json:
+                for step in steps:
+                    for payload in step.result.alerts if step.result else ():
+                        _print_json_line(payload)
+
+        report = backfill_range(args.source, start, end, every=every, notify=args.notify, on_step=advance)
+    summary = report.summary()
+    print(
+        "backfill {source}: {moments} moment(s), {captures_found} capture(s) found, "
+        "{captures_fetched} fetched, {same_digest} same digest, {already_stored} already stored, "
+        "{no_capture} without a capture, {failed} failed; {snapshots_written} snapshot(s) written, "
+        "{changes} change(s), {alerts} alert(s) ({alerts_held_back} held back, notify={notify})".format(
+            **summary
+        ),
+        file=sys.stderr,
+    )
+    for problem in summary["problems"]:
+        print(f"  {problem}", file=sys.stderr)
+    return 1 if summary["failed"] else 0
+
+
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    """Current extractors over stored snapshots (no network); history re-derived from them."""
+    from advisory_watch.backfill import parse_moment
+    from advisory_watch.rederive import reprocess
+
+    since = parse_moment(args.since) if args.since else None
+    outcome = reprocess(args.source, since=since)
+    summary = outcome.summary()
+    print(
+        "reprocess {source}: {snapshots} snapshot(s) re-read, {records_changed} record(s) changed, "
+        "{rejected} no longer accepted, {unreadable} unreadable; {changes_added} change(s) added, "
+        "{changes_removed} removed, {dispositions_updated} decision(s) updated".format(**summary),
+        file=sys.stderr,
+    )
+    if args.json:
+        _print_json_line(summary)
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from advisory_watch.pipeline import run_source, session_for
     from alerts.outbox import flush_configured
@@ -127,7 +199,13 @@ def cmd_fixture_server(args: argparse.Namespace) -> int:
     for spec in args.route or []:
         path, _, file = spec.partition("=")
         routes[path] = Path(file).resolve()
-    server = FixtureServer(Path(args.dir).resolve() if args.dir else None, port=args.port, routes=routes)
+    wayback = {}
+    for spec in args.wayback or []:
+        url, _, folder = spec.partition("=")
+        wayback[url] = Path(folder).resolve()
+    server = FixtureServer(
+        Path(args.dir).resolve() if args.dir else None, port=args.port, routes=routes, wayback=wayback
+    )
     print(f"serving {args.dir or '(routes only)'} on {server.url}", file=sys.stderr, flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
@@ -265,20 +343,13 @@ def cmd_airflow_setup(args: argparse.Namespace) -> int:
     if airflow is None:
         print("airflow is not installed (pip install -e '.[airflow]')", file=sys.stderr)
         return 2
-    for entry in registry.SOURCES.values():
+    for pool, (slots, description) in registry.pools().items():
         subprocess.run(
-            [
-                airflow,
-                "pools",
-                "set",
-                entry.pool,
-                str(entry.pool_slots),
-                f"advisory-watch: {entry.description}",
-            ],
+            [airflow, "pools", "set", pool, str(slots), description],
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        print(f"pool {entry.pool}: {entry.pool_slots} slot(s)", file=sys.stderr)
+        print(f"pool {pool}: {slots} slot(s)", file=sys.stderr)
     return 0
 
 
@@ -332,6 +403,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_replay)
 
+    p = sub.add_parser(
+        "backfill", help="fetch past moments of a source from the Wayback Machine into the store"
+    )
+    p.add_argument("--source", choices=sources, required=True)
+    p.add_argument("--start", required=True, help="first date (its end) or ISO datetime, UTC")
+    p.add_argument("--end", required=True, help="last date (its end) or ISO datetime, UTC")
+    p.add_argument("--every", default="1d", help="step between moments: 1d, 12h, 1w (default 1d)")
+    p.add_argument(
+        "--notify",
+        choices=["none", "digest", "live"],
+        default="none",
+        help="where alerts go: held (default), the next digest, or the live channels",
+    )
+    p.add_argument("--json", action="store_true", help="print every alert raised as a JSON line")
+    p.set_defaults(func=cmd_backfill)
+
+    p = sub.add_parser(
+        "reprocess", help="re-run the current extractors over stored snapshots and re-derive history"
+    )
+    p.add_argument("--source", choices=sources, required=True)
+    p.add_argument("--since", help="only snapshots observed from this date or ISO datetime on")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_reprocess)
+
     p = sub.add_parser("run", help="one live cycle; alerts go to the configured sinks")
     p.add_argument("--source", choices=sources)
     p.add_argument("--countries", help="comma-separated destination keys to consider (default: all)")
@@ -342,6 +437,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", nargs="?")
     p.add_argument("--port", type=int, default=8801)
     p.add_argument("--route", action="append", help="PATH=FILE: serve FILE at upstream PATH (repeatable)")
+    p.add_argument(
+        "--wayback",
+        action="append",
+        help="URL=DIR: act as the Wayback Machine, DIR's YYYY-MM-DD* files being captures of URL",
+    )
     p.set_defaults(func=cmd_fixture_server)
 
     p = sub.add_parser("db", help="database maintenance")

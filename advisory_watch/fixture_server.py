@@ -9,13 +9,22 @@ Tests and demos steer it over HTTP (loopback only):
                          "delay": 0.5, "truncate": 100, "redirect": "http://elsewhere/"}
   GET  /__fixture/log                                               requests seen, as JSON
   POST /__fixture/reset                                             forget faults and the log
+
+It also stands in for the Wayback Machine (``--wayback URL=DIR``): each file in DIR named
+``YYYY-MM-DD….ext`` is a capture of URL taken that day at 12:00:00 UTC, listed by
+``/cdx/search/cdx`` (url, from, to, filter=statuscode:200, limit, output=json; partial timestamps as
+the archive reads them) and served raw by ``/web/<timestamp>id_/<url>``; a timestamp that is not a
+capture redirects to the nearest one, as the archive does. Faults apply to these paths too, plus
+``{"reset": true}`` to drop the connection without an answer.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import mimetypes
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,7 +32,7 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 
 @dataclass
@@ -34,6 +43,7 @@ class Fault:
     delay: float = 0.0
     truncate: int | None = None
     redirect: str | None = None
+    reset: bool = False
 
 
 @dataclass
@@ -43,6 +53,15 @@ class FixtureState:
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     log: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    captures: dict[str, dict[str, Path]] = field(default_factory=dict)  # url -> timestamp -> file
+
+    def add_captures(self, url: str, folder: Path) -> int:
+        found = self.captures.setdefault(url, {})
+        for file in sorted(folder.iterdir()):
+            match = re.match(r"(\d{4})-(\d{2})-(\d{2})", file.name)
+            if match and file.is_file():
+                found["".join(match.groups()) + "120000"] = file
+        return len(found)
 
     def resolve(self, path: str) -> Path | None:
         if path in self.routes:
@@ -119,6 +138,10 @@ def _handler(state: FixtureState) -> type[BaseHTTPRequestHandler]:
                 )
             if fault and fault.delay:
                 time.sleep(fault.delay)
+            if fault and fault.reset:
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
             if fault and fault.redirect:
                 self.send_response(302)
                 self.send_header("Location", fault.redirect)
@@ -134,6 +157,11 @@ def _handler(state: FixtureState) -> type[BaseHTTPRequestHandler]:
                 self.end_headers()
                 self.wfile.write(data)
                 return
+            if path == "/cdx/search/cdx" and not (fault and fault.status):
+                return self._cdx()
+            archived = re.fullmatch(r"/web/(\d{14})id_/(.+)", self.path)
+            if archived and not (fault and (fault.status or fault.redirect)):
+                return self._capture(archived.group(1), archived.group(2))
             file = state.resolve(path)
             if file is None:
                 return self._json(404, {"error": f"no fixture for {path}"})
@@ -157,7 +185,67 @@ def _handler(state: FixtureState) -> type[BaseHTTPRequestHandler]:
                 return
             self.wfile.write(data)
 
+        def _cdx(self) -> None:
+            query = {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()}
+            captures = state.captures.get(query.get("url", ""), {})
+            low = query.get("from", "").ljust(14, "0")
+            high = query.get("to", "99999999999999") + "99991231235959"[len(query.get("to", "")) :]
+            rows = [
+                [
+                    _urlkey(query["url"]),
+                    stamp,
+                    query["url"],
+                    "text/xml",
+                    "200",
+                    _digest(file),
+                    str(file.stat().st_size),
+                ]
+                for stamp, file in sorted(captures.items())
+                if low <= stamp <= high
+            ]
+            limit = int(query.get("limit", "0") or 0)
+            if limit > 0:
+                rows = rows[:limit]
+            elif limit < 0:
+                rows = rows[limit:]
+            header = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
+            body = json.dumps([header, *rows] if rows else []).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _capture(self, stamp: str, original: str) -> None:
+            captures = state.captures.get(original, {})
+            if not captures:
+                return self._json(404, {"error": f"no capture of {original}"})
+            if stamp not in captures:
+                nearest = min(captures, key=lambda s: abs(int(s) - int(stamp)))
+                self.send_response(302)
+                self.send_header("Location", f"/web/{nearest}id_/{original}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            data = captures[stamp].read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
     return Handler
+
+
+def _digest(file: Path) -> str:
+    """The archive's digest: base32 of the SHA-1 of the bytes."""
+    return base64.b32encode(hashlib.sha1(file.read_bytes()).digest()).decode()  # noqa: S324 - archive's choice
+
+
+def _urlkey(url: str) -> str:
+    parts = urlsplit(url)
+    host = ",".join(reversed((parts.hostname or "").split(".")))
+    return f"{host}){parts.path}".lower()
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -175,9 +263,16 @@ class FixtureServer:
     """The server in a background thread: ``with FixtureServer(root) as server: server.url``."""
 
     def __init__(
-        self, root: Path | None = None, *, port: int = 0, routes: dict[str, Path] | None = None
+        self,
+        root: Path | None = None,
+        *,
+        port: int = 0,
+        routes: dict[str, Path] | None = None,
+        wayback: dict[str, Path] | None = None,
     ) -> None:
         self.state = FixtureState(root=root, routes=dict(routes or {}))
+        for url, folder in (wayback or {}).items():
+            self.state.add_captures(url, folder)
         self.httpd = _QuietServer(("127.0.0.1", port), _handler(self.state))
         self._thread: threading.Thread | None = None
 

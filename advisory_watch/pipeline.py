@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from advisory_watch import health
 from advisory_watch.settings import Settings, get_settings
@@ -75,9 +75,34 @@ def session_for(settings: Settings | None = None) -> Session:
     return Session(engine_for(url), expire_on_commit=False)
 
 
+# How a run's alerts travel: ``live`` to the routed channels, ``digest`` into the next digest only,
+# ``none`` recorded and held. Backfills default to ``none``; ``True``/``False`` mean live/none.
+NotifyMode = bool | str
+ALERT_STATUS = {"live": "pending", "digest": "digest", "none": "held"}
+
+
+def alert_status(notify: NotifyMode) -> str:
+    if isinstance(notify, bool):
+        return "pending" if notify else "held"
+    if notify not in ALERT_STATUS:
+        raise ValueError(f"notify must be one of {sorted(ALERT_STATUS)}, not {notify!r}")
+    return ALERT_STATUS[notify]
+
+
 def _add_alert(
-    session: Session, payload: dict[str, Any], dedupe_key: str, *, notify: bool, change_id: int | None = None
+    session: Session,
+    payload: dict[str, Any],
+    dedupe_key: str,
+    *,
+    notify: NotifyMode,
+    change_id: int | None = None,
 ) -> dict[str, Any]:
+    existing = session.exec(select(Alert).where(Alert.dedupe_key == dedupe_key[:255])).first()
+    if existing is not None:
+        # Re-derived history raising a transition it raised before: one alert, pointing at the new row.
+        if change_id is not None and existing.change_id != change_id:
+            existing.change_id = change_id
+        return payload
     session.add(
         Alert(
             dedupe_key=dedupe_key[:255],
@@ -89,13 +114,15 @@ def _add_alert(
             change_id=change_id,
             payload=payload,
             created_at=datetime.now(UTC),
-            status="pending" if notify else "held",
+            status=alert_status(notify),
         )
     )
     return payload
 
 
-def _ops_alert(session: Session, payload: dict[str, Any] | None, *, notify: bool) -> list[dict[str, Any]]:
+def _ops_alert(
+    session: Session, payload: dict[str, Any] | None, *, notify: NotifyMode
+) -> list[dict[str, Any]]:
     if payload is None:
         return []
     key = f"ops:{payload['source']}:{payload['kind']}:{payload['observed_at']}"
@@ -110,7 +137,7 @@ def record_fetch_failure(
     observed_at: datetime,
     *,
     settings: Settings,
-    notify: bool = True,
+    notify: NotifyMode = True,
 ) -> IngestResult:
     fetch = Fetch(
         source=source.name, url=url, observed_at=observed_at, status="fetch_failed", error=str(error)[:2000]
@@ -133,7 +160,12 @@ def record_fetch_failure(
 
 
 def record_not_modified(
-    session: Session, source: Source, fetched: FetchResult, observed_at: datetime, *, notify: bool = True
+    session: Session,
+    source: Source,
+    fetched: FetchResult,
+    observed_at: datetime,
+    *,
+    notify: NotifyMode = True,
 ) -> IngestResult:
     store.lock_source(session, source.name)
     fetch = Fetch(
@@ -165,7 +197,7 @@ def ingest(
     observed_at: datetime | None = None,
     fallback_time: datetime | None = None,
     info: FetchInfo = FetchInfo(),
-    notify: bool = True,
+    notify: NotifyMode = True,
     keys: set[str] | None = None,
     settings: Settings | None = None,
 ) -> IngestResult:
@@ -192,14 +224,19 @@ def ingest(
                 extractor_version=source.extractor_version,
             )
         )
-        payload = health.record_failure(
-            session,
-            source=source.name,
-            kind="extraction_failed",
-            error=str(exc),
-            observed_at=when,
-            threshold=1,
-            url=url,
+        live = info.provenance != "archive"
+        payload = (
+            health.record_failure(
+                session,
+                source=source.name,
+                kind="extraction_failed",
+                error=str(exc),
+                observed_at=when,
+                threshold=1,
+                url=url,
+            )
+            if live
+            else _archive_problem(source, url, when, str(exc), info)
         )
         result = IngestResult(source.name, "extraction_failed", when, problems=[str(exc)])
         result.alerts = _ops_alert(session, payload, notify=notify)
@@ -214,6 +251,17 @@ def ingest(
         return IngestResult(source.name, "duplicate", when)
     previous = store.latest_fetch(session, source.name)
     newest = store.latest_observation(session, source.name)
+
+    groups: dict[str, list[Extracted]] = defaultdict(list)
+    rejected = 0
+    for extracted in extraction.records:
+        if keys and extracted.key not in keys:
+            continue
+        if extracted.rejected:
+            rejected += 1
+            continue
+        groups[extracted.key].append(extracted)
+
     fetch = Fetch(
         source=source.name,
         url=url,
@@ -230,6 +278,7 @@ def ingest(
         provenance=info.provenance,
         provenance_url=info.provenance_url,
         extractor_version=source.extractor_version,
+        observed_keys=" ".join(sorted(groups)),
     )
     session.add(fetch)
     session.flush()
@@ -239,18 +288,80 @@ def ingest(
         when,
         fetch_id=fetch.id,
         items=len(extraction.records),
+        rejected=rejected,
         problems=list(extraction.problems),
     )
+    chosen_by_key = {key: _choose(source, candidates) for key, candidates in groups.items()}
+    if newest is not None and newest > when:
+        # Older than what we know (a backfill): insert it in its place and re-derive what follows from
+        # it, without moving the current state.
+        from advisory_watch.rederive import insert_observation
 
-    groups: dict[str, list[Extracted]] = defaultdict(list)
-    for extracted in extraction.records:
-        if keys and extracted.key not in keys:
-            continue
-        if extracted.rejected:
-            result.rejected += 1
-            continue
-        groups[extracted.key].append(extracted)
+        insert_observation(session, source, fetch, chosen_by_key, result, notify=notify, settings=settings)
+    elif store.previous_content_hash(session, source.name, url, when, fetch.id) == content_hash and not keys:
+        # The same bytes as the URL's previous observation (a replayed copy, or a live copy of an
+        # archived capture): like a 304, not a second observation that could confirm anything.
+        result.decisions["repeat"] += 1
+    else:
+        _apply_observation(session, source, fetch, chosen_by_key, result, notify=notify, settings=settings)
 
+    if info.provenance != "archive":
+        # Archive captures say nothing about whether the site works today: live health is left alone.
+        result.alerts += _ops_alert(
+            session, health.record_success(session, source=source.name, observed_at=when), notify=notify
+        )
+    if extraction.problems and (previous is None or (previous.error or "") != (fetch.error or "")):
+        payload = ops_payload(
+            source=source.name,
+            kind="extraction_failed",
+            observed_at=when,
+            url=url,
+            summary=f"{source.name}: {len(extraction.problems)} item(s) could not be read; they were skipped",
+            error="; ".join(extraction.problems)[:2000],
+            severity=Severity.MEDIUM,
+        )
+        result.alerts += _ops_alert(session, payload, notify=notify)
+    session.commit()
+    return result
+
+
+def _choose(source: Source, candidates: list[Extracted]) -> Extracted:
+    """The one item that speaks for a destination when a document carries several."""
+    chosen_record = source.policy.pick([c.record for c in candidates])
+    return next(c for c in candidates if c.record is chosen_record)
+
+
+def _archive_problem(
+    source: Source, url: str, when: datetime, error: str, info: FetchInfo
+) -> dict[str, Any] | None:
+    """An archived capture that cannot be read: told to ops (held with the backfill), not a health streak."""
+    return ops_payload(
+        source=source.name,
+        kind="extraction_failed",
+        observed_at=when,
+        url=info.provenance_url or url,
+        summary=f"{source.name}: the archived capture {info.provenance_url or url} could not be read",
+        error=error[:2000],
+        severity=Severity.LOW,
+    )
+
+
+def _apply_observation(
+    session: Session,
+    source: Source,
+    fetch: Fetch,
+    chosen_by_key: dict[str, Extracted],
+    result: IngestResult,
+    *,
+    notify: NotifyMode,
+    settings: Settings,
+) -> None:
+    """The newest observation of a source: one step of each destination's acceptance rule.
+
+    advisory_watch/rederive.py folds the same step over the whole history; the two must agree
+    (tests/test_backfill.py replays the archive in and out of order and compares).
+    """
+    when = store.as_utc(fetch.observed_at)
     states = store.states_for(session, source.name)
     wanted = {
         sid
@@ -265,36 +376,25 @@ def ingest(
         snap = snapshots.get(snapshot_id) if snapshot_id is not None else None
         return store.get_record(session, snap.record_hash) if snap else None
 
-    for key in sorted(groups):
-        candidates = groups[key]
-        chosen_record = source.policy.pick([c.record for c in candidates])
-        chosen = next(c for c in candidates if c.record is chosen_record)
+    for key in sorted(chosen_by_key):
+        chosen = chosen_by_key[key]
         state = states.get(key)
-        if state is not None and newest is not None and newest > when:
-            # An observation older than what we already know must not move the current state.
-            result.decisions["out_of_order"] += 1
-            continue
         confirmed = record_of(state.confirmed_snapshot_id) if state else None
         pending = record_of(state.pending_snapshot_id) if state else None
         verdict = source.policy.decide(source.fields, confirmed, pending, chosen.record, when)
         result.decisions[verdict.decision.value] += 1
 
         last = snapshots.get(state.last_snapshot_id) if state and state.last_snapshot_id else None
-        if last is not None and last.record_hash == chosen.record_hash:
+        raw_hash = store.sha256(chosen.raw)
+        reuse = last is not None and (last.record_hash, last.raw_hash) == (chosen.record_hash, raw_hash)
+        if reuse and verdict.becomes_confirmed and store.is_change_target(session, last.id):
+            # History re-derived by a backfill already has a change into that snapshot (the live state
+            # was kept where the two disagreed): this observation gets its own snapshot.
+            reuse = False
+        if reuse:
             snapshot = last
         else:
-            snapshot = Snapshot(
-                source=source.name,
-                key=key,
-                observed_at=when,
-                fetch_id=fetch.id,
-                record_hash=store.put_record(session, chosen.record),
-                raw_hash=store.put_blob(session, chosen.raw),
-                extractor_version=source.extractor_version,
-                disposition=verdict.decision.value,
-            )
-            session.add(snapshot)
-            session.flush()
+            snapshot = new_snapshot(session, source, key, fetch, chosen, verdict.decision.value)
             snapshots[snapshot.id] = snapshot
             result.snapshots += 1
         if state is None:
@@ -318,7 +418,7 @@ def ingest(
                     result,
                 )
             if confirmed is not None and verdict.decision is not Decision.BASELINE:
-                result.alerts += _record_changes(
+                result.alerts += record_changes(
                     session,
                     source,
                     confirmed,
@@ -336,22 +436,23 @@ def ingest(
         elif verdict.drops_pending:
             _set_state(state, when, pending_snapshot_id=None)
 
-    result.alerts += _ops_alert(
-        session, health.record_success(session, source=source.name, observed_at=when), notify=notify
+
+def new_snapshot(
+    session: Session, source: Source, key: str, fetch: Fetch, chosen: Extracted, disposition: str
+) -> Snapshot:
+    snapshot = Snapshot(
+        source=source.name,
+        key=key,
+        observed_at=fetch.observed_at,
+        fetch_id=fetch.id,
+        record_hash=store.put_record(session, chosen.record),
+        raw_hash=store.put_blob(session, chosen.raw),
+        extractor_version=source.extractor_version,
+        disposition=disposition,
     )
-    if extraction.problems and (previous is None or (previous.error or "") != (fetch.error or "")):
-        payload = ops_payload(
-            source=source.name,
-            kind="extraction_failed",
-            observed_at=when,
-            url=url,
-            summary=f"{source.name}: {len(extraction.problems)} item(s) could not be read; they were skipped",
-            error="; ".join(extraction.problems)[:2000],
-            severity=Severity.MEDIUM,
-        )
-        result.alerts += _ops_alert(session, payload, notify=notify)
-    session.commit()
-    return result
+    session.add(snapshot)
+    session.flush()
+    return snapshot
 
 
 def _confirmed_lookup(session: Session):  # type: ignore[no-untyped-def]
@@ -408,7 +509,7 @@ def _set_state(state: DestinationState, when: datetime, **values: int | None) ->
             state.updated_at = when
 
 
-def _record_changes(
+def record_changes(
     session: Session,
     source: Source,
     old: dict[str, Any],
@@ -417,7 +518,7 @@ def _record_changes(
     from_id: int | None,
     to_id: int,
     *,
-    notify: bool,
+    notify: NotifyMode,
     settings: Settings,
     result: IngestResult,
 ) -> list[dict[str, Any]]:
@@ -453,7 +554,7 @@ def run_source(
     name: str,
     *,
     settings: Settings | None = None,
-    notify: bool = True,
+    notify: NotifyMode = True,
     keys: set[str] | None = None,
     fetcher: Fetcher | None = None,
     planned: list[str] | None = None,

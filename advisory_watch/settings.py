@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = 20 * 1024 * 1024
     fetch_backoff_max: float = 60.0
     fetch_concurrency: int = 4
+    # A past-dated Airflow run takes the latest archived capture this recent (or the schedule interval,
+    # if longer); an older one means "no capture in range".
+    archive_window_hours: float = 24.0
 
     slack_token: str | None = None
     slack_webhook_url: str | None = None

@@ -3,6 +3,9 @@
 Built from the change table (every typed change, including those that do not alert on their own,
 such as indicators inferred from the feed's prose), filtered by each digest route, and queued in the
 outbox like any alert, so it is delivered exactly once. An empty day sends nothing.
+
+Backfills run with ``notify=digest`` leave their alerts in status ``digest``: the changes behind them
+(observed long ago, so outside any 24 h window) join the next digest once, marked ``digested`` then.
 """
 
 from __future__ import annotations
@@ -51,6 +54,9 @@ def queue_digests(
         .where(Change.kind != "advisory_reissued")
         .order_by(col(Change.observed_at), col(Change.id))
     ).all()
+    backfilled, waiting = _backfilled_changes(session)
+    seen = {c.id for c in changes}
+    changes = list(changes) + [c for c in backfilled if c.id not in seen]
     items = [_item(c) for c in changes]
     queued = []
     for route in routing.digest_routes():
@@ -86,5 +92,25 @@ def queue_digests(
                 )
             )
             queued.append(payload)
+    if routing.digest_routes():
+        for alert in waiting:
+            alert.status = "digested"
     session.commit()
     return queued
+
+
+def _backfilled_changes(session: Session) -> tuple[list[Change], list[Alert]]:
+    """Changes of alerts a backfill left for the digest: every change of each alert's transition."""
+    waiting = session.exec(select(Alert).where(Alert.status == "digest")).all()
+    found: list[Change] = []
+    for alert in waiting:
+        primary = session.get(Change, alert.change_id) if alert.change_id is not None else None
+        if primary is None:
+            continue
+        found += session.exec(
+            select(Change)
+            .where(Change.source == primary.source, Change.key == primary.key)
+            .where(Change.to_snapshot_id == primary.to_snapshot_id, Change.kind != "advisory_reissued")
+            .order_by(col(Change.id))
+        ).all()
+    return found, list(waiting)

@@ -1,18 +1,25 @@
 """One DAG per registered source (scrapers/registry.py): wiring only.
 
 Adding a source adds its DAG here without edits. Heavy imports live inside the tasks so this file
-parses in milliseconds. Each DAG: fetch+diff in the source's pool (created by `make run` /
-`advisory-watch airflow-setup`), then deliver the outbox. Params let a manual run narrow the
-destinations or skip alerts; nothing depends on a logical date, so runs without one work.
+parses in milliseconds. Each DAG: choose live or archive, fetch+diff in the source's pool (created by
+`make run` / `advisory-watch airflow-setup`), then deliver the outbox. Params let a manual run narrow
+the destinations or skip alerts; runs without a logical date are live.
+
+A backfill (Trigger → Backfill in the UI), or a run dated more than a schedule interval in the past,
+takes the archive branch: the source as the Wayback Machine captured it then, in the
+`web_archive_org` pool. Its alerts go where its `notify` Param says (held by default), and only the
+live branch declares the source's asset, so backfills emit no asset events for consumers downstream.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Asset, Param, dag, task
 
-from scrapers.registry import SOURCES, SourceEntry
+from scrapers.registry import ARCHIVE_POOL, SOURCES, SourceEntry
+
+ONE_SUCCESS = "none_failed_min_one_success"
 
 
 def build_dag(entry: SourceEntry):  # noqa: ANN201 - returns an Airflow DAG
@@ -38,11 +45,37 @@ def build_dag(entry: SourceEntry):  # noqa: ANN201 - returns an Airflow DAG
                 description="Destination keys (ISO 3166 alpha-2) to consider; empty means all.",
             ),
             "dry_run": Param(False, type="boolean", description="Record alerts as held; deliver nothing."),
+            "notify": Param(
+                "none",
+                enum=["none", "digest", "live"],
+                description="Backfills and past-dated runs only: hold their alerts (none), put them in "
+                "the next digest, or send them to the live channels.",
+            ),
         },
         doc_md=__doc__,
     )
     def source_dag() -> None:
-        @task(pool=entry.pool, task_id="fetch_and_diff")
+        live_task = "plan" if entry.batch_size else "fetch_and_diff"
+
+        @task.branch(task_id="choose_source")
+        def choose_source(**context) -> str:  # noqa: ANN003 - Airflow's task context
+            from advisory_watch.airflow_tasks import archive_moment
+
+            return live_task if archive_moment(context) is None else "fetch_archive"
+
+        @task(pool=ARCHIVE_POOL, task_id="fetch_archive")
+        def fetch_archive(**context) -> dict:  # noqa: ANN003 - Airflow's task context
+            from advisory_watch.airflow_tasks import run_archive
+
+            return run_archive(entry.name, context)
+
+        @task(task_id="deliver_alerts", trigger_rule=ONE_SUCCESS)
+        def deliver_alerts(**context) -> dict:  # noqa: ANN003 - Airflow's task context
+            from advisory_watch.airflow_tasks import deliver_for_run
+
+            return deliver_for_run(context)
+
+        @task(pool=entry.pool, task_id="fetch_and_diff", outlets=[Asset(f"advisory-watch://{entry.name}")])
         def fetch_and_diff(params: dict | None = None) -> dict:
             from advisory_watch.airflow_tasks import run_cycle
 
@@ -50,12 +83,6 @@ def build_dag(entry: SourceEntry):  # noqa: ANN201 - returns an Airflow DAG
             return run_cycle(
                 entry.name, countries=params.get("countries"), dry_run=bool(params.get("dry_run"))
             )
-
-        @task(task_id="deliver_alerts")
-        def deliver_alerts(summary: dict, params: dict | None = None) -> dict:
-            from advisory_watch.airflow_tasks import deliver
-
-            return {**deliver(dry_run=bool((params or {}).get("dry_run"))), "cycle": summary}
 
         if entry.batch_size:
             # Sources that follow the feed (advisory pages): plan the due URLs, then one mapped task per
@@ -66,25 +93,21 @@ def build_dag(entry: SourceEntry):  # noqa: ANN201 - returns an Airflow DAG
 
                 return planned_batches(entry.name, entry.batch_size)
 
-            @task(pool=entry.pool, task_id="fetch_batch")
+            @task(pool=entry.pool, task_id="fetch_batch", outlets=[Asset(f"advisory-watch://{entry.name}")])
             def fetch_batch(urls: list[str], params: dict | None = None) -> dict:
                 from advisory_watch.airflow_tasks import run_cycle
 
                 params = params or {}
                 return run_cycle(entry.name, planned=urls, dry_run=bool(params.get("dry_run")))
 
-            @task(task_id="deliver_alerts")
-            def deliver_batches(summaries: list, params: dict | None = None) -> dict:
-                from advisory_watch.airflow_tasks import deliver
-
-                return {
-                    **deliver(dry_run=bool((params or {}).get("dry_run"))),
-                    "batches": len(list(summaries)),
-                }
-
-            deliver_batches(fetch_batch.expand(urls=plan()))
+            planned = plan()
+            fetched = fetch_batch.expand(urls=planned)
+            first_live = planned
         else:
-            deliver_alerts(fetch_and_diff())
+            fetched = first_live = fetch_and_diff()
+        archived = fetch_archive()
+        choose_source() >> [first_live, archived]
+        [fetched, archived] >> deliver_alerts()
 
     return source_dag()
 

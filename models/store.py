@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
 
-from models.tables import Blob, DestinationState, Fetch, Snapshot
+from models.tables import Blob, Change, DestinationState, Fetch, Snapshot
 from scrapers.base import canonical_json
 
 _RECORD_CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -203,6 +203,23 @@ def latest_observation(session: Session, source: str) -> datetime | None:
         .limit(1)
     ).first()
     return as_utc(row) if row else None
+
+
+def previous_content_hash(
+    session: Session, source: str, url: str, before: datetime, exclude_id: int | None = None
+) -> str | None:
+    """The content hash of the observation of this URL just before ``before`` (full fetches only)."""
+    query = select(Fetch.content_hash).where(
+        Fetch.source == source, Fetch.url == url, Fetch.status == "ok", col(Fetch.observed_at) <= before
+    )
+    if exclude_id is not None:
+        query = query.where(Fetch.id != exclude_id)
+    return session.exec(query.order_by(col(Fetch.observed_at).desc(), col(Fetch.id).desc()).limit(1)).first()
+
+
+def is_change_target(session: Session, snapshot_id: int | None) -> bool:
+    row = session.exec(select(Change.id).where(Change.to_snapshot_id == snapshot_id).limit(1)).first()
+    return row is not None
 
 
 def latest_fetch(session: Session, source: str) -> Fetch | None:

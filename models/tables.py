@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -37,6 +37,9 @@ class Fetch(SQLModel, table=True):
     provenance: str = Field(default="live", max_length=16)  # live | replay | archive
     provenance_url: str | None = None
     extractor_version: str | None = None
+    # Destinations this observation showed (accepted items, space-separated). Snapshots are written only
+    # when a destination's bytes change, so this is what lets history be re-derived in any order.
+    observed_keys: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Snapshot(SQLModel, table=True):

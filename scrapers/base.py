@@ -52,6 +52,14 @@ class Source(Protocol):
         ...
 
 
+def extract_snapshot(source: Source, raw: bytes, *, url: str) -> Extraction:
+    """Re-extract a stored snapshot's raw bytes (reprocess). A source whose snapshots hold a part of
+    the fetched document (a feed's item) declares ``extract_snapshot``; for the rest the raw bytes are
+    the whole document, read by ``extract``."""
+    own = getattr(source, "extract_snapshot", None)
+    return own(raw, url=url) if own is not None else source.extract(raw, url=url)
+
+
 def record_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(record).encode()).hexdigest()
 

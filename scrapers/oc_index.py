@@ -27,7 +27,7 @@ import openpyxl
 from diffing.acceptance import AcceptancePolicy
 from diffing.changes import Severity
 from diffing.compare import EditionField, KeyedThresholdField, ScalarField, ThresholdField
-from scrapers.base import Extracted, Extraction, canonical_json
+from scrapers.base import Extracted, Extraction
 from scrapers.countries import code_for_name
 from scrapers.errors import ExtractionError
 
@@ -255,7 +255,8 @@ def extract(content: bytes, *, url: str = urls[0], edition: int | None = None) -
     if chosen not in editions:
         raise ExtractionError(f"edition {chosen} is not in the workbook (has {sorted(editions)})")
     records = build_records(editions, chosen)
-    out = [Extracted(key=r["key"], record=r, raw=canonical_json(r).encode()) for r in records]
+    # Every record's raw is the workbook itself (stored once, by hash): what a reprocess re-reads.
+    out = [Extracted(key=r["key"], record=r, raw=content) for r in records]
     index_record = {
         "key": INDEX_KEY,
         "country": "",
@@ -264,7 +265,7 @@ def extract(content: bytes, *, url: str = urls[0], edition: int | None = None) -
         "edition_label": f"{chosen} edition ({len(records)} countries)",
         "url": "https://ocindex.net/",
     }
-    out.append(Extracted(key=INDEX_KEY, record=index_record, raw=canonical_json(index_record).encode()))
+    out.append(Extracted(key=INDEX_KEY, record=index_record, raw=content))
     return Extraction(records=out)
 
 

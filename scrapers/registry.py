@@ -24,6 +24,18 @@ class SourceEntry:
     batch_size: int | None = None  # planned URLs fetched by mapped tasks, this many per task
 
 
+# Backfilled runs fetch from the Internet Archive, whatever the source: one small pool for all of them.
+ARCHIVE_POOL = "web_archive_org"
+ARCHIVE_POOL_SLOTS = 2
+
+
+def pools() -> dict[str, tuple[int, str]]:
+    """Every Airflow pool the DAGs use: name -> (slots, description)."""
+    found = {e.pool: (e.pool_slots, f"advisory-watch: {e.description}") for e in SOURCES.values()}
+    found[ARCHIVE_POOL] = (ARCHIVE_POOL_SLOTS, "advisory-watch: the Wayback Machine (backfills)")
+    return found
+
+
 SOURCES: dict[str, SourceEntry] = {
     entry.name: entry
     for entry in (

@@ -174,6 +174,14 @@ def _extract_raw_item(raw: bytes) -> Extracted:
     return Extracted(key=key, record=record, raw=raw, rejected=rejected)
 
 
+def extract_snapshot(raw: bytes, *, url: str = urls[0]) -> Extraction:
+    """A stored snapshot's bytes (one ``<item>``) -> its record again, for reprocessing history."""
+    try:
+        return Extraction(records=[_extract_raw_item(raw)])
+    except etree.XMLSyntaxError as exc:
+        raise ExtractionError(f"not a feed item ({exc})") from exc
+
+
 def extract(content: bytes, *, url: str = urls[0]) -> Extraction:
     """The whole feed -> records. A document that is not this feed raises ExtractionError."""
     if not content or not content.strip():

@@ -25,7 +25,14 @@ WORKBOOK = SHARED / "fixtures" / "oc_index" / "global_oc_index-2025.xlsx"
 WORKBOOK_PATH = "/assets/downloads/global_oc_index.xlsx"
 # Every upstream host a source fetches from. Tests rewrite all of them to loopback, so no test can
 # ever send traffic to another address.
-UPSTREAMS = ("https://travel.state.gov", "https://ocindex.net", "https://www.osac.gov", "https://osac.gov")
+UPSTREAMS = (
+    "https://travel.state.gov",
+    "https://ocindex.net",
+    "https://www.osac.gov",
+    "https://osac.gov",
+    "https://web.archive.org",
+)
+FEED_URL = "https://travel.state.gov" + FEED_PATH
 PG_ADMIN_URL = os.environ.get("ADVISORY_WATCH_TEST_PG", "postgresql+psycopg2://127.0.0.1:5432/test")
 
 
@@ -104,3 +111,30 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def wayback_server(monkeypatch: pytest.MonkeyPatch):
+    """A loopback Wayback Machine whose captures of the feed are the archived days (12:00 UTC each),
+    with the URL rewrite sending web.archive.org (only) to it."""
+    from advisory_watch.fixture_server import FixtureServer
+
+    with FixtureServer(wayback={FEED_URL: ARCHIVE}) as server:
+        rewrite = [f"{u}=http://127.0.0.1:9" for u in UPSTREAMS if u != "https://web.archive.org"]
+        rewrite.append(f"https://web.archive.org={server.url}")
+        monkeypatch.setenv("ADVISORY_WATCH_URL_REWRITE", ",".join(rewrite))
+        reset_settings_cache()
+        yield server
+
+
+@pytest.fixture
+def slack(monkeypatch: pytest.MonkeyPatch):
+    """The fake Slack Web API on loopback, configured as the bot-token sink (#travel-risk)."""
+    from tests.fake_slack import TOKEN, FakeSlack
+
+    with FakeSlack() as fake:
+        monkeypatch.setenv("ADVISORY_WATCH_SLACK_TOKEN", TOKEN)
+        monkeypatch.setenv("ADVISORY_WATCH_SLACK_CHANNEL", "#travel-risk")
+        monkeypatch.setenv("ADVISORY_WATCH_SLACK_BASE_URL", fake.base_url)
+        reset_settings_cache()
+        yield fake

@@ -15,16 +15,7 @@ from alerts.routing import Routing, RoutingError, parse
 from alerts.slack import SlackWebTransport
 from models.tables import Alert, Delivery
 from tests.conftest import FEED_1008, FEED_PATH, run_cli
-from tests.fake_slack import TOKEN, FakeSlack
-
-
-@pytest.fixture
-def slack(monkeypatch):
-    with FakeSlack() as fake:
-        monkeypatch.setenv("ADVISORY_WATCH_SLACK_TOKEN", TOKEN)
-        monkeypatch.setenv("ADVISORY_WATCH_SLACK_CHANNEL", "#travel-risk")
-        monkeypatch.setenv("ADVISORY_WATCH_SLACK_BASE_URL", fake.base_url)
-        yield fake
+from tests.fake_slack import TOKEN
 
 
 def test_two_runs_post_exactly_one_message_even_after_a_429(feed_server, slack):
