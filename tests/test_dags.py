@@ -40,10 +40,23 @@ def test_every_dag_file_loads():
         fetch = dag.get_task("fetch_batch" if entry.batch_size else "fetch_and_diff")
         assert fetch.pool == entry.pool
         assert fetch.retries == 3 and fetch.retry_exponential_backoff
-        assert set(dag.params.keys()) == {"countries", "dry_run"}
+        assert set(dag.params.keys()) == {"countries", "dry_run", "notify"}
         assert not dag.catchup
+        # Backfills: routed to the archive task, in the archive's pool, which declares no asset (so
+        # backfilled runs emit no asset events); the live fetch declares the source's asset.
+        archive = dag.get_task("fetch_archive")
+        assert archive.pool == "web_archive_org" and not archive.outlets
+        assert [a.name for a in fetch.outlets] == [f"advisory-watch://{entry.name}"]
+        assert dag.get_task("choose_source").downstream_task_ids == {
+            "plan" if entry.batch_size else "fetch_and_diff",
+            "fetch_archive",
+        }
+        assert dag.get_task("deliver_alerts").trigger_rule == "none_failed_min_one_success"
         if entry.batch_size:  # mapped over batches of planned URLs, not one task per country
             assert dag.get_task("plan").downstream_task_ids == {"fetch_batch"}
+    reprocess = bag.dags["reprocess_history"]
+    assert set(reprocess.params.keys()) == {"source", "since"}
+    assert [t.task_id for t in reprocess.tasks] == ["reprocess"]
 
 
 def airflow(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -112,3 +125,60 @@ def test_airflow_loads_the_history_plugin(tmp_path):
     [plugin] = [p for p in _json.loads(result.stdout) if p["name"] == "advisory_watch"]
     assert plugin["fastapi_apps"][0]["url_prefix"] == "/advisory-watch"
     assert plugin["external_views"][0]["name"] == "Advisory history"
+
+
+BACKFILL_JANUARY = """
+import sys
+from datetime import datetime, timedelta, timezone
+
+from airflow.dag_processing.dagbag import DagBag
+from airflow.models.asset import AssetEvent
+from airflow.utils.session import create_session
+
+dag = DagBag(dag_folder=sys.argv[1]).dags["state_dept_advisories"]
+day = datetime(2026, 1, 1, 23, 59, 59, tzinfo=timezone.utc)
+while day.month == 1:
+    run = dag.test(logical_date=day, run_conf={"notify": "none"})
+    print("RUN", day.date(), run.state, flush=True)
+    day += timedelta(days=1)
+with create_session() as session:
+    print("ASSET_EVENTS", session.query(AssetEvent).count())
+"""
+
+
+def test_backfilling_january_run_by_run_matches_replay_and_posts_nothing(tmp_path, wayback_server, slack):
+    """The done-when of issue 7: `dags test` per logical date over January against the fake archive."""
+    from tests.test_backfill import JANUARY, history, ingest_in_order, settings_for
+
+    env = airflow_env(tmp_path / "airflow")
+    migrate = airflow(env, "db", "migrate")
+    assert migrate.returncode == 0, migrate.stderr[-2000:]
+    done = subprocess.run(
+        [sys.executable, "-c", BACKFILL_JANUARY, str(ROOT / "dags")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    runs = [line.split() for line in done.stdout.splitlines() if line.startswith("RUN ")]
+    assert done.returncode == 0 and len(runs) == 31, done.stderr[-3000:]
+    assert {state for _, _, state in runs} == {"success"}
+    assert "ASSET_EVENTS 0" in done.stdout  # nothing downstream hears of a backfilled run
+
+    from sqlmodel import select
+
+    from advisory_watch.pipeline import session_for
+    from advisory_watch.settings import get_settings
+    from models.tables import Alert, Fetch, Snapshot
+
+    with session_for() as session:
+        query = select(Fetch).where(Fetch.provenance == "archive", Fetch.status == "ok")
+        archived = session.exec(query).all()
+        assert sorted(f.observed_at.date().isoformat() for f in archived) == [p.stem for p in JANUARY]
+        snapshot_days = {s.observed_at.date().isoformat() for s in session.exec(select(Snapshot)).all()}
+        assert snapshot_days == {p.stem for p in JANUARY}  # a snapshot set for each captured day
+        assert {a.status for a in session.exec(select(Alert)).all()} == {"held"}
+    replayed = settings_for(tmp_path, "replayed")
+    ingest_in_order(JANUARY, replayed)
+    assert history(get_settings())[0] == history(replayed)[0]
+    assert slack.posts() == []
