@@ -298,7 +298,10 @@ def ingest(
         from advisory_watch.rederive import insert_observation
 
         insert_observation(session, source, fetch, chosen_by_key, result, notify=notify, settings=settings)
-    elif store.previous_content_hash(session, source.name, url, when, fetch.id) == content_hash and not keys:
+    elif not keys and store.previous_reading(session, source.name, url, when, fetch.id) == (
+        content_hash,
+        source.extractor_version,
+    ):
         # The same bytes as the URL's previous observation (a replayed copy, or a live copy of an
         # archived capture): like a 304, not a second observation that could confirm anything.
         result.decisions["repeat"] += 1

@@ -58,19 +58,27 @@ class RederiveResult:
 
 def observations(session: Session, source: str) -> list[Observation]:
     """The source's stored observations in observed-time order. An observation with the same bytes as
-    the URL's previous one is a repeat (a replayed copy, an archived copy of a live fetch): it counts
-    like a 304, as nothing, exactly as in the live path."""
+    the URL's previous one, read by the same extractor, is a repeat (a replayed copy, an archived copy
+    of a live fetch): it counts like a 304, as nothing, exactly as in the live path."""
     rows = session.exec(
-        select(Fetch.id, Fetch.observed_at, Fetch.observed_keys, Fetch.url, Fetch.content_hash, Fetch.status)
+        select(
+            Fetch.id,
+            Fetch.observed_at,
+            Fetch.observed_keys,
+            Fetch.url,
+            Fetch.content_hash,
+            Fetch.extractor_version,
+            Fetch.status,
+        )
         .where(Fetch.source == source, col(Fetch.status).in_(["ok", "partial"]))
         .order_by(col(Fetch.observed_at), col(Fetch.id))
     ).all()
-    previous: dict[str, str | None] = {}
+    previous: dict[str, tuple[str | None, str | None]] = {}
     timeline = []
-    for fid, when, keys, url, content_hash, status in rows:
-        repeat = status == "ok" and content_hash is not None and previous.get(url) == content_hash
+    for fid, when, keys, url, content_hash, version, status in rows:
+        repeat = status == "ok" and content_hash is not None and previous.get(url) == (content_hash, version)
         if status == "ok":
-            previous[url] = content_hash
+            previous[url] = (content_hash, version)
         observed = frozenset() if repeat else None if keys is None else frozenset(keys.split())
         timeline.append(Observation(fid, store.as_utc(when), observed))
     return timeline

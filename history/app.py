@@ -87,6 +87,19 @@ def _captured_html(session: Session, row: Snapshot, record: dict[str, Any]) -> s
     return html.escape(queries.record_text(record))
 
 
+def _snapshot_dict(row: Snapshot, origin: str, origin_url: str | None) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "source": row.source,
+        "key": row.key,
+        "observed_at": row.observed_at.isoformat(),
+        "disposition": row.disposition,
+        "record_hash": row.record_hash,
+        "provenance": origin,
+        "capture_url": origin_url if origin == "archive" else None,
+    }
+
+
 def create_app(
     settings: Settings | None = None, *, dependencies: Sequence[Any] = (), base_path: str = ""
 ) -> FastAPI:
@@ -166,10 +179,13 @@ def create_app(
         if found is None:
             raise HTTPException(404, "no such snapshot")
         row, record = found
+        origin, origin_url = queries.provenance(db, {snapshot_id}).get(snapshot_id, ("live", None))
         return page(
             request,
             "snapshot.html",
             snap=row,
+            origin=origin,
+            origin_url=origin_url if origin == "archive" else None,
             record=record,
             record_json=json.dumps(record, indent=2, ensure_ascii=False),
             captured=_captured_html(db, row, record),
@@ -218,17 +234,8 @@ def create_app(
         db: Session = Depends(session),
     ) -> list[dict[str, Any]]:
         rows = queries.snapshots(db, country=country, source=source, since=since)
-        return [
-            {
-                "id": r.id,
-                "source": r.source,
-                "key": r.key,
-                "observed_at": r.observed_at.isoformat(),
-                "disposition": r.disposition,
-                "record_hash": r.record_hash,
-            }
-            for r in rows
-        ]
+        origins = queries.provenance(db, {r.id for r in rows if r.id is not None})
+        return [_snapshot_dict(r, *origins.get(r.id or 0, ("live", None))) for r in rows]
 
     def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
         buffer = io.StringIO()

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from diffing.changes import Severity
 from models import store
-from models.tables import Change, DestinationState, Snapshot
+from models.tables import Change, DestinationState, Fetch, Snapshot
 
 STATE_DEPT, OSAC, OC_INDEX = "state-dept-feed", "osac-report", "oc-index"
 
@@ -167,6 +167,18 @@ def snapshots(
     if since:
         query = query.where(col(Snapshot.observed_at) >= since)
     return list(session.exec(query.order_by(col(Snapshot.observed_at).desc()).limit(limit)).all())
+
+
+def provenance(session: Session, snapshot_ids: set[int]) -> dict[int, tuple[str, str | None]]:
+    """Where each snapshot's bytes came from: ``live``, ``replay`` or ``archive`` (+ capture URL)."""
+    if not snapshot_ids:
+        return {}
+    rows = session.exec(
+        select(Snapshot.id, Fetch.provenance, Fetch.provenance_url)
+        .join(Fetch, col(Snapshot.fetch_id) == col(Fetch.id))
+        .where(col(Snapshot.id).in_(snapshot_ids))
+    ).all()
+    return {sid: (kind, url) for sid, kind, url in rows}
 
 
 def change_dict(change: Change) -> dict[str, Any]:

@@ -205,16 +205,18 @@ def latest_observation(session: Session, source: str) -> datetime | None:
     return as_utc(row) if row else None
 
 
-def previous_content_hash(
+def previous_reading(
     session: Session, source: str, url: str, before: datetime, exclude_id: int | None = None
-) -> str | None:
-    """The content hash of the observation of this URL just before ``before`` (full fetches only)."""
-    query = select(Fetch.content_hash).where(
+) -> tuple[str | None, str | None] | None:
+    """(content hash, extractor version) of this URL's observation just before ``before`` (full
+    fetches only): the same bytes read by the same extractor are the same observation again."""
+    query = select(Fetch.content_hash, Fetch.extractor_version).where(
         Fetch.source == source, Fetch.url == url, Fetch.status == "ok", col(Fetch.observed_at) <= before
     )
     if exclude_id is not None:
         query = query.where(Fetch.id != exclude_id)
-    return session.exec(query.order_by(col(Fetch.observed_at).desc(), col(Fetch.id).desc()).limit(1)).first()
+    row = session.exec(query.order_by(col(Fetch.observed_at).desc(), col(Fetch.id).desc()).limit(1)).first()
+    return tuple(row) if row else None
 
 
 def is_change_target(session: Session, snapshot_id: int | None) -> bool:

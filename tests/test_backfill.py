@@ -8,6 +8,7 @@ import random
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -207,6 +208,24 @@ def test_a_backfill_over_live_history_leaves_the_current_state_alone(tmp_path, w
         ).all()
         assert len(late) == 17 and all(f.observed_keys for f in late)
 
+    # Analysts see where each snapshot came from.
+    from fastapi.testclient import TestClient
+
+    from history.app import create_app
+
+    client = TestClient(create_app(live))
+    rows = client.get("/api/snapshots", params={"country": "GD"}).json()
+    origins = {(r["observed_at"][:10], r["provenance"], r["capture_url"]) for r in rows}
+    assert (
+        "2026-01-06",
+        "archive",
+        f"https://web.archive.org/web/20260106120000id_/{FEED_URL}",
+    ) in origins
+    assert all(p == "replay" for day, p, _ in origins if day >= "2026-01-15")
+    archived = next(r for r in rows if r["provenance"] == "archive")
+    page = client.get(f"/snapshot/{archived['id']}").text
+    assert "from the Internet Archive" in page and archived["capture_url"] in page
+
 
 def test_arrival_order_does_not_change_history(tmp_path):
     files = days("2025-12-12", "2026-01-20")
@@ -363,3 +382,54 @@ def test_snapshot_extractors_read_their_own_raw_bytes():
     assert again.records[0].record == item.record
     with pytest.raises(ExtractionError):
         state_dept_feed.extract_snapshot(b"<item><title>unterminated", url=FEED_URL)
+
+
+def test_notify_live_sends_and_digest_waits_for_the_digest(wayback_server, slack):
+    from alerts.digest import queue_digests
+    from alerts.routing import parse
+
+    live = run_cli(
+        "backfill", "--source", SOURCE, "--start", "2026-01-05", "--end", "2026-01-06", "--notify", "live"
+    )
+    assert live.returncode == 0, live.stderr
+    assert "1 alert(s) (0 held back, notify=live)" in live.stderr
+    assert run_cli("alerts", "flush").returncode == 0
+    [post] = slack.posts()
+    assert "Grenada" in json.dumps(post["body"])  # GD 1 → 2, first seen in the capture of the 6th
+
+    later = run_cli(
+        "backfill", "--source", SOURCE, "--start", "2026-01-17", "--end", "2026-01-18", "--notify", "digest"
+    )
+    assert later.returncode == 0, later.stderr
+    assert "1 alert(s) (1 held back, notify=digest)" in later.stderr
+    assert run_cli("alerts", "flush").returncode == 0
+    assert len(slack.posts()) == 1  # nothing live
+    routing = parse({"default_channel": "#travel-risk", "routes": [{"channel": "#digest", "digest": True}]})
+    with session_for() as session:
+        [digest] = queue_digests(session, routing, now=datetime(2026, 11, 22, 7, tzinfo=UTC))
+        assert {(i["country"], i["kind"]) for i in digest["items"]} >= {("JM", "level_changed")}
+        assert queue_digests(session, routing, now=datetime(2026, 11, 23, 7, tzinfo=UTC)) == []  # once
+        assert {a.status for a in session.exec(select(Alert).where(Alert.source == SOURCE)).all()} == {
+            "sent",
+            "digested",
+        }
+
+
+def test_which_runs_read_the_archive():
+    from airflow.utils.types import DagRunType
+
+    from advisory_watch.airflow_tasks import archive_moment
+
+    now = datetime.now(UTC)
+    hour = {"data_interval_start": now, "data_interval_end": now}
+
+    def run(run_type: DagRunType, logical: datetime | None) -> datetime | None:
+        return archive_moment(
+            {"dag_run": SimpleNamespace(run_type=run_type), "logical_date": logical, **hour}
+        )
+
+    past = datetime(2026, 1, 5, 23, tzinfo=UTC)
+    assert run(DagRunType.BACKFILL_JOB, now) == now  # a backfill is historical even for the last hour
+    assert run(DagRunType.MANUAL, past) == past  # a manual run with a past date
+    assert run(DagRunType.SCHEDULED, now) is None  # the normal hourly run
+    assert run(DagRunType.MANUAL, None) is None  # a manual run without a logical date

@@ -118,6 +118,11 @@ class EditionSource:
     def extract(self):
         return partial(oc_index.extract, edition=self.edition)
 
+    @property
+    def extractor_version(self) -> str:
+        # Another reading of the same bytes: not a repeat of the other edition's observation.
+        return f"{oc_index.extractor_version}+edition-{self.edition}"
+
 
 def test_2023_then_2025_alerts_on_exactly_the_countries_past_the_thresholds():
     content = WORKBOOK.read_bytes()
