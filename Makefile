@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_state_dept.py
 	$(BIN)/python bench/bench_documents.py
 	$(BIN)/python bench/bench_history.py
+	$(BIN)/python bench/bench_backfill.py
 
 clean:
 	rm -rf $(VENV) var

@@ -433,3 +433,23 @@ def test_which_runs_read_the_archive():
     assert run(DagRunType.MANUAL, past) == past  # a manual run with a past date
     assert run(DagRunType.SCHEDULED, now) is None  # the normal hourly run
     assert run(DagRunType.MANUAL, None) is None  # a manual run without a logical date
+
+
+@pytest.mark.postgres
+def test_backfill_over_live_history_on_postgres(tmp_path, wayback_server, postgres_url):
+    """The production database: the same history whatever the arrival order, the live state kept."""
+    live = Settings(database_url=postgres_url, url_rewrite=get_settings().url_rewrite)
+    ingest_in_order(days("2026-01-12", "2026-01-25"), live)
+    _, before_state = history(live)
+    report = backfill_range(
+        SOURCE,
+        datetime(2026, 1, 1, 23, 59, 59, tzinfo=UTC),
+        datetime(2026, 1, 15, 23, 59, 59, tzinfo=UTC),
+        settings=live,
+    )
+    assert report.summary()["captures_fetched"] == 13  # the 1st–15th without the 3rd and the 11th
+    after_changes, after_state = history(live)
+    assert after_state == before_state
+    union = settings_for(tmp_path, "union")
+    ingest_in_order(days("2026-01-01", "2026-01-25"), union)
+    assert after_changes == history(union)[0]
