@@ -12,8 +12,9 @@ decisions and changes with the result:
   record of what was said; one still held is dropped);
 - new changes are recorded with alerts in the run's notify mode (held by default for backfills).
 
-A backfill never moves the current state: where the re-derived state of a destination differs in
-content from the live one, the live one is kept and the destination is reported as a conflict.
+A backfill never moves the current state (the confirmed and pending records stay those of the live
+fetches); where the re-derived state differs materially from it, the destination is reported as a
+conflict. A reprocess does move it: its point is to repair the records.
 
 The fold needs, per stored observation, which destinations it showed (``Fetch.observed_keys``) and
 per destination the bytes it had (snapshots are written whenever a destination's bytes change). It
@@ -337,8 +338,11 @@ def _settle_states(
                 DestinationState(source=source.name, key=key, updated_at=fold.last.observed_at, **ids)
             )
             continue
-        if keep_current and not _same_content(session, source, state, fold):
-            outcome.conflicts.append(key)
+        if keep_current:
+            # The live state stays as it is (even a re-derived rendering of the same edition would be a
+            # visible change); only a material difference is worth telling ops about.
+            if not _same_content(session, source, state, fold):
+                outcome.conflicts.append(key)
             ids = {"last_snapshot_id": ids["last_snapshot_id"]}  # a fact of history, not a decision
         for name, value in ids.items():
             if getattr(state, name) != value:
@@ -346,19 +350,16 @@ def _settle_states(
 
 
 def _same_content(session: Session, source: Source, state: DestinationState, fold: _Fold) -> bool:
-    """The current and the re-derived state say the same (ids and wording may differ: two renderings
-    of one edition, or copies of one record)."""
-
-    def equivalent(snapshot_id: int | None, snap: Snapshot | None) -> bool:
-        live = store.snapshot_record(session, snapshot_id)
-        derived = _record(session, snap)
-        if live is None or derived is None:
-            return live is None and derived is None
-        return not compare_records(source.fields, live, derived)
-
-    return equivalent(state.confirmed_snapshot_id, fold.confirmed) and equivalent(
-        state.pending_snapshot_id, fold.pending
-    )
+    """Whether the live state and the re-derived one say the same thing, by the source's own rule:
+    the re-derived confirmed record, seen live now, would be no change (identical, another rendering of
+    the same edition, or a stale copy). Pending records are transient and not compared."""
+    live = store.snapshot_record(session, state.confirmed_snapshot_id)
+    derived = _record(session, fold.confirmed)
+    if live is None or derived is None:
+        return live is None and derived is None
+    when = fold.last.observed_at if fold.last is not None else datetime.now().astimezone()
+    verdict = source.policy.decide(source.fields, live, None, derived, store.as_utc(when))
+    return not (verdict.becomes_confirmed or verdict.becomes_pending)
 
 
 @dataclass
