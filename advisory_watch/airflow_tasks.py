@@ -124,8 +124,9 @@ def _interval(context: dict[str, Any]) -> timedelta:
 def archive_moment(context: dict[str, Any]) -> datetime | None:
     """The moment a run must see the sources as they were, or None for a live run.
 
-    Backfill runs, and runs dated more than a schedule interval (at least an hour) ago, are
-    historical: with cron schedules their logical date is the end of their data interval.
+    Backfill runs, and manual runs dated more than a schedule interval (at least an hour) ago, are
+    historical: with cron schedules their logical date is the end of their data interval. Scheduled
+    runs are always live.
     """
     from advisory_watch.backfill import is_historical
 

@@ -77,10 +77,11 @@ class BackfillReport:
 
 
 def is_historical(logical_date: datetime | None, *, run_type: str | None, interval: timedelta) -> bool:
-    """A backfill, or a run dated more than one schedule interval (at least an hour) in the past."""
+    """A backfill, or a manual run dated more than one schedule interval (at least an hour) in the
+    past. A scheduled run is always live, however long it waited in its pool."""
     if run_type == "backfill":
         return True
-    if logical_date is None:
+    if run_type != "manual" or logical_date is None:
         return False
     return logical_date < datetime.now(UTC) - max(interval, timedelta(hours=1))
 

@@ -5,7 +5,7 @@ parses in milliseconds. Each DAG: choose live or archive, fetch+diff in the sour
 `make run` / `advisory-watch airflow-setup`), then deliver the outbox. Params let a manual run narrow
 the destinations or skip alerts; runs without a logical date are live.
 
-A backfill (Trigger → Backfill in the UI), or a run dated more than a schedule interval in the past,
+A backfill (Trigger → Backfill in the UI), or a manual run dated more than a schedule interval ago,
 takes the archive branch: the source as the Wayback Machine captured it then, in the
 `web_archive_org` pool. Its alerts go where its `notify` Param says (held by default), and only the
 live branch declares the source's asset, so backfills emit no asset events for consumers downstream.

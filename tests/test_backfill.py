@@ -432,6 +432,7 @@ def test_which_runs_read_the_archive():
     assert run(DagRunType.BACKFILL_JOB, now) == now  # a backfill is historical even for the last hour
     assert run(DagRunType.MANUAL, past) == past  # a manual run with a past date
     assert run(DagRunType.SCHEDULED, now) is None  # the normal hourly run
+    assert run(DagRunType.SCHEDULED, past) is None  # even one that waited long in its pool
     assert run(DagRunType.MANUAL, None) is None  # a manual run without a logical date
 
 
