@@ -84,6 +84,14 @@ def test_airflow_dags_test_produces_snapshots_and_alerts(tmp_path, feed_server):
     assert second.returncode == 0, second.stderr[-3000:]
     alerts = [json.loads(line) for line in alerts_file.read_text().splitlines()]
     assert [(a["kind"], a["country"], a["old"], a["new"]) for a in alerts] == [("level_changed", "ST", 1, 2)]
+    # Live runs announce the source's asset (what backfilled runs must not do: see below).
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "airflow" / "airflow.db") as metadata:
+        events = metadata.execute(
+            "SELECT asset.uri FROM asset_event JOIN asset ON asset.id = asset_event.asset_id"
+        ).fetchall()
+    assert {uri for (uri,) in events} == {"advisory-watch://state-dept-feed/"} and len(events) == 2
 
 
 @pytest.mark.postgres
