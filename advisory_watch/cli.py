@@ -144,10 +144,14 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 def cmd_reprocess(args: argparse.Namespace) -> int:
     """Current extractors over stored snapshots (no network); history re-derived from them."""
     from advisory_watch.backfill import parse_moment
-    from advisory_watch.rederive import reprocess
+    from advisory_watch.rederive import ReprocessError, reprocess
 
     since = parse_moment(args.since) if args.since else None
-    outcome = reprocess(args.source, since=since)
+    try:
+        outcome = reprocess(args.source, since=since)
+    except ReprocessError as exc:
+        print(f"reprocess refused: {exc}", file=sys.stderr)
+        return 1
     summary = outcome.summary()
     print(
         "reprocess {source}: {snapshots} snapshot(s) re-read, {records_changed} record(s) changed, "

@@ -384,14 +384,23 @@ class ReprocessResult:
         }
 
 
+class ReprocessError(Exception):
+    """The current extractor cannot read bytes it (or an earlier version) once read: nothing is changed."""
+
+
 def reprocess(
-    name: str, *, since: datetime | None = None, settings: Settings | None = None
+    name: str,
+    *,
+    since: datetime | None = None,
+    settings: Settings | None = None,
+    source: Source | None = None,
 ) -> ReprocessResult:
     """Re-run the current extractor over stored snapshots (no network), then re-derive the history.
 
     An extractor fix repairs history this way: records change in place (same snapshot, new record),
     and the changes, decisions and current state follow from them. Alerts for changes this reveals
-    are recorded held: they are history, not news.
+    are recorded held: they are history, not news. An extractor that fails on stored bytes is a
+    regression, not a repair: the whole reprocess is refused and nothing is written.
     """
     from advisory_watch.pipeline import _choose, session_for
     from scrapers import registry
@@ -399,7 +408,7 @@ def reprocess(
     from scrapers.errors import ExtractionError
 
     settings = settings or get_settings()
-    source = registry.load(name)
+    source = source or registry.load(name)
     outcome = ReprocessResult(name)
     with session_for(settings) as session:
         store.lock_source(session, name)
@@ -408,6 +417,7 @@ def reprocess(
         if since is not None:
             query = query.where(col(Snapshot.observed_at) >= since)
         readings: dict[tuple[str, str], Extraction | ExtractionError] = {}
+        first_failure: str | None = None
         for snap, url in session.exec(query.order_by(col(Snapshot.observed_at), col(Snapshot.id))).all():
             outcome.snapshots += 1
             reading = readings.get((snap.raw_hash, url))
@@ -419,7 +429,7 @@ def reprocess(
                 readings[(snap.raw_hash, url)] = reading
             if isinstance(reading, ExtractionError):
                 outcome.failed += 1
-                snap.disposition = REJECTED
+                first_failure = first_failure or f"snapshot {snap.id} ({snap.key}): {reading}"
                 continue
             candidates = [e for e in reading.records if e.key == snap.key and not e.rejected]
             if not candidates:
@@ -434,6 +444,12 @@ def reprocess(
                 snap.record_hash = record_hash
                 outcome.records_changed += 1
             snap.extractor_version = source.extractor_version
+        if first_failure is not None:
+            session.rollback()
+            raise ReprocessError(
+                f"{name}: extractor {source.extractor_version} cannot read {outcome.failed} stored "
+                f"snapshot(s), e.g. {first_failure}; nothing was changed"
+            )
         session.flush()
         outcome.rederived = rederive(
             session, source, notify="none", settings=settings, keep_current_state=False

@@ -18,6 +18,7 @@ Data: Â© Global Initiative Against Transnational Organized Crime, ocindex.net â€
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections import defaultdict
 from typing import Any
@@ -239,6 +240,15 @@ def read_workbook(content: bytes) -> dict[int, list[dict[str, Any]]]:
     if not editions:
         raise ExtractionError("the workbook has no <year>_dataset sheet")
     return editions
+
+
+def extract_snapshot(raw: bytes, *, url: str = urls[0]) -> Extraction:
+    """A snapshot's raw bytes again: the workbook (re-read), or, for snapshots stored before the
+    workbook was kept, the record's own JSON (all there is to read)."""
+    if raw.lstrip().startswith(b"{"):
+        record = json.loads(raw)
+        return Extraction(records=[Extracted(key=record["key"], record=record, raw=raw)])
+    return extract(raw, url=url)
 
 
 def extract(content: bytes, *, url: str = urls[0], edition: int | None = None) -> Extraction:

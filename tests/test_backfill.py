@@ -17,11 +17,11 @@ from sqlmodel import select
 
 from advisory_watch.backfill import backfill_at, backfill_range
 from advisory_watch.pipeline import FetchInfo, ingest, session_for
-from advisory_watch.rederive import reprocess
+from advisory_watch.rederive import ReprocessError, reprocess
 from advisory_watch.settings import Settings, get_settings
 from models import store
 from models.tables import Alert, Change, Fetch, SourceHealth
-from scrapers import registry, state_dept_feed, wayback
+from scrapers import oc_index, registry, state_dept_feed, wayback
 from scrapers.base import Extracted, Extraction, canonical_json
 from scrapers.errors import ExtractionError
 from tests.conftest import ARCHIVE, FEED_URL, run_cli
@@ -454,3 +454,37 @@ def test_backfill_over_live_history_on_postgres(tmp_path, wayback_server, postgr
     union = settings_for(tmp_path, "union")
     ingest_in_order(days("2026-01-01", "2026-01-25"), union)
     assert after_changes == history(union)[0]
+
+
+class CannotReadItems(DropsKidnapping):
+    """An extractor regression: every stored item is now 'unreadable'."""
+
+    extractor_version = "broken"
+
+    def extract_snapshot(self, raw: bytes, *, url: str) -> Extraction:
+        raise ExtractionError("no <level> element (layout changed)")
+
+
+def test_a_broken_extractor_cannot_wipe_history(tmp_path):
+    settings = settings_for(tmp_path, "kept")
+    ingest_in_order(days("2025-12-12", "2025-12-31"), settings)
+    before = history(settings)
+    assert before[0]
+    with pytest.raises(ReprocessError, match="nothing was changed"):
+        reprocess(SOURCE, settings=settings, source=CannotReadItems())
+    assert history(settings) == before
+
+
+def test_oc_index_snapshots_are_reread_from_the_workbook(tmp_path):
+    from tests.conftest import WORKBOOK
+
+    settings = settings_for(tmp_path, "oc")
+    oc = registry.load("oc-index")
+    with session_for(settings) as session:
+        ingest(session, oc, WORKBOOK.read_bytes(), url=oc.urls[0], notify=False, settings=settings)
+        records = store.confirmed_records(session, "oc-index")
+    summary = reprocess("oc-index", settings=settings).summary()
+    assert summary["snapshots"] == len(records) == 194  # 193 countries + the index record
+    assert summary["records_changed"] == 0 and summary["unreadable"] == 0
+    legacy = oc_index.extract_snapshot(canonical_json(records["PE"]).encode())
+    assert legacy.records[0].record == records["PE"]
