@@ -68,7 +68,7 @@ class BackfillReport:
             "alerts": len(alerts),
             "alerts_held_back": len(held),
             "notify": self.notify,
-            "problems": [p for r in results for p in r.problems][:20],
+            "problems": list(dict.fromkeys(p for r in results for p in r.problems))[:20],
         }
 
     @property
