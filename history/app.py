@@ -169,6 +169,7 @@ def create_app(
             name=name,
             changes=changes,
             snapshots=snapshots,
+            origins=queries.provenance(db, {s.id for s in snapshots if s.id is not None}),
             chart=level_chart(series, marks, now=datetime.now(UTC)),
             sev=lambda s: Severity(s).label,
         )

@@ -225,6 +225,8 @@ def test_a_backfill_over_live_history_leaves_the_current_state_alone(tmp_path, w
     archived = next(r for r in rows if r["provenance"] == "archive")
     page = client.get(f"/snapshot/{archived['id']}").text
     assert "from the Internet Archive" in page and archived["capture_url"] in page
+    timeline = client.get("/country/GD").text
+    assert "from the archive" in timeline
 
 
 def test_arrival_order_does_not_change_history(tmp_path):
