@@ -135,34 +135,13 @@ def _one_url(
     except FetchError as exc:
         return _failed(session, source, url, at, exc)
     if capture is None:
-        session.add(
-            Fetch(
-                source=source.name,
-                url=url,
-                observed_at=at,
-                status="no_capture",
-                provenance="archive",
-                provenance_url=wayback.cdx_url(url, to=at, since=since),
-            )
-        )
-        session.commit()
+        _record(session, source, url, at, "no_capture", wayback.cdx_url(url, to=at, since=since))
         return Step(url, at, "no_capture")
     if _stored(session, source.name, capture.raw_url):
         return Step(url, at, "already_stored", capture)
     when = capture.captured_at
     if _previous_digest(session, source.name, url, when) == capture.digest:
-        session.add(
-            Fetch(
-                source=source.name,
-                url=url,
-                observed_at=when,
-                status="not_modified",
-                etag=capture.digest,
-                provenance="archive",
-                provenance_url=capture.raw_url,
-            )
-        )
-        session.commit()
+        _record(session, source, url, when, "not_modified", capture.raw_url, etag=capture.digest)
         return Step(url, at, "same_digest", capture)
     try:
         fetched = wayback.fetch_capture(fetcher, capture)
@@ -200,19 +179,33 @@ def _failed(
 ) -> Step:
     """Recorded for the history of the run; live source health is not touched (the site may be fine)."""
     session.rollback()
+    capture_url = capture.raw_url if capture else None
+    _record(session, source, url, at, "fetch_failed", capture_url, error=str(error)[:2000])
+    return Step(url, at, "fetch_failed", capture, error=str(error))
+
+
+def _record(
+    session: Session,
+    source: Source,
+    url: str,
+    when: datetime,
+    status: str,
+    archive_url: str | None,
+    **details: str,
+) -> None:
+    """An archive look that stored no document (no capture, same digest, failure): one fetch row."""
     session.add(
         Fetch(
             source=source.name,
             url=url,
-            observed_at=at,
-            status="fetch_failed",
-            error=str(error)[:2000],
+            observed_at=when,
+            status=status,
             provenance="archive",
-            provenance_url=capture.raw_url if capture else None,
+            provenance_url=archive_url,
+            **details,
         )
     )
     session.commit()
-    return Step(url, at, "fetch_failed", capture, error=str(error))
 
 
 def _stored(session: Session, source: str, capture_url: str) -> bool:
