@@ -397,7 +397,7 @@ def _apply_observation(
         if reuse:
             snapshot = last
         else:
-            snapshot = new_snapshot(session, source, key, fetch, chosen, verdict.decision.value)
+            snapshot = new_snapshot(session, source, key, fetch, chosen, raw_hash, verdict.decision.value)
             snapshots[snapshot.id] = snapshot
             result.snapshots += 1
         if state is None:
@@ -441,15 +441,22 @@ def _apply_observation(
 
 
 def new_snapshot(
-    session: Session, source: Source, key: str, fetch: Fetch, chosen: Extracted, disposition: str
+    session: Session,
+    source: Source,
+    key: str,
+    fetch: Fetch,
+    chosen: Extracted,
+    raw_hash: str,
+    disposition: str,
 ) -> Snapshot:
+    """``raw_hash`` is the caller's sha256 of ``chosen.raw`` (it needed it to decide on a snapshot)."""
     snapshot = Snapshot(
         source=source.name,
         key=key,
         observed_at=fetch.observed_at,
         fetch_id=fetch.id,
         record_hash=store.put_record(session, chosen.record),
-        raw_hash=store.put_blob(session, chosen.raw),
+        raw_hash=store.put_blob(session, chosen.raw, raw_hash),
         extractor_version=source.extractor_version,
         disposition=disposition,
     )

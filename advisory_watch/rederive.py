@@ -127,7 +127,7 @@ def insert_observation(
         raw_hash = store.sha256(chosen.raw)
         if as_of is not None and (as_of.record_hash, as_of.raw_hash) == (chosen.record_hash, raw_hash):
             continue
-        new_snapshot(session, source, key, fetch, chosen, "backfilled")
+        new_snapshot(session, source, key, fetch, chosen, raw_hash, "backfilled")
         result.snapshots += 1
         if as_of is None:
             continue
