@@ -10,15 +10,13 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from fixture_process import fixture_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("ADVISORY_WATCH_SHARED", ROOT.parent / "shared"))
@@ -27,33 +25,13 @@ FEED_URL = "https://travel.state.gov/_res/rss/TAsTWs.xml"
 SOURCE = "state-dept-feed"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def bench_backfill(workdir: Path) -> None:
     from advisory_watch.backfill import backfill_range
     from advisory_watch.settings import Settings
 
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "advisory_watch.cli", "fixture-server", "--port", str(port)]
-        + ["--wayback", f"{FEED_URL}={ARCHIVE}"],
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(50):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/__fixture/log")
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with fixture_server("--wayback", f"{FEED_URL}={ARCHIVE}") as url:
         db = workdir / "backfill.db"
-        settings = Settings(
-            database_url=f"sqlite:///{db}", url_rewrite=f"https://web.archive.org=http://127.0.0.1:{port}"
-        )
+        settings = Settings(database_url=f"sqlite:///{db}", url_rewrite=f"https://web.archive.org={url}")
         start = time.perf_counter()
         report = backfill_range(
             SOURCE,
@@ -62,10 +40,7 @@ def bench_backfill(workdir: Path) -> None:
             settings=settings,
         )
         elapsed = time.perf_counter() - start
-        log = httpx.get(f"http://127.0.0.1:{port}/__fixture/log").json()
-    finally:
-        server.terminate()
-        server.wait()
+        log = httpx.get(f"{url}/__fixture/log").json()
     summary = report.summary()
     cdx = sum(r["path"] == "/cdx/search/cdx" for r in log)
     raw = sum(r["path"].startswith("/web/") for r in log)

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import os
 import resource
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
+from fixture_process import fixture_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("ADVISORY_WATCH_SHARED", ROOT.parent / "shared"))
@@ -69,47 +67,21 @@ def bench_replay(workdir: Path) -> None:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def bench_cycles(workdir: Path) -> None:
     from advisory_watch.pipeline import run_source
     from advisory_watch.settings import get_settings, reset_settings_cache
     from models import store
     from scrapers import state_dept_feed
 
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "advisory_watch.cli",
-            "fixture-server",
-            "--port",
-            str(port),
-            "--route",
-            f"{FEED_PATH}={STATE_DEPT / 'TAsTWs-2025-10-07.xml'}",
-        ],
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(50):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/__fixture/log")
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        os.environ["ADVISORY_WATCH_URL_REWRITE"] = f"https://travel.state.gov=http://127.0.0.1:{port}"
+    with fixture_server("--route", f"{FEED_PATH}={STATE_DEPT / 'TAsTWs-2025-10-07.xml'}") as url:
+        os.environ["ADVISORY_WATCH_URL_REWRITE"] = f"https://travel.state.gov={url}"
         _use_db(workdir / "cycles.db")
         reset_settings_cache()
         settings = get_settings()
         run_source("state-dept-feed", settings=settings, notify=False)  # baseline (and warm imports)
 
         httpx.post(
-            f"http://127.0.0.1:{port}/__fixture/route",
+            f"{url}/__fixture/route",
             json={"path": FEED_PATH, "file": str(STATE_DEPT / "TAsTWs-2025-10-08.xml")},
         )
         state_dept_feed._extract_raw_item.cache_clear()
@@ -135,9 +107,6 @@ def bench_cycles(workdir: Path) -> None:
             f"unchanged cycle (304): median {1000 * samples[len(samples) // 2]:.1f} ms CPU, "
             f"max {1000 * samples[-1]:.1f} ms over {len(samples)} cycles"
         )
-    finally:
-        server.terminate()
-        server.wait()
 
 
 def main() -> None:
