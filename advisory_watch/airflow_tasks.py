@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from advisory_watch.pipeline import run_source, session_for
+from advisory_watch.pipeline import FAILED_STATUSES, run_source, session_for
 from advisory_watch.settings import get_settings, reset_settings_cache
 from alerts.outbox import flush_configured
 
@@ -59,6 +60,7 @@ def run_cycle(
 ) -> dict[str, Any]:
     """One live cycle; returns a small JSON-able summary for XCom (never the records themselves)."""
     apply_airflow_configuration()
+    started = time.monotonic()
     results = run_source(
         source,
         settings=get_settings(),
@@ -66,7 +68,7 @@ def run_cycle(
         keys=set(countries or []) or None,
         planned=planned,
     )
-    failed = [r for r in results if r.status in {"fetch_failed", "extraction_failed"}]
+    failed = [r for r in results if r.status in FAILED_STATUSES]
     summary = {
         "source": source,
         "statuses": [r.status for r in results],
@@ -75,6 +77,8 @@ def run_cycle(
         "changes": sum(r.changes for r in results),
         "alerts": sum(len(r.alerts) for r in results),
         "problems": [p for r in results for p in r.problems][:20],
+        "isolated": sorted({k for r in results for k in r.failed}),
+        "seconds": round(time.monotonic() - started, 3),
         "dry_run": dry_run,
     }
     # A single-document source whose fetch failed: fail the task, so Airflow retries with backoff.

@@ -7,6 +7,7 @@ import contextlib
 import json
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,7 @@ def _use_database(url: str | None) -> tempfile.TemporaryDirectory | None:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from advisory_watch.pipeline import replay_files
+    from advisory_watch.pipeline import FAILED_STATUSES, replay_files
 
     folder = Path(args.dir)
     files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else [folder]
@@ -79,7 +80,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         for result in replay_files(args.source, files, url=url):
             for payload in result.alerts:
                 _print_json_line(payload)
-            failed += result.status != "ok"
+            failed += result.status in FAILED_STATUSES
     finally:
         if holder is not None:
             holder.cleanup()
@@ -165,7 +166,9 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from advisory_watch.pipeline import run_source, session_for
+    """One cycle of every enabled source. A source that fails is reported with its reason and the
+    others still run; the exit status is 1 when anything failed, after delivery."""
+    from advisory_watch.pipeline import FAILED_STATUSES, run_source, session_for
     from alerts.outbox import flush_configured
 
     settings = get_settings()
@@ -174,13 +177,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     keys = set(args.countries.split(",")) if args.countries else None
     status = 0
     for name in names:
-        for result in run_source(name, settings=settings, notify=not args.dry_run, keys=keys):
-            print(
+        started = time.monotonic()
+        try:
+            results = run_source(name, settings=settings, notify=not args.dry_run, keys=keys)
+        except Exception as exc:  # noqa: BLE001 - one source must not stop the others
+            print(f"{name}: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        for result in results:
+            line = (
                 f"{name}: {result.status} items={result.items} snapshots={result.snapshots} "
-                f"changes={result.changes} alerts={len(result.alerts)}",
-                file=sys.stderr,
+                f"changes={result.changes} alerts={len(result.alerts)}"
             )
-            status = status or int(result.status in {"fetch_failed", "extraction_failed"})
+            if result.status in FAILED_STATUSES:
+                line += f" reason: {'; '.join(result.problems)[:500]}"
+            if result.failed:
+                line += f" isolated={','.join(sorted(result.failed))}"
+            print(line, file=sys.stderr)
+            status = status or int(result.status in FAILED_STATUSES or bool(result.failed))
+        print(f"{name}: cycle took {time.monotonic() - started:.2f} s", file=sys.stderr)
     if not args.dry_run:
         with session_for(settings) as session:
             report = flush_configured(session, settings)

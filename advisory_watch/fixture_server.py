@@ -6,7 +6,8 @@ Tests and demos steer it over HTTP (loopback only):
 
   POST /__fixture/route {"path": "/x", "file": "/abs/file"}        serve another capture at /x
   POST /__fixture/fault {"path": "/x", "status": 503, "retry_after": 1, "times": 1,
-                         "delay": 0.5, "truncate": 100, "redirect": "http://elsewhere/"}
+                         "delay": 0.5, "truncate": 100, "redirect": "http://elsewhere/",
+                         "drip": 2.0}
   GET  /__fixture/log                                               requests seen, as JSON
   POST /__fixture/reset                                             forget faults and the log
 
@@ -44,6 +45,7 @@ class Fault:
     truncate: int | None = None
     redirect: str | None = None
     reset: bool = False
+    drip: float = 0.0  # send the body one byte every this many seconds (a stalled-but-alive server)
 
 
 @dataclass
@@ -183,7 +185,24 @@ def _handler(state: FixtureState) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(data[: fault.truncate])
                 self.close_connection = True
                 return
+            if fault and fault.drip:
+                self._drip(data, fault.drip)
+                return
             self.wfile.write(data)
+
+        def _drip(self, data: bytes, every: float) -> None:
+            """One byte, then a pause, until the client gives up (bounded: at most 600 s)."""
+            self.close_connection = True
+            started = time.monotonic()
+            for index in range(len(data)):
+                if time.monotonic() - started > 600:
+                    return
+                try:
+                    self.wfile.write(data[index : index + 1])
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(every)
 
         def _cdx(self) -> None:
             query = {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()}

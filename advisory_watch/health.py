@@ -42,7 +42,10 @@ def record_failure(
     if row.alerted or row.consecutive_failures < max(1, threshold):
         return None
     row.alerted = True
-    noun = "extraction failed" if kind == "extraction_failed" else "fetch failed"
+    noun = {
+        "extraction_failed": "extraction failed",
+        "ingest_failed": "the fetched document could not be stored",
+    }.get(kind, "fetch failed")
     return ops_payload(
         source=source,
         kind=kind,

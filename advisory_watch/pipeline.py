@@ -6,8 +6,10 @@ One ingest is one database transaction, so a crash leaves either the whole obser
 
 from __future__ import annotations
 
+import re
+import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,9 +27,12 @@ from models import store
 from models.db import engine_for, upgrade
 from models.tables import Alert, Change, DestinationState, Fetch, Snapshot
 from scrapers import registry
-from scrapers.base import Extracted, Source
+from scrapers.base import Extracted, Extraction, Source
 from scrapers.errors import ExtractionError, FetchError
 from scrapers.fetch import Fetcher, FetchResult
+
+# Outcomes of one document that mean it was not stored (the others: ok, partial, not_modified, duplicate).
+FAILED_STATUSES = frozenset({"fetch_failed", "extraction_failed", "ingest_failed"})
 
 # Kinds recorded as changes but not alerted by default: a reissue is history, not news.
 QUIET_KINDS = frozenset({"advisory_reissued"})
@@ -46,6 +51,7 @@ class IngestResult:
     changes: int = 0
     alerts: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # destinations isolated this cycle: key -> error
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,17 @@ def _ops_alert(
     return [_add_alert(session, payload, key, notify=notify)]
 
 
+def _ops_alert_once(
+    session: Session, payload: dict[str, Any], identity: str, *, notify: NotifyMode
+) -> list[dict[str, Any]]:
+    """An ops alert raised once per identity (a destination and its error), not once per cycle."""
+    digest = store.sha256(re.sub(r"\d+", "#", identity).encode())[:24]
+    key = f"ops:{payload['source']}:{payload['kind']}:{digest}"
+    if session.exec(select(Alert.id).where(Alert.dedupe_key == key)).first() is not None:
+        return []
+    return [_add_alert(session, payload, key, notify=notify)]
+
+
 def record_fetch_failure(
     session: Session,
     source: Source,
@@ -201,54 +218,115 @@ def ingest(
     keys: set[str] | None = None,
     settings: Settings | None = None,
 ) -> IngestResult:
-    """Store one fetched document and everything that follows from it, in one transaction."""
+    """Store one fetched document and everything that follows from it, in one transaction.
+
+    Never raises for what the document contains: an extractor that refuses or crashes is an
+    ``extraction_failed`` fetch, a destination that cannot be stored is isolated in its savepoint,
+    and anything else that goes wrong rolls the observation back and is recorded as an
+    ``ingest_failed`` fetch with its reason (so the next cycle fetches the bytes again instead of
+    taking them as handled), with one ops alert per failure streak.
+    """
     settings = settings or get_settings()
     content_hash = store.sha256(content)
     try:
         extraction = source.extract(content, url=url)
-    except ExtractionError as exc:
+    except Exception as exc:  # noqa: BLE001 - a crashing extractor is a failed extraction, not a dead cycle
+        error = str(exc) if isinstance(exc, ExtractionError) else f"extractor crashed: {_describe(exc)}"
         when = observed_at or fallback_time or datetime.now(UTC)
-        store.lock_source(session, source.name)
-        session.add(
-            Fetch(
-                source=source.name,
-                url=url,
-                observed_at=when,
-                status="extraction_failed",
-                http_status=info.http_status,
-                content_hash=content_hash,
-                attempts=info.attempts,
-                error=str(exc)[:2000],
-                provenance=info.provenance,
-                provenance_url=info.provenance_url,
-                extractor_version=source.extractor_version,
-            )
+        return _record_unprocessed(
+            session, source, url, when, content_hash, info, "extraction_failed", error, notify=notify
         )
-        live = info.provenance != "archive"
-        payload = (
-            health.record_failure(
-                session,
-                source=source.name,
-                kind="extraction_failed",
-                error=str(exc),
-                observed_at=when,
-                threshold=1,
-                url=url,
-            )
-            if live
-            else _archive_problem(source, url, when, str(exc), info)
-        )
-        result = IngestResult(source.name, "extraction_failed", when, problems=[str(exc)])
-        result.alerts = _ops_alert(session, payload, notify=notify)
-        session.commit()
-        return result
-
     when = store.as_utc(observed_at or extraction.document_time or fallback_time or datetime.now(UTC))
+    args = (session, source, extraction, content_hash, when)
+    options = dict(url=url, info=info, notify=notify, keys=keys, settings=settings)
+    try:
+        # The fast path: one transaction, no savepoints.
+        return _ingest_extraction(*args, isolate=False, **options)
+    except Exception:  # noqa: BLE001 - retried below with every destination isolated
+        session.rollback()
+    try:
+        return _ingest_extraction(*args, isolate=True, **options)
+    except Exception as exc:  # noqa: BLE001 - no document may stop the cycle; recorded with its reason
+        session.rollback()
+        return _record_unprocessed(
+            session, source, url, when, content_hash, info, "ingest_failed", _describe(exc), notify=notify
+        )
+
+
+def _describe(exc: BaseException) -> str:
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first_line}"[:2000]
+
+
+def _record_unprocessed(
+    session: Session,
+    source: Source,
+    url: str,
+    when: datetime,
+    content_hash: str,
+    info: FetchInfo,
+    status: str,
+    error: str,
+    *,
+    notify: NotifyMode,
+) -> IngestResult:
+    """A document that was fetched but not stored: a fetch row with the reason, one ops alert a streak.
+
+    The row carries no validators and is newer than the last good fetch, so the next cycle downloads
+    and tries the bytes again; the last good snapshots stay current.
+    """
+    store.lock_source(session, source.name)
+    session.add(
+        Fetch(
+            source=source.name,
+            url=url,
+            observed_at=when,
+            status=status,
+            http_status=info.http_status,
+            content_hash=content_hash,
+            attempts=info.attempts,
+            error=error[:2000],
+            provenance=info.provenance,
+            provenance_url=info.provenance_url,
+            extractor_version=source.extractor_version,
+        )
+    )
+    live = info.provenance != "archive"
+    payload = (
+        health.record_failure(
+            session, source=source.name, kind=status, error=error, observed_at=when, threshold=1, url=url
+        )
+        if live
+        else _archive_problem(source, url, when, error, info)
+    )
+    result = IngestResult(source.name, status, when, problems=[error])
+    result.alerts = _ops_alert(session, payload, notify=notify)
+    session.commit()
+    return result
+
+
+def _ingest_extraction(
+    session: Session,
+    source: Source,
+    extraction: Extraction,
+    content_hash: str,
+    when: datetime,
+    *,
+    url: str,
+    info: FetchInfo,
+    notify: NotifyMode,
+    keys: set[str] | None,
+    settings: Settings,
+    isolate: bool,
+) -> IngestResult:
+    """The observation's transaction. ``isolate`` puts each destination in a savepoint: the slower
+    path, taken only when the fast one failed, so one destination cannot take the others with it."""
     store.lock_source(session, source.name)
     if store.already_ingested(session, source.name, content_hash, when):
         # The same bytes at the same time: a task retry, a repeated replay, or another worker was first.
         session.rollback()
         return IngestResult(source.name, "duplicate", when)
+    when = store.free_instant(session, source.name, when)
     previous = store.latest_fetch(session, source.name)
     newest = store.latest_observation(session, source.name)
 
@@ -306,7 +384,9 @@ def ingest(
         # archived capture): like a 304, not a second observation that could confirm anything.
         result.decisions["repeat"] += 1
     else:
-        _apply_observation(session, source, fetch, chosen_by_key, result, notify=notify, settings=settings)
+        _apply_observation(
+            session, source, fetch, chosen_by_key, result, notify=notify, settings=settings, isolate=isolate
+        )
 
     if info.provenance != "archive":
         # Archive captures say nothing about whether the site works today: live health is left alone.
@@ -358,6 +438,7 @@ def _apply_observation(
     *,
     notify: NotifyMode,
     settings: Settings,
+    isolate: bool = False,
 ) -> None:
     """The newest observation of a source: one step of each destination's acceptance rule.
 
@@ -380,64 +461,113 @@ def _apply_observation(
         return store.get_record(session, snap.record_hash) if snap else None
 
     for key in sorted(chosen_by_key):
-        chosen = chosen_by_key[key]
-        state = states.get(key)
-        confirmed = record_of(state.confirmed_snapshot_id) if state else None
-        pending = record_of(state.pending_snapshot_id) if state else None
-        verdict = source.policy.decide(source.fields, confirmed, pending, chosen.record, when)
-        result.decisions[verdict.decision.value] += 1
+        step = (session, source, fetch, key, chosen_by_key[key], states, snapshots, record_of, result)
+        if not isolate:
+            _apply_key(*step, notify=notify, settings=settings)
+            continue
+        before = (result.decisions.copy(), result.snapshots, result.changes, len(result.alerts))
+        try:
+            # A savepoint per destination: one that cannot be stored rolls back alone and keeps its
+            # last good state; the other destinations and the rest of the cycle go on.
+            with session.begin_nested():
+                _apply_key(*step, notify=notify, settings=settings)
+        except Exception as exc:  # noqa: BLE001 - isolate the destination, tell ops once, go on
+            result.decisions, result.snapshots, result.changes = before[0], before[1], before[2]
+            del result.alerts[before[3] :]
+            states.pop(key, None)
+            error = _describe(exc)
+            result.failed[key] = error
+            result.problems.append(f"{key}: {error}")
+            result.alerts += _ops_alert_once(
+                session,
+                ops_payload(
+                    source=source.name,
+                    kind="destination_failed",
+                    observed_at=when,
+                    url=fetch.url,
+                    summary=f"{source.name}: {key} could not be stored ({error}); its last good state "
+                    "stays current, every other destination was processed",
+                    error=error,
+                    severity=Severity.HIGH,
+                ),
+                f"{key}:{error}",
+                notify=notify,
+            )
 
-        last = snapshots.get(state.last_snapshot_id) if state and state.last_snapshot_id else None
-        raw_hash = store.sha256(chosen.raw)
-        reuse = last is not None and (last.record_hash, last.raw_hash) == (chosen.record_hash, raw_hash)
-        if reuse and verdict.becomes_confirmed and store.is_change_target(session, last.id):
-            # History re-derived by a backfill already has a change into that snapshot (the live state
-            # was kept where the two disagreed): this observation gets its own snapshot.
-            reuse = False
-        if reuse:
-            snapshot = last
-        else:
-            snapshot = new_snapshot(session, source, key, fetch, chosen, raw_hash, verdict.decision.value)
-            snapshots[snapshot.id] = snapshot
-            result.snapshots += 1
-        if state is None:
-            state = DestinationState(source=source.name, key=key, updated_at=when)
-            session.add(state)
-            states[key] = state
-        if state.last_snapshot_id != snapshot.id:
-            state.last_snapshot_id = snapshot.id
-            state.updated_at = when
 
-        if verdict.becomes_confirmed:
-            findings = getattr(source, "findings", None)
-            if findings is not None:
-                _record_findings(
-                    session,
-                    source,
-                    chosen.record,
-                    findings(chosen.record, _confirmed_lookup(session)),
-                    when,
-                    snapshot.id,
-                    result,
-                )
-            if confirmed is not None and verdict.decision is not Decision.BASELINE:
-                result.alerts += record_changes(
-                    session,
-                    source,
-                    confirmed,
-                    chosen.record,
-                    when,
-                    state.confirmed_snapshot_id,
-                    snapshot.id,
-                    notify=notify,
-                    settings=settings,
-                    result=result,
-                )
-            _set_state(state, when, confirmed_snapshot_id=snapshot.id, pending_snapshot_id=None)
-        elif verdict.becomes_pending:
-            _set_state(state, when, pending_snapshot_id=snapshot.id)
-        elif verdict.drops_pending:
-            _set_state(state, when, pending_snapshot_id=None)
+def _apply_key(
+    session: Session,
+    source: Source,
+    fetch: Fetch,
+    key: str,
+    chosen: Extracted,
+    states: dict[str, DestinationState],
+    snapshots: dict[int, Snapshot],
+    record_of: Callable[[int | None], dict[str, Any] | None],
+    result: IngestResult,
+    *,
+    notify: NotifyMode,
+    settings: Settings,
+) -> None:
+    """One step of one destination's acceptance rule: snapshot, state, changes and alert."""
+    when = store.as_utc(fetch.observed_at)
+    state = states.get(key)
+    confirmed = record_of(state.confirmed_snapshot_id) if state else None
+    pending = record_of(state.pending_snapshot_id) if state else None
+    verdict = source.policy.decide(source.fields, confirmed, pending, chosen.record, when)
+    result.decisions[verdict.decision.value] += 1
+
+    last = snapshots.get(state.last_snapshot_id) if state and state.last_snapshot_id else None
+    raw_hash = store.sha256(chosen.raw)
+    reuse = last is not None and (last.record_hash, last.raw_hash) == (chosen.record_hash, raw_hash)
+    if reuse and verdict.becomes_confirmed and store.is_change_target(session, last.id):
+        # History re-derived by a backfill already has a change into that snapshot (the live state
+        # was kept where the two disagreed): this observation gets its own snapshot.
+        reuse = False
+    if reuse:
+        snapshot = last
+    else:
+        snapshot = new_snapshot(session, source, key, fetch, chosen, raw_hash, verdict.decision.value)
+        snapshots[snapshot.id] = snapshot
+        result.snapshots += 1
+    if state is None:
+        state = DestinationState(source=source.name, key=key, updated_at=when)
+        session.add(state)
+        states[key] = state
+    if state.last_snapshot_id != snapshot.id:
+        state.last_snapshot_id = snapshot.id
+        state.updated_at = when
+
+    if verdict.becomes_confirmed:
+        findings = getattr(source, "findings", None)
+        if findings is not None:
+            _record_findings(
+                session,
+                source,
+                chosen.record,
+                findings(chosen.record, _confirmed_lookup(session)),
+                when,
+                snapshot.id,
+                result,
+            )
+        if confirmed is not None and verdict.decision is not Decision.BASELINE:
+            result.alerts += record_changes(
+                session,
+                source,
+                confirmed,
+                chosen.record,
+                when,
+                state.confirmed_snapshot_id,
+                snapshot.id,
+                notify=notify,
+                settings=settings,
+                result=result,
+            )
+        _set_state(state, when, confirmed_snapshot_id=snapshot.id, pending_snapshot_id=None)
+    elif verdict.becomes_pending:
+        _set_state(state, when, pending_snapshot_id=snapshot.id)
+    elif verdict.drops_pending:
+        _set_state(state, when, pending_snapshot_id=None)
 
 
 def new_snapshot(
@@ -600,51 +730,83 @@ def run_source(
                             notify=notify,
                         )
                     )
-            for url in urls:
-                observed_at = datetime.now(UTC)
-                is_due = getattr(source, "is_due", None)
-                if is_due is not None and not is_due(
-                    url, store.last_observed(session, source.name, url), observed_at
-                ):
-                    continue
-                etag, last_modified = store.last_validators(session, source.name, url)
+            started = time.monotonic()
+            for position, url in enumerate(urls):
+                if time.monotonic() - started > settings.cycle_deadline:
+                    # Bounded: what is left is due again next cycle, and ops hear why.
+                    results.append(_cycle_deadline_passed(session, source, urls[position:], settings, notify))
+                    break
                 try:
-                    fetched = fetcher.get(
-                        url, allowed_hosts=source.allowed_hosts, etag=etag, last_modified=last_modified
-                    )
-                except FetchError as exc:
-                    results.append(
-                        record_fetch_failure(
-                            session, source, url, exc, observed_at, settings=settings, notify=notify
-                        )
-                    )
-                    continue
-                if fetched.not_modified:
-                    results.append(record_not_modified(session, source, fetched, observed_at, notify=notify))
-                    continue
-                info = FetchInfo(
-                    http_status=fetched.status,
-                    etag=fetched.etag,
-                    last_modified=fetched.last_modified,
-                    attempts=fetched.attempts,
-                )
-                results.append(
-                    ingest(
+                    result = _fetch_and_ingest(session, source, fetcher, url, keys, settings, notify)
+                except Exception as exc:  # noqa: BLE001 - one URL must not stop the others
+                    session.rollback()
+                    result = record_fetch_failure(
                         session,
                         source,
-                        fetched.content or b"",
-                        url=url,
-                        observed_at=observed_at,
-                        info=info,
-                        notify=notify,
-                        keys=keys,
+                        url,
+                        FetchError(_describe(exc)),
+                        datetime.now(UTC),
                         settings=settings,
+                        notify=notify,
                     )
-                )
+                if result is not None:
+                    results.append(result)
     finally:
         if own_fetcher:
             fetcher.close()
     return results
+
+
+def _fetch_and_ingest(
+    session: Session,
+    source: Source,
+    fetcher: Fetcher,
+    url: str,
+    keys: set[str] | None,
+    settings: Settings,
+    notify: NotifyMode,
+) -> IngestResult | None:
+    """One URL of a cycle: conditional GET, then ingest what changed (None: not due yet)."""
+    observed_at = datetime.now(UTC)
+    is_due = getattr(source, "is_due", None)
+    if is_due is not None and not is_due(url, store.last_observed(session, source.name, url), observed_at):
+        return None
+    etag, last_modified = store.last_validators(session, source.name, url)
+    try:
+        fetched = fetcher.get(url, allowed_hosts=source.allowed_hosts, etag=etag, last_modified=last_modified)
+    except FetchError as exc:
+        return record_fetch_failure(session, source, url, exc, observed_at, settings=settings, notify=notify)
+    if fetched.not_modified:
+        return record_not_modified(session, source, fetched, observed_at, notify=notify)
+    info = FetchInfo(
+        http_status=fetched.status,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        attempts=fetched.attempts,
+    )
+    return ingest(
+        session,
+        source,
+        fetched.content or b"",
+        url=url,
+        observed_at=observed_at,
+        info=info,
+        notify=notify,
+        keys=keys,
+        settings=settings,
+    )
+
+
+def _cycle_deadline_passed(
+    session: Session, source: Source, left: list[str], settings: Settings, notify: NotifyMode
+) -> IngestResult:
+    error = FetchError(
+        f"the cycle passed its {settings.cycle_deadline:g} s deadline with {len(left)} URL(s) left "
+        f"(first: {left[0]}); they are due again next cycle"
+    )
+    return record_fetch_failure(
+        session, source, "cycle", error, datetime.now(UTC), settings=settings, notify=notify
+    )
 
 
 def plan_urls(session: Session, source: Source) -> list[str]:

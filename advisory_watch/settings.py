@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     )
     user_agent: str = "advisory-watch/0.1 (+https://github.com/advisory-watch; security monitoring)"
     fetch_timeout: float = 30.0
+    fetch_deadline: float = Field(
+        default=120.0, description="Seconds one fetch may take in all: every attempt, wait and read."
+    )
+    cycle_deadline: float = Field(
+        default=1200.0, description="Seconds one source's cycle may take; URLs left are due next cycle."
+    )
     fetch_attempts: int = 4
     fetch_max_bytes: int = 20 * 1024 * 1024
     fetch_backoff_max: float = 60.0

@@ -30,8 +30,11 @@ def build_dag(entry: SourceEntry):  # noqa: ANN201 - returns an Airflow DAG
         start_date=datetime(2025, 1, 1, tzinfo=UTC),
         catchup=False,
         max_active_runs=1,
+        # A run that cannot finish gives way to the next one instead of blocking the schedule.
+        dagrun_timeout=timedelta(minutes=4 * entry.task_timeout_minutes),
         tags=["advisory-watch", entry.name],
         default_args={
+            "execution_timeout": timedelta(minutes=entry.task_timeout_minutes),
             "retries": 3,
             "retry_delay": timedelta(minutes=1),
             "retry_exponential_backoff": True,

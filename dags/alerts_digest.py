@@ -15,7 +15,12 @@ from airflow.sdk import dag, task
     catchup=False,
     max_active_runs=1,
     tags=["advisory-watch", "alerts"],
-    default_args={"retries": 3, "retry_delay": timedelta(minutes=2), "retry_exponential_backoff": True},
+    default_args={
+        "execution_timeout": timedelta(minutes=15),
+        "retries": 3,
+        "retry_delay": timedelta(minutes=2),
+        "retry_exponential_backoff": True,
+    },
     doc_md=__doc__,
 )
 def alerts_digest() -> None:

@@ -4,7 +4,7 @@ extractor fix repairs history. Same as `advisory-watch reprocess --source S [--s
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Param, dag, task
 
@@ -19,6 +19,8 @@ from scrapers.registry import SOURCES
     catchup=False,
     max_active_runs=1,
     tags=["advisory-watch", "maintenance"],
+    # A re-derivation of years of history is long, but never unbounded.
+    default_args={"execution_timeout": timedelta(hours=2)},
     params={
         "source": Param("state-dept-feed", enum=sorted(SOURCES), description="The source to reprocess."),
         "since": Param(

@@ -10,7 +10,7 @@ import hashlib
 import json
 import zlib
 from collections import OrderedDict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -132,16 +132,25 @@ def snapshots_by_id(session: Session, ids: set[int]) -> dict[int, Snapshot]:
     return {row.id: row for row in rows if row.id is not None}
 
 
+# Bytes that were downloaded but not stored: the next cycle must download them again, not send the
+# validators of an older success and take the server's 304 as "already handled".
+UNPROCESSED = ("extraction_failed", "ingest_failed")
+
+
 def last_validators(session: Session, source: str, url: str) -> tuple[str | None, str | None]:
-    """ETag and Last-Modified of the newest successful fetch of this URL, for a conditional GET."""
+    """ETag and Last-Modified of the newest successful fetch of this URL, for a conditional GET;
+    none when the newest download of the URL could not be extracted or stored."""
     row = session.exec(
         select(Fetch)
-        .where(Fetch.source == source, Fetch.url == url, col(Fetch.status).in_(["ok", "not_modified"]))
+        .where(Fetch.source == source, Fetch.url == url)
+        .where(col(Fetch.status).in_(["ok", "not_modified", *UNPROCESSED]))
         .where(Fetch.provenance == "live")
         .order_by(col(Fetch.observed_at).desc(), col(Fetch.id).desc())
         .limit(1)
     ).first()
-    return (row.etag, row.last_modified) if row else (None, None)
+    if row is None or row.status in UNPROCESSED:
+        return (None, None)
+    return (row.etag, row.last_modified)
 
 
 def lock_source(session: Session, source: str) -> None:
@@ -171,6 +180,28 @@ def already_ingested(session: Session, source: str, content_hash: str, observed_
         .limit(1)
     ).first()
     return row is not None
+
+
+def free_instant(session: Session, source: str, when: datetime) -> datetime:
+    """``when``, or the first microsecond after it that no stored observation of the source holds.
+
+    Two different documents observed at the same instant (equal channel dates in a replay, two
+    workers stamping the same second) are ordered by arrival instead of colliding.
+    """
+    taken = set(
+        session.exec(
+            select(Fetch.observed_at).where(
+                Fetch.source == source,
+                col(Fetch.status).in_(["ok", "partial"]),
+                col(Fetch.observed_at) >= when,
+                col(Fetch.observed_at) < when + timedelta(seconds=1),
+            )
+        ).all()
+    )
+    taken = {as_utc(t) for t in taken}
+    while when in taken:
+        when += timedelta(microseconds=1)
+    return when
 
 
 def last_observed(session: Session, source: str, url: str) -> datetime | None:

@@ -74,7 +74,7 @@ class Change(SQLModel, table=True):
     country: str = Field(index=True, max_length=8)
     kind: str = Field(max_length=48)
     field_name: str = Field(max_length=48)
-    item: str = Field(default="", max_length=512)
+    item: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     old: Any = Field(default=None, sa_column=Column(JSON))
     new: Any = Field(default=None, sa_column=Column(JSON))
     severity: int = Field(index=True)
@@ -132,3 +132,19 @@ class SourceHealth(SQLModel, table=True):
     last_error: str | None = None
     last_success_at: datetime | None = None
     updated_at: datetime | None = None
+    # Extraction drift ops were told about: metric -> {"usual", "now", "since"}; cleared on recovery.
+    drift: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class ExtractionHealth(SQLModel, table=True):
+    """What one observation's extraction yielded: the evidence the drift watch compares over time."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=64)
+    fetch_id: int | None = Field(default=None, foreign_key="fetch.id")
+    observed_at: datetime
+    records: int
+    # metric -> count of records having it (level, indicators, areas, numbers, ratings, ...), plus
+    # rejected, unrecognised and note_disagreements.
+    counts: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    findings: Any = Field(default=None, sa_column=Column(JSON, nullable=True))  # examples, by kind

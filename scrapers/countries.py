@@ -105,6 +105,8 @@ NAME_ALIASES: dict[str, str] = {
     "sint maarten": "SX",
     "saint martin": "MF",
     "antarctica": "AQ",
+    "holy see": "VA",
+    "vatican city": "VA",
     "west bank and gaza": "PS",
     "israel the west bank and gaza": "IL",
     "united kingdom": "GB",
@@ -120,30 +122,63 @@ NAME_ALIASES: dict[str, str] = {
 }
 
 
+# Typographic quotes and apostrophes have no ASCII decomposition: without this, "Côte d’Ivoire"
+# would fold to "cote divoire" instead of "cote d ivoire".
+_TYPOGRAPHIC = str.maketrans({c: " " for c in "\u2018\u2019\u201a\u201b\u201c\u201d\u2032\u02bc\u00b4`"})
+
+
 def normalise_name(name: str) -> str:
     """Lower-case ASCII words only: 'São Tomé and Príncipe' -> 'sao tome and principe'."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    folded = unicodedata.normalize("NFKD", name.translate(_TYPOGRAPHIC))
+    ascii_name = folded.encode("ascii", "ignore").decode()
     ascii_name = ascii_name.replace("&", " ")
     return re.sub(r"[^a-z]+", " ", ascii_name.lower()).strip()
 
 
+def name_variants(name: str) -> list[str]:
+    """The normalised name and the forms it is also written in: "Gambia, The" is "the gambia",
+    "Korea, Republic of" is "republic of korea"; a leading "the" is optional."""
+    norm = normalise_name(name)
+    variants = [norm]
+    if "," in name:
+        head, _, tail = name.rpartition(",")
+        variants.append(normalise_name(f"{tail} {head}"))
+    for variant in list(variants):
+        if variant.startswith("the "):
+            variants.append(variant[4:])
+        else:
+            variants.append("the " + variant)
+    return [v for v in dict.fromkeys(variants) if v]
+
+
+@lru_cache(maxsize=1)
+def _pycountry_names() -> dict[str, str]:
+    """Every pycountry name (name, common and official name) normalised -> alpha-2."""
+    found: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attribute in ("official_name", "common_name", "name"):
+            value = getattr(country, attribute, "")
+            if value:
+                found[normalise_name(value)] = country.alpha_2
+    return found
+
+
 @lru_cache(maxsize=1024)
 def code_for_name(name: str) -> str | None:
-    """ISO code (or subdivision key) for a destination name, or None when it is not recognised."""
-    norm = normalise_name(name)
-    if not norm:
-        return None
-    if norm in NAME_ALIASES:
-        return NAME_ALIASES[norm]
+    """ISO code (or subdivision key) for a destination name, or None when it is not recognised.
+
+    The project's own table first (it overrides pycountry where the State Department's name means
+    another thing), then pycountry's names, each tried in the name's variants."""
+    variants = name_variants(name)
+    for variant in variants:
+        if variant in NAME_ALIASES:
+            return NAME_ALIASES[variant]
     try:
         return pycountry.countries.lookup(name.strip()).alpha_2
     except LookupError:
         pass
-    for country in pycountry.countries:
-        names = {getattr(country, a, "") for a in ("name", "common_name", "official_name")}
-        if norm in {normalise_name(n) for n in names if n}:
-            return country.alpha_2
-    return None
+    names = _pycountry_names()
+    return next((names[v] for v in variants if v in names), None)
 
 
 def destination_key(tag: str | None, name: str) -> str | None:

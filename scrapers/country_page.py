@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 import lxml.html
+from lxml import etree
 
 from diffing.acceptance import AcceptancePolicy
 from diffing.changes import Severity
@@ -58,7 +59,10 @@ _NUMBERS = (
 def _lines(content: bytes) -> list[str]:
     text = content.decode("utf-8", "replace")
     if "<html" in text[:2000].lower() or "<div" in text[:2000].lower():
-        root = lxml.html.fromstring(text)
+        try:
+            root = lxml.html.fromstring(text)
+        except (etree.ParserError, ValueError) as exc:
+            raise ExtractionError(f"not a readable HTML page ({exc})") from exc
         main = root.cssselect(".tsg-rwd-accordion-content, main, article") or [root]
         blocks = []
         for el in main[0].iter("h1", "h2", "h3", "h4", "p", "li"):

@@ -24,3 +24,7 @@ class ResponseTooLarge(FetchError):
 
 class ExtractionError(AdvisoryWatchError):
     """The content does not have the structure the extractor knows: a layout change or bad bytes."""
+
+
+class DeadlineExceeded(FetchError):
+    """The fetch did not complete within its overall deadline (a slow-drip or stalled server)."""

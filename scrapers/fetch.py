@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_after_delay
 
 from advisory_watch.settings import Settings, get_settings
-from scrapers.errors import FetchError, HostNotAllowed, ResponseTooLarge
+from scrapers.errors import DeadlineExceeded, FetchError, HostNotAllowed, ResponseTooLarge
 from scrapers.url_rewrite import UrlRewriter
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -103,8 +103,11 @@ class Fetcher:
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, _RetryableStatus) and exc.retry_after is not None:
-            return min(exc.retry_after, self.settings.fetch_backoff_max)
-        return min(0.5 * 2 ** (state.attempt_number - 1), self.settings.fetch_backoff_max)
+            wanted = min(exc.retry_after, self.settings.fetch_backoff_max)
+        else:
+            wanted = min(0.5 * 2 ** (state.attempt_number - 1), self.settings.fetch_backoff_max)
+        # Never sleep past the fetch's deadline: the attempt after it would be refused anyway.
+        return max(0.0, min(wanted, self.settings.fetch_deadline - state.seconds_since_start))
 
     def session(self) -> Fetcher:
         """A fetcher with its own cookie jar, for sites that need a cookie between requests."""
@@ -130,8 +133,12 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        # One deadline for the whole fetch (every attempt, wait and read), not only per read: a server
+        # that drips a byte every few seconds never trips a read timeout, and must not hold a cycle.
+        deadline = time.monotonic() + self.settings.fetch_deadline
         retrying = Retrying(
-            stop=stop_after_attempt(max(1, self.settings.fetch_attempts)),
+            stop=stop_after_attempt(max(1, self.settings.fetch_attempts))
+            | stop_after_delay(self.settings.fetch_deadline),
             wait=self._wait,
             retry=retry_if_exception_type((httpx.TransportError, _RetryableStatus)),
             sleep=self._sleep,
@@ -140,11 +147,15 @@ class Fetcher:
         try:
             for attempt in retrying:
                 with attempt:
-                    result = self._get_once(url, headers, allowed_hosts, method, data)
+                    result = self._get_once(url, headers, allowed_hosts, method, data, deadline)
                     return FetchResult(**{**result.__dict__, "attempts": attempt.retry_state.attempt_number})
         except _RetryableStatus as exc:
             raise FetchError(f"{url}: gave up after HTTP {exc.status}") from exc
         except httpx.TransportError as exc:
+            if time.monotonic() >= deadline:
+                raise DeadlineExceeded(
+                    f"{url}: no complete response within the {self.settings.fetch_deadline:g} s deadline"
+                ) from exc
             raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from exc
         raise FetchError(f"{url}: no attempt was made")  # pragma: no cover - tenacity always attempts
 
@@ -155,11 +166,20 @@ class Fetcher:
         allowed_hosts: frozenset[str],
         method: str = "GET",
         data: dict[str, str] | None = None,
+        deadline: float | None = None,
     ) -> FetchResult:
+        deadline = deadline if deadline is not None else time.monotonic() + self.settings.fetch_deadline
         logical = url
         actual = self.rewriter.rewrite(logical)
         for _ in range(MAX_REDIRECTS + 1):
-            with self._client.stream(method, actual, headers=headers, data=data) as response:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise DeadlineExceeded(f"{url}: the {self.settings.fetch_deadline:g} s deadline passed")
+            timeout = httpx.Timeout(
+                min(self.settings.fetch_timeout, remaining),
+                connect=min(10.0, self.settings.fetch_timeout, remaining),
+            )
+            with self._client.stream(method, actual, headers=headers, data=data, timeout=timeout) as response:
                 if response.has_redirect_location:
                     location = response.headers.get("location", "")
                     actual = urljoin(actual, location)
@@ -177,10 +197,10 @@ class Fetcher:
                     return self._result(url, response, actual, None)
                 if response.status_code != 200:
                     raise FetchError(f"{url}: HTTP {response.status_code}")
-                return self._result(url, response, actual, self._read_capped(response, url))
+                return self._result(url, response, actual, self._read_capped(response, url, deadline))
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
 
-    def _read_capped(self, response: httpx.Response, url: str) -> bytes:
+    def _read_capped(self, response: httpx.Response, url: str, deadline: float) -> bytes:
         cap = self.settings.fetch_max_bytes
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > cap:
@@ -191,6 +211,10 @@ class Fetcher:
             size += len(chunk)
             if size > cap:
                 raise ResponseTooLarge(f"{url}: body is over the cap of {cap} bytes")
+            if time.monotonic() > deadline:
+                raise DeadlineExceeded(
+                    f"{url}: {size} bytes read when the {self.settings.fetch_deadline:g} s deadline passed"
+                )
             chunks.append(chunk)
         return b"".join(chunks)
 

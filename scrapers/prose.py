@@ -9,6 +9,7 @@ HTML descriptions and the archive's Markdown-in-<p> descriptions.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import lxml.html
@@ -134,6 +135,7 @@ class Line:
     bullet: bool = False
 
 
+_GLUED_BOLD = re.compile(r"(?<=\w)\*\*(?=\w)")
 _EMPHASIS_UNDERSCORES = re.compile(r"(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])")
 
 
@@ -142,7 +144,8 @@ def _clean(text: str) -> str:
     if "[" in text:
         text = _MD_LINK.sub(r"\1", text)
     if "*" in text:
-        text = text.replace("**", "")
+        # Bold glued to a word ("due to**crime**", "the**Yemen border**") keeps the words apart.
+        text = _GLUED_BOLD.sub(" ", text).replace("**", "")
     if "_" in text:
         text = _EMPHASIS_UNDERSCORES.sub("", text.replace("__", ""))
     return _SPACES.sub(" ", text).strip()
@@ -245,12 +248,58 @@ def _area_name(text: str) -> str:
     return name.strip(" .,;:*").strip()
 
 
-def areas(lines: list[Line], country_name: str = "") -> list[dict]:
-    """Restricted areas: list items under "Do not travel to:" and "<area> – Level N" sections, merged."""
+# The 2026 format's area statements: "Do Not Travel to <area> due to <reasons>", as "Increased Risk
+# Areas:" bullets, under "Do not travel to:" lists or as sentences of their own.
+_AREA_SENTENCE = re.compile(
+    r"^(?P<phrase>Do\s+not\s+travel|Reconsider\s+travel|Exercise\s+increased?\s+caution)\s+"
+    r"(?:to|in|near|along|within)\s+(?P<rest>.+)$",
+    re.I,
+)
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+_FOR_ANY_REASON = re.compile(r"\s+for\s+any\s+reason\b.*$", re.I)
+# What an area statement names when it does not name an area ("Do not travel to these areas …").
+_GENERIC_AREA_WORDS = frozenset({"these", "this", "following", "any", "other", "those", "such", "there"})
+
+
+def _sentences(text: str) -> list[str]:
+    return _SENTENCE_SPLIT.split(text) if len(text) < 2000 else [text]
+
+
+def sentence_area(text: str, country_name: str, is_country: Callable[[str], bool]) -> dict | None:
+    """The area a statement like "Reconsider Travel to Xaisomboun Province due to civil unrest" names,
+    with its level and the indicators of its reasons; None for the country itself or no area."""
+    match = _AREA_SENTENCE.match(text)
+    if not match or text.rstrip().endswith(":"):
+        return None
+    rest = match.group("rest")
+    name = _area_name(_FOR_ANY_REASON.sub("", rest))
+    tokens = area_tokens(name)
+    if not tokens or tokens & _GENERIC_AREA_WORDS:
+        return None
+    bare = re.sub(r"\s*\([^)]*\)", "", name)
+    if normalise_name(bare) == normalise_name(country_name) or is_country(bare):
+        return None
+    return {
+        "name": name,
+        "level": LEVEL_PHRASES[normalise_name(match.group("phrase"))],
+        "indicators": indicators_in(due_to_clause(rest)),
+    }
+
+
+def areas(
+    lines: list[Line], country_name: str = "", is_country: Callable[[str], bool] = lambda name: False
+) -> list[dict]:
+    """Restricted areas: list items under "Do not travel to:", "<area> – Level N" sections and area
+    statements ("Do Not Travel to <area> due to …"), merged. ``is_country`` tells a statement about
+    the whole destination ("Do not travel to Burma for any reason") from one about an area."""
     listed: list[dict] = []
     sections: list[dict] = []
     list_level: int | None = None
     for line in lines:
+        for sentence in _sentences(line.text):
+            found = sentence_area(sentence, country_name, is_country)
+            if found is not None:
+                listed.append(found)
         if not line.bullet:
             heading = _LIST_HEADING.match(line.text)
             list_level = LEVEL_PHRASES.get(normalise_name(heading.group(1))) if heading else None
@@ -266,23 +315,78 @@ def areas(lines: list[Line], country_name: str = "") -> list[dict]:
                         }
                     )
             continue
-        if list_level is not None:
+        if list_level is not None and not _AREA_SENTENCE.match(line.text):
             name = _area_name(line.text)
             if name:
                 listed.append(
                     {"name": name, "level": list_level, "indicators": indicators_in(due_to_clause(line.text))}
                 )
-    merged = [dict(s, indicators=list(s["indicators"])) for s in sections]
+    return merge_areas(sections, listed)
+
+
+class _AreaIndex:
+    """Merged areas with an inverted index of their name tokens, so merging n list items costs O(n).
+
+    Two tokens match when equal or when one (of four letters or more) prefixes the other; both then
+    share the key ``token[:4]``, so an area can only merge into an entry found under one of its keys.
+    A key shared by more than ``common`` entries says nothing about identity (like a stop word) and is
+    not followed; an area whose keys are all that common merges only with an identical name.
+    """
+
+    common = 32
+
+    def __init__(self) -> None:
+        self.entries: list[dict] = []
+        self.tokens: list[frozenset[str]] = []
+        self.by_key: dict[str, list[int]] = {}
+        self.by_name: dict[str, int] = {}
+
+    @staticmethod
+    def _keys(tokens: frozenset[str]) -> set[str]:
+        return {t[:4] for t in tokens}
+
+    def candidates(self, tokens: frozenset[str]) -> list[int]:
+        found: set[int] = set()
+        for key in self._keys(tokens):
+            posting = self.by_key.get(key, [])
+            if len(posting) <= self.common:
+                found.update(posting)
+        return sorted(found)
+
+    def add(self, entry: dict) -> None:
+        index = len(self.entries)
+        tokens = area_tokens(entry["name"])
+        self.entries.append(entry)
+        self.tokens.append(tokens)
+        self.by_name.setdefault(normalise_name(entry["name"]), index)
+        for key in self._keys(tokens):
+            self.by_key.setdefault(key, []).append(index)
+
+    def target_for(self, name: str) -> dict | None:
+        exact = self.by_name.get(normalise_name(name))
+        if exact is not None:
+            return self.entries[exact]
+        tokens = area_tokens(name)
+        candidates = self.candidates(tokens)
+        for index in candidates:
+            if containment(tokens, self.tokens[index]) >= 0.75:
+                return self.entries[index]
+        for index in candidates:
+            if max(containment(tokens, self.tokens[index]), containment(self.tokens[index], tokens)) >= 0.75:
+                return self.entries[index]
+        return None
+
+
+def merge_areas(sections: list[dict], listed: list[dict]) -> list[dict]:
+    """Section areas, then list items merged into the area they name again (higher level wins)."""
+    index = _AreaIndex()
+    for section in sections:
+        index.add(dict(section, indicators=list(section["indicators"])))
     for item in listed:
-        target = next(
-            (s for s in merged if containment(area_tokens(item["name"]), area_tokens(s["name"])) >= 0.75),
-            None,
-        )
+        target = index.target_for(item["name"])
         if target is None:
-            target = next((s for s in merged if same_area(s["name"], item["name"])), None)
-        if target is None:
-            merged.append(item)
+            index.add(item)
             continue
         target["indicators"] = sorted(set(target["indicators"]) | set(item["indicators"]))
         target["level"] = max(target["level"], item["level"])
-    return merged
+    return index.entries

@@ -22,6 +22,9 @@ class SourceEntry:
     pool_slots: int
     description: str
     batch_size: int | None = None  # planned URLs fetched by mapped tasks, this many per task
+    # No task may run longer than this (Airflow's execution_timeout): with max_active_runs=1, a stuck
+    # run would otherwise block every later run. The cycle itself stops fetching before it.
+    task_timeout_minutes: int = 30
 
 
 # Backfilled runs fetch from the Internet Archive, whatever the source: one small pool for all of them.
@@ -47,6 +50,7 @@ SOURCES: dict[str, SourceEntry] = {
             pool="travel_state_gov",
             pool_slots=2,
             description="U.S. State Department travel advisories (RSS feed)",
+            task_timeout_minutes=15,
         ),
         SourceEntry(
             name="oc-index",
@@ -84,6 +88,7 @@ SOURCES: dict[str, SourceEntry] = {
             pool_slots=2,
             description="State Dept advisory pages (explicit indicators, areas), when the feed changed",
             batch_size=25,
+            task_timeout_minutes=20,
         ),
         SourceEntry(
             name="country-page",

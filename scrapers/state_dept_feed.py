@@ -22,14 +22,15 @@ from diffing.changes import Severity
 from diffing.compare import EditionField, KeyedListField, ScalarField, SetField
 from scrapers import prose
 from scrapers.base import Extracted, Extraction
-from scrapers.countries import country_of, destination_key
+from scrapers.countries import code_for_name, country_of, destination_key
 from scrapers.errors import ExtractionError
 
 name = "state-dept-feed"
 title = "U.S. State Department travel advisories (RSS feed)"
 urls = ("https://travel.state.gov/_res/rss/TAsTWs.xml",)
 allowed_hosts = frozenset({"travel.state.gov"})
-extractor_version = "state-dept-feed/1"
+# 2: 2026 area statements, words kept apart around bold marks; run `advisory-watch reprocess`.
+extractor_version = "state-dept-feed/2"
 
 _LEVEL_SEVERITY = {4: Severity.CRITICAL, 3: Severity.HIGH, 2: Severity.MEDIUM, 1: Severity.LOW}
 _SERIOUS_INDICATORS = frozenset({"K", "T", "D"})
@@ -146,7 +147,7 @@ def _extract_raw_item(raw: bytes) -> Extracted:
     lines = prose.description_lines(description)
     text = "\n".join(("• " if line.bullet else "") + line.text for line in lines)
     sentence, _ = prose.headline(lines)
-    area_list = prose.areas(lines, name_text)
+    area_list = prose.areas(lines, name_text, is_country=lambda name: code_for_name(name) == key)
     countrywide = prose.indicators_in(prose.due_to_clause(sentence))
     indicators = sorted(set(countrywide).union(*(a["indicators"] for a in area_list)))
     link = _text(item, "link").strip()
@@ -198,11 +199,13 @@ def extract(content: bytes, *, url: str = urls[0]) -> Extraction:
         raise ExtractionError("the feed has no items")
     records: list[Extracted] = []
     problems: list[str] = []
-    for item in items:
+    for position, item in enumerate(items, start=1):
         try:
             records.append(extract_item(item))
         except ExtractionError as exc:
             problems.append(str(exc))
+        except Exception as exc:  # noqa: BLE001 - one unreadable item must not cost the others
+            problems.append(f"item {position}: extractor error {type(exc).__name__}: {exc}"[:500])
     if not records:
         raise ExtractionError("no item could be read: " + "; ".join(problems[:5]))
     return Extraction(records=records, problems=problems, document_time=_channel_time(channel))
