@@ -17,12 +17,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from advisory_watch import health
+from advisory_watch import drift, health
 from advisory_watch.settings import Settings, get_settings
 from alerts.payload import change_payload, ops_payload
 from diffing.acceptance import Decision
 from diffing.changes import Severity
-from diffing.compare import compare_records
+from diffing.compare import compare_records, unique_changes
 from models import store
 from models.db import engine_for, upgrade
 from models.tables import Alert, Change, DestinationState, Fetch, Snapshot
@@ -52,6 +52,7 @@ class IngestResult:
     alerts: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # destinations isolated this cycle: key -> error
+    findings: Counter = field(default_factory=Counter)  # note_disagrees, note_unmatched, ...
 
 
 @dataclass(frozen=True)
@@ -388,6 +389,12 @@ def _ingest_extraction(
             session, source, fetch, chosen_by_key, result, notify=notify, settings=settings, isolate=isolate
         )
 
+    if info.provenance != "archive" and not keys:
+        # What this extraction yielded, against the trailing fortnight: a format that moved on.
+        for payload in drift.observe(
+            session, source, extraction, dict(result.findings), fetch_id=fetch.id, when=when
+        ):
+            result.alerts += _ops_alert(session, payload, notify=notify)
     if info.provenance != "archive":
         # Archive captures say nothing about whether the site works today: live health is left alone.
         result.alerts += _ops_alert(
@@ -662,22 +669,35 @@ def record_changes(
     settings: Settings,
     result: IngestResult,
 ) -> list[dict[str, Any]]:
-    """Store every typed change; raise one alert for the transition (one Slack message per update)."""
+    """Store every typed change; raise one alert for the transition (one Slack message per update).
+
+    Which changes alert is the source's call: its ``triage`` (changes, old, new) -> (alerting,
+    findings) where it has one, else every kind not in its ``quiet_kinds``. Findings are stored
+    as informational changes beside the typed ones and counted in ``result.findings``.
+    """
     changes = compare_records(source.fields, old, new)
+    triage = getattr(source, "triage", None)
+    if triage is not None:
+        alerting, findings = triage(changes, old, new)
+    else:
+        quiet = getattr(source, "quiet_kinds", QUIET_KINDS)
+        alerting, findings = [c for c in changes if c.kind not in quiet], []
+    stored = unique_changes([*changes, *findings])
     rows: list[Change] = []
-    for change in changes:
+    for change in stored:
         row = _change_row(source, new, change, when, from_id, to_id)
         session.add(row)
         rows.append(row)
     session.flush()
-    result.changes += len(rows)
-    quiet = getattr(source, "quiet_kinds", QUIET_KINDS)
-    alerting = [c for c in changes if c.kind not in quiet]
+    result.changes += len(changes)
+    for finding in findings:
+        result.findings[finding.kind] += 1
     if not alerting:
         return []
+    riding = [c for c in changes if c not in alerting and c.kind not in QUIET_KINDS]
     payload = change_payload(
         source=source.name,
-        changes=alerting + [c for c in changes if c.kind in quiet and c.kind not in QUIET_KINDS],
+        changes=alerting + riding,
         old_record=old,
         new_record=new,
         observed_at=when,
@@ -685,7 +705,7 @@ def record_changes(
         to_snapshot=to_id,
         history_base_url=settings.history_base_url,
     )
-    primary_row = next(r for r, c in zip(rows, changes, strict=True) if c is alerting[0])
+    primary_row = next(r for r, c in zip(rows, stored, strict=True) if c is alerting[0])
     dedupe = f"{source.name}:{primary_row.key}:{to_id}"
     return [_add_alert(session, payload, dedupe, notify=notify, change_id=primary_row.id)]
 

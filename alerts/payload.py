@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from diffing.changes import Change, Severity
-from diffing.textdiff import excerpt, has_changes, render_markup, word_diff
+from diffing.textdiff import excerpt, has_changes, line_then_word_diff, render_markup
 
 
 def primary_change(changes: list[Change]) -> Change:
@@ -37,7 +37,8 @@ def change_payload(
     ordered = [primary] + [c for c in changes if c is not primary]
     diff_text = ""
     if old_record is not None:
-        diffs = word_diff(old_record.get("text") or "", new_record.get("text") or "")
+        # Lines first, words inside changed lines: an advisory rewritten end to end stays cheap.
+        diffs = line_then_word_diff(old_record.get("text") or "", new_record.get("text") or "")
         if has_changes(diffs):
             diff_text = render_markup(excerpt(diffs))
     history_url = ""

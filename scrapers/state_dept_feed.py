@@ -18,9 +18,9 @@ from html import unescape
 from lxml import etree
 
 from diffing.acceptance import DatedEditionPolicy
-from diffing.changes import Severity
+from diffing.changes import Change, Severity
 from diffing.compare import EditionField, KeyedListField, ScalarField, SetField
-from scrapers import prose
+from scrapers import change_note, prose
 from scrapers.base import Extracted, Extraction
 from scrapers.countries import code_for_name, country_of, destination_key
 from scrapers.errors import ExtractionError
@@ -73,10 +73,18 @@ fields = (
     ),
     EditionField("issued"),
 )
+# Extraction health (advisory_watch/drift.py): the share of records with each key field is watched
+# against the trailing fortnight, and the feed has never had fewer than ~210 destinations.
+health_metrics = {
+    "level": lambda r: r.get("level") is not None,
+    "indicators": lambda r: bool(r.get("indicators")),
+    "areas": lambda r: bool(r.get("areas")),
+}
+health_floor = {"records": 150}
 policy = DatedEditionPolicy(date_field="issued", immediate_fields=("level",))
-# The feed states indicators and areas only in prose, which the two CMSs render differently: changes
-# to them are recorded (history, digests) and carried in the next level-change alert, but do not
-# alert on their own. The advisory-page source, where they are explicit, alerts on them.
+# The feed states indicators and areas only in prose, which the two CMSs render differently: on their
+# own, changes to them are recorded (history, digests) and carried in the next level-change alert.
+# They alert when State's own change note confirms them (``triage``).
 quiet_kinds = frozenset(
     {
         "advisory_reissued",
@@ -87,6 +95,77 @@ quiet_kinds = frozenset(
         "area_level_changed",
     }
 )
+_SUBJECT = {"level_changed": "level"} | {k: "indicators" for k in ("indicator_added", "indicator_removed")}
+_SUBJECT |= {k: "areas" for k in ("area_added", "area_removed", "area_level_changed")}
+_DIRECTION = {"indicator_added": "added", "indicator_removed": "removed", "area_added": "added"}
+_DIRECTION |= {"area_removed": "removed"}
+
+
+def _confirms(claim: change_note.Claim, change: Change, new: dict) -> bool:
+    if claim.subject != _SUBJECT.get(change.kind) or claim.change == "none":
+        return False
+    if claim.subject == "level":
+        return claim.to is None or claim.to == new.get("level")
+    if claim.change in ("added", "removed") and claim.change != _DIRECTION.get(change.kind, "changed"):
+        return claim.change == "removed" and change.kind == "area_level_changed"
+    return not claim.items or change.item in claim.items
+
+
+def triage(changes: list[Change], old: dict, new: dict) -> tuple[list[Change], list[Change]]:
+    """Which changes alert, and what the change note adds as findings.
+
+    A level change always alerts (the feed states the level as data). An indicator or area change
+    alerts when the note confirms it; one the note contradicts ("no changes to … risk indicators")
+    is wording drift: recorded, not alerted, and a ``note_disagrees`` finding; a claim that no
+    extracted difference matches is a ``note_unmatched`` finding (the extractor may have missed it).
+    """
+    claims = change_note.claims(new.get("change_note"))
+    if not claims or (
+        old.get("change_note") == new.get("change_note") and old.get("issued") == new.get("issued")
+    ):
+        return [c for c in changes if c.kind not in quiet_kinds], []
+    alerting: list[Change] = []
+    findings: list[Change] = []
+    used: set[change_note.Claim] = set()
+    subject_name = new.get("country_name") or new.get("key") or ""
+    for change in changes:
+        confirming = [c for c in claims if _confirms(c, change, new)]
+        used.update(confirming)
+        denied = any(c.subject == _SUBJECT.get(change.kind) and c.change == "none" for c in claims)
+        if (
+            change.kind == "level_changed"
+            or (confirming and change.kind in _SUBJECT)
+            or change.kind not in quiet_kinds
+        ):
+            alerting.append(change)
+        if denied and not confirming:
+            findings.append(
+                Change(
+                    "note_disagrees",
+                    change.field,
+                    change.old,
+                    change.new,
+                    Severity.INFO,
+                    f"{subject_name} — {change.kind} {change.item or ''} contradicts the note: "
+                    f"{new.get('change_note')}",
+                    item=f"{change.kind} {change.item or ''}".strip(),
+                )
+            )
+    for claim in claims:
+        if claim.change != "none" and claim not in used:
+            findings.append(
+                Change(
+                    "note_unmatched",
+                    claim.subject,
+                    None,
+                    claim.describe(),
+                    Severity.INFO,
+                    f"{subject_name} — the note says {claim.describe()} but the extracted record "
+                    f"shows no such change: {new.get('change_note')}",
+                    item=claim.describe(),
+                )
+            )
+    return alerting, findings
 
 
 def _text(item: etree._Element, tag: str) -> str:
@@ -147,7 +226,10 @@ def _extract_raw_item(raw: bytes) -> Extracted:
     lines = prose.description_lines(description)
     text = "\n".join(("• " if line.bullet else "") + line.text for line in lines)
     sentence, _ = prose.headline(lines)
-    area_list = prose.areas(lines, name_text, is_country=lambda name: code_for_name(name) == key)
+    note = prose.change_note(lines)
+    # The note's own sentences ("Do not travel to Plateau … states were added.") name no area.
+    area_lines = [line for line in lines if line.text != note]
+    area_list = prose.areas(area_lines, name_text, is_country=lambda name: code_for_name(name) == key)
     countrywide = prose.indicators_in(prose.due_to_clause(sentence))
     indicators = sorted(set(countrywide).union(*(a["indicators"] for a in area_list)))
     link = _text(item, "link").strip()
@@ -158,7 +240,7 @@ def _extract_raw_item(raw: bytes) -> Extracted:
         "level": int(level_match.group(1)),
         "title": title_text,
         "issued": parse_issued(_text(item, "pubDate")),
-        "change_note": prose.change_note(lines),
+        "change_note": note,
         "indicators": indicators,
         "areas": area_list,
         "url": link,
