@@ -9,7 +9,7 @@ HTML descriptions and the archive's Markdown-in-<p> descriptions.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import lxml.html
@@ -244,6 +244,7 @@ def same_area(a: str, b: str, threshold: float = 0.75) -> bool:
 
 def _area_name(text: str) -> str:
     name = re.split(r"\s+due\s+to\b", text, maxsplit=1, flags=re.I)[0]
+    name = re.sub(r"\s+([,;])", r"\1", name)  # "**Yala** , **Pattani**" -> "Yala, Pattani"
     name = re.sub(r"^the\s+", "", name.strip(), flags=re.I)
     return name.strip(" .,;:*").strip()
 
@@ -294,12 +295,13 @@ def areas(
     the whole destination ("Do not travel to Burma for any reason") from one about an area."""
     listed: list[dict] = []
     sections: list[dict] = []
+    stated: list[dict] = []
     list_level: int | None = None
     for line in lines:
         for sentence in _sentences(line.text):
             found = sentence_area(sentence, country_name, is_country)
             if found is not None:
-                listed.append(found)
+                stated.append(found)
         if not line.bullet:
             heading = _LIST_HEADING.match(line.text)
             list_level = LEVEL_PHRASES.get(normalise_name(heading.group(1))) if heading else None
@@ -321,7 +323,7 @@ def areas(
                 listed.append(
                     {"name": name, "level": list_level, "indicators": indicators_in(due_to_clause(line.text))}
                 )
-    return merge_areas(sections, listed)
+    return merge_areas(sections, listed, stated)
 
 
 class _AreaIndex:
@@ -362,12 +364,12 @@ class _AreaIndex:
         for key in self._keys(tokens):
             self.by_key.setdefault(key, []).append(index)
 
-    def target_for(self, name: str) -> dict | None:
+    def target_for(self, name: str, exclude: set[int] | frozenset[int] = frozenset()) -> dict | None:
         exact = self.by_name.get(normalise_name(name))
         if exact is not None:
             return self.entries[exact]
         tokens = area_tokens(name)
-        candidates = self.candidates(tokens)
+        candidates = [i for i in self.candidates(tokens) if i not in exclude]
         for index in candidates:
             if containment(tokens, self.tokens[index]) >= 0.75:
                 return self.entries[index]
@@ -377,14 +379,21 @@ class _AreaIndex:
         return None
 
 
-def merge_areas(sections: list[dict], listed: list[dict]) -> list[dict]:
-    """Section areas, then list items merged into the area they name again (higher level wins)."""
+def merge_areas(sections: list[dict], listed: list[dict], stated: Sequence[dict] = ()) -> list[dict]:
+    """Section areas, then list items merged into the area they name again (higher level wins), then
+    area statements ("Do Not Travel to X due to …"), merged into a section or list area they name
+    again, or into an identical statement, but never by similarity into another statement: two
+    statements with their own reasons ("… due to crime", "… due to unexploded ordnance") are two
+    areas, however alike their names."""
     index = _AreaIndex()
     for section in sections:
         index.add(dict(section, indicators=list(section["indicators"])))
-    for item in listed:
-        target = index.target_for(item["name"])
+    statements: set[int] = set()
+    for item, is_statement in [*((i, False) for i in listed), *((i, True) for i in stated)]:
+        target = index.target_for(item["name"], exclude=statements if is_statement else frozenset())
         if target is None:
+            if is_statement:
+                statements.add(len(index.entries))
             index.add(item)
             continue
         target["indicators"] = sorted(set(target["indicators"]) | set(item["indicators"]))
