@@ -394,6 +394,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    """Per source: last success, failure streak, latest extraction against the usual; exit 1 while any
+    source is failing or drifting, so a cron or a probe can act on it."""
+    from advisory_watch.drift import report
+    from advisory_watch.pipeline import session_for
+
+    names = [args.source] if args.source else registry.names()
+    with session_for(get_settings()) as session:
+        reports = [report(session, name) for name in names]
+    unhealthy = False
+    for rep in reports:
+        unhealthy = unhealthy or bool(rep["consecutive_failures"] or rep["drifting"])
+        if args.json:
+            _print_json_line(rep)
+            continue
+        counts = ", ".join(
+            f"{k} {v}" + (f" (usually {rep['usual'][k]:g})" if k in rep["usual"] else "")
+            for k, v in rep["latest"].items()
+        )
+        print(
+            f"{rep['source']}: last success {rep['last_success_at'] or 'never'}; "
+            f"{rep['consecutive_failures']} failure(s) in a row"
+            + (f"; last error: {rep['last_error'][:200]}" if rep["last_error"] else "")
+        )
+        if counts:
+            print(f"  latest extraction ({rep['latest_observation']}): {counts}")
+        for metric, state in rep["drifting"].items():
+            print(f"  DRIFT {metric}: {state['now']} (usually {state['usual']:g}) since {state['since']}")
+    return int(unhealthy)
+
+
 def cmd_sources(args: argparse.Namespace) -> int:
     for name in registry.names():
         entry = registry.SOURCES[name]
@@ -479,6 +510,10 @@ def build_parser() -> argparse.ArgumentParser:
     test.set_defaults(func=cmd_alerts_test)
 
     sub.add_parser("sources", help="list the registered sources").set_defaults(func=cmd_sources)
+    p = sub.add_parser("health", help="failures, extraction counts and drift per source (exit 1: unhealthy)")
+    p.add_argument("--source", choices=sources)
+    p.add_argument("--json", action="store_true", help="one JSON object per source")
+    p.set_defaults(func=cmd_health)
     p = sub.add_parser("serve", help="the history browser (default 127.0.0.1:8000)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)

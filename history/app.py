@@ -33,6 +33,7 @@ from diffing.textdiff import EQUAL, INSERT, word_diff
 from history import queries
 from history.svg import level_chart
 from models.tables import Snapshot
+from scrapers import registry
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 
@@ -209,6 +210,18 @@ def create_app(
             changes_count=count,
             name=second[1].get("country_name") or second[0].key,
         )
+
+    @app.get("/health", response_class=HTMLResponse, include_in_schema=False)
+    def health_page(request: Request, db: Session = Depends(session)) -> HTMLResponse:
+        from advisory_watch.drift import report
+
+        return page(request, "health.html", reports=[report(db, name) for name in registry.names()])
+
+    @app.get("/api/health", summary="Per source: last success, failures, extraction counts against usual")
+    def api_health(db: Session = Depends(session)) -> list[dict[str, Any]]:
+        from advisory_watch.drift import report
+
+        return [report(db, name) for name in registry.names()]
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search(request: Request, q: str = "", db: Session = Depends(session)) -> HTMLResponse:

@@ -332,3 +332,24 @@ def test_note_confirms_and_contradicts():
     unmatched = dict(confirmed, indicators=["C"])
     alerting, findings = state_dept_feed.triage([], old, unmatched)
     assert [f.kind for f in findings] == ["note_unmatched"] and "indicators T: added" in findings[0].summary
+
+
+def test_health_shows_the_drift_in_the_cli_and_the_browser(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from history.app import create_app
+    from tests.conftest import run_cli
+
+    days = sorted(ARCHIVE.glob("*.xml"))[-6:]
+    broken = _without_area_markup(days[-1], datetime(2026, 4, 16, 9, tzinfo=UTC), tmp_path)
+    with _session(get_settings().effective_database_url) as session:
+        _ingest_all(session, [*days, broken])
+    shown = run_cli("health", "--source", "state-dept-feed")
+    assert shown.returncode == 1, shown.stderr
+    assert re.search(r"DRIFT areas: \d+ \(usually \d+\)", shown.stdout), shown.stdout
+    assert re.search(r"areas \d+ \(usually \d+\)", shown.stdout)
+    page = TestClient(create_app(get_settings())).get("/health")
+    assert page.status_code == 200 and "areas:" in page.text and "usually" in page.text
+    api = TestClient(create_app(get_settings())).get("/api/health").json()
+    feed = next(r for r in api if r["source"] == "state-dept-feed")
+    assert "areas" in feed["drifting"] and feed["latest"]["records"] >= 210
