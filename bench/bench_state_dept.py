@@ -5,6 +5,10 @@
 2. CPU time of one unchanged-feed cycle (conditional GET answered 304).           target <= 50 ms
 3. CPU time of one changed-feed cycle (2025-10-07 -> 2025-10-08 capture, cold extractor caches).
                                                                                     target <= 300 ms
+4. Extraction of one description with 500 / 2,000 / 5,000 "Do not travel to:" list items (issue #14:
+   it was quadratic, 240 s for 5,000).                                 target: 5,000 well under 1 s
+5. Replay of feed-archive/ then feed-2026-08-22.xml: destinations with areas on the last archived day
+   and on the 2026 day (the 2026 format's area statements are read).
 The fixture server runs in a separate process so its CPU is not counted.
 """
 
@@ -109,12 +113,57 @@ def bench_cycles(workdir: Path) -> None:
         )
 
 
+def _list_feed(items: int) -> bytes:
+    """The 2025-10-07 capture's first item with a description of ``items`` distinct list entries."""
+    import re
+
+    feed = (STATE_DEPT / "TAsTWs-2025-10-07.xml").read_text(encoding="utf-8")
+    item = re.search(r"<item>.*?</item>", feed, re.S).group(0)
+    names = [
+        f"{chr(65 + i % 26)}{chr(97 + i // 26 % 26)}{chr(97 + i // 676 % 26)}ville" for i in range(items)
+    ]
+    body = "<p>Do not travel to:</p><ul>" + "".join(f"<li>{n} Province due to crime</li>" for n in names)
+    big = re.sub(
+        r"<description>.*?</description>",
+        f"<description><![CDATA[{body}</ul>]]></description>",
+        item,
+        flags=re.S,
+    )
+    return (feed[: feed.index("<item>")] + big + "</channel></rss>").encode()
+
+
+def bench_long_lists() -> None:
+    from scrapers import state_dept_feed
+
+    for items in (500, 2000, 5000):
+        document = _list_feed(items)
+        state_dept_feed._extract_raw_item.cache_clear()
+        start = time.perf_counter()
+        [extracted] = state_dept_feed.extract(document).records
+        elapsed = time.perf_counter() - start
+        print(
+            f"long list: {items} items extracted in {1000 * elapsed:.0f} ms "
+            f"({len(extracted.record['areas'])} areas)"
+        )
+
+
+def bench_2026_areas() -> None:
+    from scrapers import state_dept_feed
+
+    for path in (ARCHIVE / "2026-04-15.xml", STATE_DEPT / "feed-2026-08-22.xml"):
+        records = [e.record for e in state_dept_feed.extract(path.read_bytes()).records if not e.rejected]
+        with_areas = sum(1 for r in records if r["areas"])
+        print(f"areas: {path.name}: {with_areas} of {len(records)} destinations name areas")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="aw-bench-") as tmp:
         workdir = Path(tmp)
         os.environ["ADVISORY_WATCH_HOME"] = str(workdir)
         bench_replay(workdir)
         bench_cycles(workdir)
+        bench_long_lists()
+        bench_2026_areas()
 
 
 if __name__ == "__main__":

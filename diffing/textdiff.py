@@ -90,6 +90,12 @@ def render_markup(diffs: list[tuple[int, str]], insert: str = "[+{}+]", delete: 
     return "".join(parts)
 
 
+# Above this size a replaced block is shown as removed and inserted lines, not diffed word by word:
+# word diffs cost O(N·D) without a timeout, and a rewritten advisory would make one alert take
+# seconds. Deterministic either way.
+WORD_DIFF_MAX_CHARS = 3000
+
+
 def line_then_word_diff(old: str, new: str) -> list[tuple[int, str]]:
     """For long texts: diff lines first (cheap), then words only inside the lines that changed."""
     dmp = diff_match_patch()
@@ -101,7 +107,12 @@ def line_then_word_diff(old: str, new: str) -> list[tuple[int, str]]:
     i = 0
     while i < len(coarse):
         op, text = coarse[i]
-        if op == DELETE and i + 1 < len(coarse) and coarse[i + 1][0] == INSERT:
+        if (
+            op == DELETE
+            and i + 1 < len(coarse)
+            and coarse[i + 1][0] == INSERT
+            and len(text) + len(coarse[i + 1][1]) <= WORD_DIFF_MAX_CHARS
+        ):
             out += word_diff(text, coarse[i + 1][1])
             i += 2
             continue
