@@ -131,7 +131,11 @@ def observe(
             )
         )
     if recovered:
-        parts = [f"{m} on {now[m]} records again (usually {drifting[m]['usual']:g})" for m in recovered]
+        parts = [
+            (f"{m} on {now[m]} records" if m != "records" else f"{now[m]} records")
+            + f" again (usually {drifting[m]['usual']:g})"
+            for m in recovered
+        ]
         for metric in recovered:
             drifting.pop(metric)
         payloads.append(

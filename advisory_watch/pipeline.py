@@ -22,20 +22,17 @@ from advisory_watch.settings import Settings, get_settings
 from alerts.payload import change_payload, ops_payload
 from diffing.acceptance import Decision
 from diffing.changes import Severity
-from diffing.compare import compare_records, unique_changes
 from models import store
 from models.db import engine_for, upgrade
 from models.tables import Alert, Change, DestinationState, Fetch, Snapshot
 from scrapers import registry
-from scrapers.base import Extracted, Extraction, Source
+from scrapers.base import QUIET_KINDS, Extracted, Extraction, Source, transition
 from scrapers.errors import ExtractionError, FetchError
 from scrapers.fetch import Fetcher, FetchResult
 
 # Outcomes of one document that mean it was not stored (the others: ok, partial, not_modified, duplicate).
 FAILED_STATUSES = frozenset({"fetch_failed", "extraction_failed", "ingest_failed"})
 
-# Kinds recorded as changes but not alerted by default: a reissue is history, not news.
-QUIET_KINDS = frozenset({"advisory_reissued"})
 
 
 @dataclass
@@ -675,14 +672,9 @@ def record_changes(
     findings) where it has one, else every kind not in its ``quiet_kinds``. Findings are stored
     as informational changes beside the typed ones and counted in ``result.findings``.
     """
-    changes = compare_records(source.fields, old, new)
-    triage = getattr(source, "triage", None)
-    if triage is not None:
-        alerting, findings = triage(changes, old, new)
-    else:
-        quiet = getattr(source, "quiet_kinds", QUIET_KINDS)
-        alerting, findings = [c for c in changes if c.kind not in quiet], []
-    stored = unique_changes([*changes, *findings])
+    found = transition(source, old, new)
+    changes, alerting, findings = found.changes, found.alerting, found.findings
+    stored = found.stored
     rows: list[Change] = []
     for change in stored:
         row = _change_row(source, new, change, when, from_id, to_id)
@@ -704,6 +696,7 @@ def record_changes(
         from_snapshot=from_id,
         to_snapshot=to_id,
         history_base_url=settings.history_base_url,
+        alerting=alerting,
     )
     primary_row = next(r for r, c in zip(rows, stored, strict=True) if c is alerting[0])
     dedupe = f"{source.name}:{primary_row.key}:{to_id}"

@@ -32,10 +32,9 @@ from sqlmodel import Session, col, delete, select
 
 from advisory_watch.settings import Settings, get_settings
 from diffing.acceptance import Decision, Verdict
-from diffing.compare import compare_records
 from models import store
 from models.tables import Alert, Change, Delivery, DestinationState, Fetch, Snapshot
-from scrapers.base import Extracted, Extraction, Source, canonical_json
+from scrapers.base import Extracted, Extraction, Source, canonical_json, transition
 
 # A snapshot whose bytes the current extractor no longer accepts (set by reprocess): not an observation.
 REJECTED = "rejected"
@@ -298,7 +297,7 @@ def _rows_match(
     items and values: a reprocess may have changed the records behind them)."""
     if any(r.from_snapshot_id != old.id or store.as_utc(r.observed_at) != when for r in rows):
         return False
-    wanted = compare_records(source.fields, _record(session, old), _record(session, new))
+    wanted = transition(source, _record(session, old), _record(session, new)).stored
     return sorted(
         (c.kind, c.item or "", canonical_json(c.old), canonical_json(c.new)) for c in wanted
     ) == sorted((r.kind, r.item, canonical_json(r.old), canonical_json(r.new)) for r in rows)

@@ -31,9 +31,15 @@ def change_payload(
     from_snapshot: int | None,
     to_snapshot: int,
     history_base_url: str = "",
+    alerting: list[Change] | None = None,
 ) -> dict[str, Any]:
-    """One alert for one update of one destination, listing every typed change in it."""
-    primary = primary_change(changes)
+    """One alert for one update of one destination, listing every typed change in it.
+
+    ``alerting``: the changes that raised the alert (default: all). The headline and the severity
+    come from them; the other changes ride along as context (an unconfirmed area change must not
+    make a confirmed indicator change look critical)."""
+    deciding = alerting or changes
+    primary = primary_change(deciding)
     ordered = [primary] + [c for c in changes if c is not primary]
     diff_text = ""
     if old_record is not None:
@@ -57,7 +63,7 @@ def change_payload(
         "item": primary.item,
         "old": primary.old,
         "new": primary.new,
-        "severity": max(ordered, key=lambda c: int(c.severity)).severity.label,
+        "severity": max(deciding, key=lambda c: int(c.severity)).severity.label,
         "observed_at": observed_at.isoformat(),
         "summary": summary,
         "url": new_record.get("url") or "",

@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from diffing.acceptance import AcceptancePolicy
-from diffing.compare import FieldSpec
+from diffing.changes import Change
+from diffing.compare import FieldSpec, compare_records, unique_changes
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,37 @@ def extract_snapshot(source: Source, raw: bytes, *, url: str) -> Extraction:
     the whole document, read by ``extract``."""
     own = getattr(source, "extract_snapshot", None)
     return own(raw, url=url) if own is not None else source.extract(raw, url=url)
+
+
+# Kinds recorded as changes but not alerted unless a source says otherwise: a reissue is history.
+QUIET_KINDS = frozenset({"advisory_reissued"})
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What a source makes of one confirmed transition old -> new: its typed changes, the ones that
+    alert, findings about it (stored beside the changes, never alerted) and every row to store."""
+
+    changes: list[Change]
+    alerting: list[Change]
+    findings: list[Change]
+
+    @property
+    def stored(self) -> list[Change]:
+        return unique_changes([*self.changes, *self.findings])
+
+
+def transition(source: Source, old: dict[str, Any], new: dict[str, Any]) -> Transition:
+    """The source's ``triage`` (changes, old, new) -> (alerting, findings) where it has one, else
+    every change whose kind is not in its ``quiet_kinds``. The live cycle and re-derived history
+    both call this, so they store the same rows."""
+    changes = compare_records(source.fields, old, new)
+    triage = getattr(source, "triage", None)
+    if triage is not None:
+        alerting, findings = triage(changes, old, new)
+        return Transition(changes, list(alerting), list(findings))
+    quiet = getattr(source, "quiet_kinds", QUIET_KINDS)
+    return Transition(changes, [c for c in changes if c.kind not in quiet], [])
 
 
 def record_hash(record: dict[str, Any]) -> str:

@@ -162,6 +162,14 @@ def _sentence_claims(sentence: str) -> list[Claim]:
         )
     elif _LEVEL_CHANGED.search(sentence):
         out.append(Claim("level", "changed", text=sentence))
+    # "The geographic area in Sabah State subject to Level 2 carveout with a K indicator was revised":
+    # the indicator describes the area; the area is what changed.
+    area_with_indicator = re.search(r"\barea\b[^.]*\bwith an? [^.]*indicator\b", sentence, re.I)
+    if area_with_indicator:
+        direction = _direction(sentence)
+        if direction:
+            out.append(Claim("areas", direction, text=sentence))
+        return out
     if _NO_INDICATORS.search(sentence):
         out.append(Claim("indicators", "none", text=sentence))
     elif "indicator" in lowered:

@@ -122,7 +122,8 @@ def test_january_backfill_gives_the_replays_changes_and_sends_nothing(tmp_path, 
     assert done.returncode == 0, done.stderr
     assert "31 moment(s), 29 capture(s) found, 29 fetched" in done.stderr
     assert "2 without a capture" in done.stderr
-    assert "2 alert(s) (2 held back, notify=none)" in done.stderr
+    # GD and JM's level changes, and BJ +U, KM +H, GM +U, PK +K as State's notes confirm them.
+    assert "6 alert(s) (6 held back, notify=none)" in done.stderr
     raised = [json.loads(line) for line in done.stdout.splitlines()]
 
     folder = tmp_path / "january"
@@ -145,10 +146,18 @@ def test_january_backfill_gives_the_replays_changes_and_sends_nothing(tmp_path, 
         ]
 
     assert essence(raised) == essence(replayed)
-    assert [(a["observed_at"][:10], a["country"], a["old"], a["new"]) for a in raised] == [
+    levels = [a for a in raised if a["kind"] == "level_changed"]
+    assert [(a["observed_at"][:10], a["country"], a["old"], a["new"]) for a in levels] == [
         change for change in GENUINE_LEVEL_CHANGES if change[0].startswith("2026-01")
     ]
-    assert raised[0]["observed_at"] == "2026-01-06T12:00:00+00:00"  # the capture's time, not today
+    assert levels[0]["observed_at"] == "2026-01-06T12:00:00+00:00"  # the capture's time, not today
+    confirmed = [(a["country"], a["kind"], a["item"]) for a in raised if a["kind"] != "level_changed"]
+    assert confirmed == [
+        ("BJ", "indicator_added", "U"),
+        ("KM", "indicator_added", "H"),
+        ("GM", "indicator_added", "U"),
+        ("PK", "indicator_added", "K"),
+    ]
 
     with session_for() as session:
         archived = session.exec(
@@ -403,7 +412,8 @@ def test_notify_live_sends_and_digest_waits_for_the_digest(wayback_server, slack
         "backfill", "--source", SOURCE, "--start", "2026-01-17", "--end", "2026-01-18", "--notify", "digest"
     )
     assert later.returncode == 0, later.stderr
-    assert "1 alert(s) (1 held back, notify=digest)" in later.stderr
+    # JM 3 → 2, and the note-confirmed indicator changes since the 6th (BJ +U, KM +H, GM +U).
+    assert "4 alert(s) (4 held back, notify=digest)" in later.stderr
     assert run_cli("alerts", "flush").returncode == 0
     assert len(slack.posts()) == 1  # nothing live
     routing = parse({"default_channel": "#travel-risk", "routes": [{"channel": "#digest", "digest": True}]})

@@ -112,6 +112,12 @@ HAND_READ = {
     "The advisory level remains at 3. There were no changes to the risk indicators. Advisory summary was "
     "updated to reflect changes to U.S. embassy operations.": [L0, I0],
     "Reissued after periodic review with a change in level.": ["level: changed"],
+    "There were no changes to the advisory level or risk indicators. Advisory summary was updated. The "
+    "geographic area in Sabah State subject to Level 2 carveout with a K indicator was revised.": [
+        L0,
+        I0,
+        "areas: changed",
+    ],
 }
 
 

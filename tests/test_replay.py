@@ -29,6 +29,37 @@ GENUINE_LEVEL_CHANGES = [
     ("2026-04-10", "ST", 2, 3),
 ]
 
+# Indicator and area changes that State's own change note confirms, each checked against its note:
+# (day, destination, the change the alert leads with, the note's words that confirm it).
+NOTE_CONFIRMED = [
+    ("2025-12-20", "JO", "indicator_removed O", 'The "other" risk indicator was removed.'),
+    ("2026-01-09", "BJ", "indicator_added U", 'The "unrest" risk indicator was added.'),
+    ("2026-01-14", "KM", "indicator_added H", 'The "health" risk indicator was added.'),
+    ("2026-01-18", "GM", "indicator_added U", 'the "Unrest" risk indicator was added.'),
+    (
+        "2026-01-28",
+        "PK",
+        "indicator_added K",
+        'The "Kidnapping" indicator was added to certain Level 4 areas.',
+    ),
+    (
+        "2026-02-24",
+        "MY",
+        "area_removed Eastern Area of Sabah State",
+        "The geographic area in Sabah State … was revised.",
+    ),
+    ("2026-03-10", "TR", "area_added southeast T urkiye", "An area of increased risk was updated."),
+    ("2026-03-11", "TG", "indicator_added H", 'The "health" risk indicator was added.'),
+    ("2026-03-14", "GT", "indicator_added T", 'The "terrorism" risk indicator was added.'),
+    (
+        "2026-04-12",
+        "LU",
+        "indicator_added O",
+        "There were changes to … risk indicators for a carveout, Level 2 for unexploded ordnance.",
+    ),
+    ("2026-04-15", "TT", "area_added rural areas", "An area of increased risk was added."),
+]
+
 
 def replay(folder: Path, *extra: str) -> list[dict]:
     out = subprocess.run(
@@ -70,8 +101,19 @@ def test_first_observation_is_a_baseline(tmp_path):
 def test_archive_replay_prints_only_the_genuine_level_changes(tmp_path):
     db = f"sqlite:///{tmp_path / 'archive.db'}"
     alerts = replay(ARCHIVE, "--db", db)
-    got = [(a["observed_at"][:10], a["country"], a["old"], a["new"]) for a in alerts]
-    assert all(a["kind"] == "level_changed" for a in alerts)
+    levels = [a for a in alerts if a["kind"] == "level_changed"]
+    got = [(a["observed_at"][:10], a["country"], a["old"], a["new"]) for a in levels]
     assert got == GENUINE_LEVEL_CHANGES
+    confirmed = [a for a in alerts if a["kind"].startswith(("indicator_", "area_"))]
+    assert [(a["observed_at"][:10], a["country"], f"{a['kind']} {a['item']}") for a in confirmed] == [
+        entry[:3] for entry in NOTE_CONFIRMED
+    ]
+    for alert, (*_, words) in zip(confirmed, NOTE_CONFIRMED, strict=True):
+        head, _, tail = words.partition(" … ")
+        assert head.rstrip(".") in alert["change_note"] and tail.rstrip(".") in alert["change_note"]
+    # 2026-02-11: 146 of 213 items served with an empty description; told once, recovered once.
+    ops = [(a["observed_at"][:10], a["kind"]) for a in alerts if a["kind"].startswith("extraction_")]
+    assert ops == [("2026-02-11", "extraction_drift"), ("2026-02-12", "extraction_recovered")]
+    assert len(alerts) == len(levels) + len(confirmed) + len(ops)
     # Replaying the same days again into the same database raises nothing new.
     assert replay(ARCHIVE, "--db", db) == []
