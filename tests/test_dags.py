@@ -54,6 +54,18 @@ def test_every_dag_file_loads():
         assert dag.get_task("deliver_alerts").trigger_rule == "none_failed_min_one_success"
         if entry.batch_size:  # mapped over batches of planned URLs, not one task per country
             assert dag.get_task("plan").downstream_task_ids == {"fetch_batch"}
+    # No task may run unbounded: with max_active_runs=1 one stuck run would block every later one.
+    from datetime import timedelta
+
+    for dag in bag.dags.values():
+        for task in dag.tasks:
+            assert task.execution_timeout is not None, (dag.dag_id, task.task_id)
+            assert task.execution_timeout <= timedelta(hours=2)
+        if dag.dag_id in {e.dag_id for e in SOURCES.values()}:
+            assert dag.dagrun_timeout is not None
+    assert bag.dags["state_dept_advisories"].get_task("fetch_and_diff").execution_timeout == timedelta(
+        minutes=15
+    )
     reprocess = bag.dags["reprocess_history"]
     assert set(reprocess.params.keys()) == {"source", "since"}
     assert [t.task_id for t in reprocess.tasks] == ["reprocess"]

@@ -117,3 +117,31 @@ def test_archive_replay_prints_only_the_genuine_level_changes(tmp_path):
     assert len(alerts) == len(levels) + len(confirmed) + len(ops)
     # Replaying the same days again into the same database raises nothing new.
     assert replay(ARCHIVE, "--db", db) == []
+
+
+def test_archive_then_the_2026_format_replays_without_a_crash(tmp_path):
+    """The sequence that crashed every hourly cycle for good: Kenya's two "Specified Areas" sections
+    in the archive, gone in the 2026 edition, confirmed by the next day's observation."""
+    import re
+
+    from tests.conftest import STATE_DEPT
+
+    folder = tmp_path / "days"
+    folder.mkdir()
+    for day in sorted(ARCHIVE.glob("*.xml")):
+        shutil.copy(day, folder / day.name)
+    recent = (STATE_DEPT / "feed-2026-08-22.xml").read_text(encoding="utf-8")
+    (folder / "2026-08-22.xml").write_text(recent, encoding="utf-8")
+    next_day = re.sub(
+        r"(<channel>.*?<pubDate>)[^<]*", r"\g<1>Sun, 23 Aug 2026 08:00:00 GMT", recent, count=1, flags=re.S
+    )
+    (folder / "2026-08-23.xml").write_text(next_day, encoding="utf-8")
+    alerts = replay(folder)  # check=True: the command exits 0
+    levels = [
+        (a["observed_at"][:10], a["country"], a["old"], a["new"])
+        for a in alerts
+        if a["kind"] == "level_changed"
+    ]
+    assert levels[: len(GENUINE_LEVEL_CHANGES)] == GENUINE_LEVEL_CHANGES
+    assert not [a for a in alerts if a["kind"] in {"ingest_failed", "destination_failed"}]
+    assert ("2026-08-22", "TD", 3, 4) in levels  # Chad's raise in the 2026 edition goes out
