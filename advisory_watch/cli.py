@@ -392,9 +392,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         dependencies.append(Depends(token_guard(settings.ui_token)))
     elif settings.ui_token:
         dependencies.append(Depends(token_guard(settings.ui_token)))
-    uvicorn.run(
-        create_app(settings, dependencies=dependencies), host=args.host, port=args.port, log_level="warning"
+    hosts = ["127.0.0.1", "localhost", "::1", "[::1]", *settings.ui_allowed_hosts.split(",")]
+    if args.host not in {"0.0.0.0", "::"}:
+        hosts.append(args.host)
+    app = create_app(
+        settings, dependencies=dependencies, allowed_hosts=[h.strip() for h in hosts if h.strip()]
     )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
 

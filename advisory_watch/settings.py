@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     ui_token: str | None = Field(
         default=None, description="History browser token (required beyond localhost)."
     )
+    ui_allowed_hosts: str = Field(
+        default="",
+        description="Host names the history browser answers to besides loopback (comma-separated).",
+    )
     oc_score_threshold: float = Field(default=0.25, description="OC Index: score move that alerts.")
     oc_rank_threshold: int = Field(default=5, description="OC Index: rank move (places) that alerts.")
     oc_market_threshold: float = Field(default=1.0, description="OC Index: market score move that alerts.")

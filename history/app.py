@@ -27,6 +27,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session, col, select
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from advisory_watch.settings import Settings, get_settings
 from diffing.changes import Severity
@@ -119,14 +120,52 @@ def _snapshot_dict(row: Snapshot, origin: str, origin_url: str | None) -> dict[s
     }
 
 
+# No inline scripts anywhere in this app: scripts are refused outright. Inline styles are the one
+# allowance (the pages carry their small stylesheet inline).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
 def create_app(
-    settings: Settings | None = None, *, dependencies: Sequence[Any] = (), base_path: str = ""
+    settings: Settings | None = None,
+    *,
+    dependencies: Sequence[Any] = (),
+    base_path: str = "",
+    allowed_hosts: Sequence[str] | None = None,
 ) -> FastAPI:
+    """The history browser. With ``dependencies`` (a token guard, Airflow's user check) the OpenAPI
+    schema and the docs pages are not served at all: FastAPI serves them outside app dependencies.
+    ``allowed_hosts`` installs a Host allow-list (``advisory-watch serve`` always passes one, so a web
+    page cannot read a loopback server through DNS rebinding)."""
+    guarded = bool(dependencies)
     app = FastAPI(
         title="advisory-watch history",
         description="Snapshots, changes and feeds of advisory-watch.",
         dependencies=list(dependencies),
+        docs_url=None if guarded else "/docs",
+        redoc_url=None if guarded else "/redoc",
+        openapi_url=None if guarded else "/openapi.json",
     )
+    if allowed_hosts is not None:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[..., Any]) -> Response:
+        response = await call_next(request)
+        # The interactive docs load their own scripts; every other response gets the strict policy.
+        docs = request.url.path.rstrip("/").endswith(("/docs", "/redoc"))
+        for name, value in SECURITY_HEADERS.items():
+            if not (docs and name == "Content-Security-Policy"):
+                response.headers.setdefault(name, value)
+        return response
 
     def session() -> Any:
         from advisory_watch.pipeline import session_for

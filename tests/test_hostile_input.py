@@ -86,3 +86,25 @@ def test_db_upgrade_never_prints_the_password(tmp_path, monkeypatch, postgres_ur
     assert done.returncode == 0, done.stderr
     assert "hunter2-secret" not in done.stdout + done.stderr
     assert "***" in done.stderr
+
+
+def test_security_headers_host_allow_list_and_guarded_docs(tmp_path):
+    settings, client = _browser(tmp_path)
+    for path in ("/", "/api/changes", "/export/changes.csv", "/health", "/nowhere"):
+        response = client.get(path)
+        assert "script-src 'none'" in response.headers["content-security-policy"], path
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "no-referrer"
+    # A Host allow-list, as `advisory-watch serve` installs it even on loopback.
+    local = TestClient(
+        create_app(settings, allowed_hosts=["127.0.0.1", "localhost"]), base_url="http://127.0.0.1"
+    )
+    assert local.get("/api/changes").status_code == 200
+    assert local.get("/api/changes", headers={"Host": "rebind.evil.example"}).status_code == 400
+    # With a token, nothing answers without it: not the API, not the schema or the docs.
+    guarded = TestClient(create_app(settings, dependencies=[Depends(token_guard("s3cret"))]))
+    for path in ("/openapi.json", "/docs", "/redoc"):
+        assert guarded.get(path).status_code in (401, 404), path
+        assert guarded.get(path, headers={"Authorization": "Bearer s3cret"}).status_code == 404, path
+    assert guarded.get("/api/changes").status_code == 401
