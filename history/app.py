@@ -17,15 +17,17 @@ import secrets
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
 import nh3
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Path as FastApiPath
 from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
 from fastapi.templating import Jinja2Templates
+from pydantic import AfterValidator
 from sqlmodel import Session, col, select
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
@@ -38,6 +40,16 @@ from models.tables import Snapshot
 from scrapers import registry
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+
+# Validated query and path types: bad input is a 422 with the reason, never a 500.
+SeverityName = Literal["info", "low", "medium", "high", "critical"]
+RowId = Annotated[int, FastApiPath(ge=1, le=2**63 - 1)]
+Since = Annotated[
+    datetime | None,
+    Query(description="ISO date or date-time; without a timezone it is UTC"),
+    AfterValidator(lambda value: value if value is None or value.tzinfo else value.replace(tzinfo=UTC)),
+]
+MinSeverity = Annotated[SeverityName | None, Query(description="minimum: info, low, medium, high, critical")]
 
 
 def web_url(value: Any) -> bool:
@@ -180,8 +192,8 @@ def create_app(
     def index(
         request: Request,
         region: str = "",
-        level: int | None = None,
-        days: int | None = None,
+        level: Annotated[int | None, Query(ge=1, le=4)] = None,
+        days: Annotated[int | None, Query(ge=0, le=36500)] = None,
         sort: str = "name",
         db: Session = Depends(session),
     ) -> HTMLResponse:
@@ -233,7 +245,7 @@ def create_app(
         )
 
     @app.get("/snapshot/{snapshot_id}", response_class=HTMLResponse, include_in_schema=False)
-    def snapshot(request: Request, snapshot_id: int, db: Session = Depends(session)) -> HTMLResponse:
+    def snapshot(request: Request, snapshot_id: RowId, db: Session = Depends(session)) -> HTMLResponse:
         found = queries.snapshot(db, snapshot_id)
         if found is None:
             raise HTTPException(404, "no such snapshot")
@@ -251,7 +263,7 @@ def create_app(
         )
 
     @app.get("/diff/{a}/{b}", response_class=HTMLResponse, include_in_schema=False)
-    def diff(request: Request, a: int, b: int, db: Session = Depends(session)) -> HTMLResponse:
+    def diff(request: Request, a: RowId, b: RowId, db: Session = Depends(session)) -> HTMLResponse:
         first, second = queries.snapshot(db, a), queries.snapshot(db, b)
         if first is None or second is None:
             raise HTTPException(404, "no such snapshot")
@@ -288,8 +300,8 @@ def create_app(
     def api_changes(
         country: str | None = None,
         source: str | None = None,
-        since: datetime | None = None,
-        severity: str | None = Query(None, description="minimum: info, low, medium, high, critical"),
+        since: Since = None,
+        severity: MinSeverity = None,
         db: Session = Depends(session),
     ) -> list[dict[str, Any]]:
         return [
@@ -301,7 +313,7 @@ def create_app(
     def api_snapshots(
         country: str | None = None,
         source: str | None = None,
-        since: datetime | None = None,
+        since: Since = None,
         db: Session = Depends(session),
     ) -> list[dict[str, Any]]:
         rows = queries.snapshots(db, country=country, source=source, since=since)
@@ -332,8 +344,8 @@ def create_app(
     def export_changes(
         country: str | None = None,
         source: str | None = None,
-        since: datetime | None = None,
-        severity: str | None = None,
+        since: Since = None,
+        severity: MinSeverity = None,
         db: Session = Depends(session),
     ) -> Response:
         return _csv(api_changes(country, source, since, severity, db), "changes.csv")
@@ -342,7 +354,7 @@ def create_app(
     def export_snapshots(
         country: str | None = None,
         source: str | None = None,
-        since: datetime | None = None,
+        since: Since = None,
         db: Session = Depends(session),
     ) -> Response:
         return _csv(api_snapshots(country, source, since, db), "snapshots.csv")
@@ -351,7 +363,7 @@ def create_app(
     def atom(
         request: Request,
         country: str | None = None,
-        severity: str | None = None,
+        severity: MinSeverity = None,
         db: Session = Depends(session),
     ) -> Response:
         ns = "http://www.w3.org/2005/Atom"

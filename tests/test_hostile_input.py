@@ -9,6 +9,7 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 from fastapi import Depends
 from fastapi.testclient import TestClient
 from sqlmodel import select
@@ -108,3 +109,35 @@ def test_security_headers_host_allow_list_and_guarded_docs(tmp_path):
         assert guarded.get(path).status_code in (401, 404), path
         assert guarded.get(path, headers={"Authorization": "Bearer s3cret"}).status_code == 404, path
     assert guarded.get("/api/changes").status_code == 401
+
+
+BAD_REQUESTS = [
+    "/api/changes?severity=bogus",
+    "/export/changes.csv?severity=bogus",
+    "/feeds/changes.atom?severity=bogus",
+    "/api/changes?since=not-a-date",
+    "/?days=99999999999",
+    "/?level=9",
+    "/snapshot/99999999999999999999",
+    "/snapshot/0",
+    "/diff/1/99999999999999999999",
+]
+
+
+@pytest.mark.parametrize("path", BAD_REQUESTS)
+def test_bad_input_is_a_422_with_its_reason_never_a_500(tmp_path, path):
+    _, client = _browser(tmp_path)
+    response = client.get(path)
+    assert response.status_code == 422, (path, response.status_code, response.text[:300])
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/changes", "/api/snapshots", "/export/changes.csv", "/export/snapshots.csv"]
+)
+def test_a_date_without_a_timezone_is_utc(tmp_path, path):
+    _, client = _browser(tmp_path)
+    naive = client.get(path, params={"since": "2025-10-01"})
+    aware = client.get(path, params={"since": "2025-10-01T00:00:00+00:00"})
+    assert naive.status_code == aware.status_code == 200
+    assert naive.content == aware.content
