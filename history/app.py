@@ -49,6 +49,8 @@ Since = Annotated[
     Query(description="ISO date or date-time; without a timezone it is UTC"),
     AfterValidator(lambda value: value if value is None or value.tzinfo else value.replace(tzinfo=UTC)),
 ]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such destination or snapshot"}}
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}, "description": "CSV"}}
 MinSeverity = Annotated[SeverityName | None, Query(description="minimum: info, low, medium, high, critical")]
 
 
@@ -188,7 +190,7 @@ def create_app(
     def page(request: Request, template: str, **context: Any) -> HTMLResponse:
         return TEMPLATES.TemplateResponse(request, template, {"base": base_path, **context})
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/", response_class=HTMLResponse)
     def index(
         request: Request,
         region: str = "",
@@ -217,7 +219,7 @@ def create_app(
             query=query,
         )
 
-    @app.get("/country/{key}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/country/{key}", response_class=HTMLResponse, responses=NOT_FOUND)
     def country(request: Request, key: str, db: Session = Depends(session)) -> HTMLResponse:
         key = key.upper()
         series = queries.level_series(db, key)
@@ -244,7 +246,7 @@ def create_app(
             sev=lambda s: Severity(s).label,
         )
 
-    @app.get("/snapshot/{snapshot_id}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/snapshot/{snapshot_id}", response_class=HTMLResponse, responses=NOT_FOUND)
     def snapshot(request: Request, snapshot_id: RowId, db: Session = Depends(session)) -> HTMLResponse:
         found = queries.snapshot(db, snapshot_id)
         if found is None:
@@ -262,7 +264,7 @@ def create_app(
             captured=_captured_html(db, row, record),
         )
 
-    @app.get("/diff/{a}/{b}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/diff/{a}/{b}", response_class=HTMLResponse, responses=NOT_FOUND)
     def diff(request: Request, a: RowId, b: RowId, db: Session = Depends(session)) -> HTMLResponse:
         first, second = queries.snapshot(db, a), queries.snapshot(db, b)
         if first is None or second is None:
@@ -280,7 +282,7 @@ def create_app(
             name=second[1].get("country_name") or second[0].key,
         )
 
-    @app.get("/health", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/health", response_class=HTMLResponse)
     def health_page(request: Request, db: Session = Depends(session)) -> HTMLResponse:
         from advisory_watch.drift import report
 
@@ -292,7 +294,7 @@ def create_app(
 
         return [report(db, name) for name in registry.names()]
 
-    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/search", response_class=HTMLResponse)
     def search(request: Request, q: str = "", db: Session = Depends(session)) -> HTMLResponse:
         return page(request, "search.html", q=q, hits=queries.search(db, q))
 
@@ -340,7 +342,12 @@ def create_app(
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
 
-    @app.get("/export/changes.csv", summary="Changes as CSV (same filters as /api/changes)")
+    @app.get(
+        "/export/changes.csv",
+        summary="Changes as CSV (same filters as /api/changes)",
+        response_class=Response,
+        responses=CSV_RESPONSE,
+    )
     def export_changes(
         country: str | None = None,
         source: str | None = None,
@@ -350,7 +357,9 @@ def create_app(
     ) -> Response:
         return _csv(api_changes(country, source, since, severity, db), "changes.csv")
 
-    @app.get("/export/snapshots.csv", summary="Snapshots as CSV")
+    @app.get(
+        "/export/snapshots.csv", summary="Snapshots as CSV", response_class=Response, responses=CSV_RESPONSE
+    )
     def export_snapshots(
         country: str | None = None,
         source: str | None = None,
@@ -359,7 +368,12 @@ def create_app(
     ) -> Response:
         return _csv(api_snapshots(country, source, since, db), "snapshots.csv")
 
-    @app.get("/feeds/changes.atom", summary="Atom feed of changes (per country, minimum severity)")
+    @app.get(
+        "/feeds/changes.atom",
+        summary="Atom feed of changes (per country, minimum severity)",
+        response_class=Response,
+        responses={200: {"content": {"application/atom+xml": {}}, "description": "An Atom feed"}},
+    )
     def atom(
         request: Request,
         country: str | None = None,
