@@ -206,7 +206,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _print_flush(report) -> None:  # type: ignore[no-untyped-def]
     print(
         f"delivered {report.sent} alert(s) ({report.verified} verified as already posted), "
-        f"{report.pending} still pending" + (f": {'; '.join(report.errors[:3])}" if report.errors else ""),
+        f"{report.waiting} still pending, {report.leased} leased (being sent, or waiting out a lease), "
+        f"{report.failed + report.rejected} failed in this flush"
+        + (f": {'; '.join(report.errors[:3])}" if report.errors else ""),
         file=sys.stderr,
     )
 

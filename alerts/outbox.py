@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from advisory_watch.settings import Settings
 from alerts import blocks
@@ -41,15 +41,24 @@ BROADCAST_FROM = Severity.HIGH
 
 @dataclass
 class FlushReport:
+    """What one flush did, and what the outbox holds after it (counted in the database, not guessed).
+
+    ``failed`` and ``rejected`` are this flush's attempts that did not go through; ``waiting`` the
+    deliveries (and not yet routed alerts) still pending afterwards; ``leased`` the deliveries
+    claimed by a sender (this one or another worker) whose lease has not run out."""
+
     sent: int = 0
     verified: int = 0
     failed: int = 0
     rejected: int = 0
     errors: list[str] = field(default_factory=list)
+    waiting: int = 0
+    leased: int = 0
 
     @property
     def pending(self) -> int:
-        return self.failed + self.rejected
+        """Everything not delivered yet: what is waiting and what is held by a lease."""
+        return self.waiting + self.leased
 
 
 def configured_transport(settings: Settings) -> Transport:
@@ -242,7 +251,21 @@ def flush(
         _deliver(session, transport, routing, fresh, report, now=now, lease=lease)
         if report.rejected == rejected_before:
             break
+    _count_left(session, report)
     return report
+
+
+def _count_left(session: Session, report: FlushReport) -> None:
+    statuses = dict(
+        session.exec(
+            select(Delivery.status, func.count()).group_by(Delivery.status)  # type: ignore[arg-type]
+        ).all()
+    )
+    unrouted = session.exec(
+        select(func.count()).select_from(Alert).where(Alert.status == "pending", col(Alert.routed).is_(False))
+    ).one()
+    report.waiting = int(statuses.get("pending", 0)) + int(unrouted)
+    report.leased = int(statuses.get("sending", 0))
 
 
 def _deliver(

@@ -141,3 +141,34 @@ def test_a_date_without_a_timezone_is_utc(tmp_path, path):
     aware = client.get(path, params={"since": "2025-10-01T00:00:00+00:00"})
     assert naive.status_code == aware.status_code == 200
     assert naive.content == aware.content
+
+
+def test_alerts_flush_tells_the_truth_about_leases_and_refusals(slack, monkeypatch):
+    from datetime import UTC, datetime
+
+    from sqlmodel import update
+
+    from models.tables import Delivery
+    from tests.fake_slack import TOKEN
+    from tests.test_slack import _alerts
+
+    with session_for() as session:
+        _alerts(session, 6, keys=6)
+    # A broken token: Slack refuses every alert; all six (and the ops notice) are still waiting.
+    monkeypatch.setenv("ADVISORY_WATCH_SLACK_TOKEN", "xoxb-broken")
+    refused = run_cli("alerts", "flush")
+    assert refused.returncode == 1
+    assert re.search(r"\b(6|7) still pending, 0 leased", refused.stderr), refused.stderr
+    # Another worker holds two deliveries under a fresh lease: not delivered, and said so.
+    monkeypatch.setenv("ADVISORY_WATCH_SLACK_TOKEN", TOKEN)
+    with session_for() as session:
+        ids = session.exec(select(Delivery.id).where(Delivery.status == "pending").limit(2)).all()
+        session.exec(
+            update(Delivery)
+            .where(Delivery.id.in_(ids))
+            .values(status="sending", claim="other-worker", claimed_at=datetime.now(UTC))
+        )
+        session.commit()
+    leased = run_cli("alerts", "flush")
+    assert leased.returncode == 1, leased.stderr
+    assert "0 still pending, 2 leased" in leased.stderr, leased.stderr
