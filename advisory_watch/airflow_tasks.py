@@ -49,6 +49,9 @@ def apply_airflow_configuration() -> None:
                 os.environ["ADVISORY_WATCH_SLACK_WEBHOOK_URL"] = url
                 break
     reset_settings_cache()
+    from advisory_watch import redaction
+
+    redaction.install(get_settings())
 
 
 def run_cycle(

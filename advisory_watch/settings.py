@@ -63,6 +63,7 @@ class Settings(BaseSettings):
         default="",
         description="Host names the history browser answers to besides loopback (comma-separated).",
     )
+    log_level: str = Field(default="WARNING", description="Log level of the command line (DEBUG … ERROR).")
     oc_score_threshold: float = Field(default=0.25, description="OC Index: score move that alerts.")
     oc_rank_threshold: int = Field(default=5, description="OC Index: rank move (places) that alerts.")
     oc_market_threshold: float = Field(default=1.0, description="OC Index: market score move that alerts.")

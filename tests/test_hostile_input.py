@@ -172,3 +172,53 @@ def test_alerts_flush_tells_the_truth_about_leases_and_refusals(slack, monkeypat
     leased = run_cli("alerts", "flush")
     assert leased.returncode == 1, leased.stderr
     assert "0 still pending, 2 leased" in leased.stderr, leased.stderr
+
+
+def test_no_command_prints_or_logs_a_secret_even_at_debug(slack, feed_server, postgres_url, monkeypatch):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.fake_slack import TOKEN
+
+    class Hook(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            return
+
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+    password = "hunter2-db-secret"
+    ui_token = "ui-token-very-secret"
+    monkeypatch.setenv("ADVISORY_WATCH_LOG_LEVEL", "DEBUG")
+    monkeypatch.setenv(
+        "ADVISORY_WATCH_DATABASE_URL", postgres_url.replace("://", f"://postgres:{password}@", 1)
+    )
+    monkeypatch.setenv("ADVISORY_WATCH_UI_TOKEN", ui_token)
+    commands = [
+        ("db", "upgrade"),
+        ("sources",),
+        ("run", "--source", "state-dept-feed"),
+        ("alerts", "test"),
+        ("alerts", "flush"),
+        ("alerts", "pending"),
+        ("health",),
+    ]
+    outputs = [run_cli(*command) for command in commands]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    webhook = f"http://127.0.0.1:{server.server_address[1]}/services/T0/B0/webhook-path-secret"
+    try:
+        monkeypatch.delenv("ADVISORY_WATCH_SLACK_TOKEN")
+        monkeypatch.setenv("ADVISORY_WATCH_SLACK_WEBHOOK_URL", webhook)
+        outputs.append(run_cli("alerts", "test"))
+    finally:
+        server.shutdown()
+    everything = "\n".join(o.stdout + o.stderr for o in outputs)
+    assert "DEBUG" in everything  # the commands did log at DEBUG (slack_sdk's request lines among them)
+    assert [o.returncode for o in outputs[:2]] == [0, 0], everything[-2000:]
+    for secret in (TOKEN, password, ui_token, "webhook-path-secret"):
+        assert secret not in everything, secret
