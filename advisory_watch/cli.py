@@ -408,11 +408,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_health(args: argparse.Namespace) -> int:
     """Per source: last success, failure streak, latest extraction against the usual; exit 1 while any
     source is failing or drifting, so a cron or a probe can act on it."""
-    from advisory_watch.drift import report
+    from advisory_watch.drift import report, watched
     from advisory_watch.pipeline import session_for
 
-    names = [args.source] if args.source else registry.names()
     with session_for(get_settings()) as session:
+        names = [args.source] if args.source else watched(session)
         reports = [report(session, name) for name in names]
     unhealthy = False
     for rep in reports:

@@ -152,6 +152,14 @@ def observe(
     return payloads
 
 
+def watched(session: Session) -> list[str]:
+    """Every registered source, and anything else with a health row (``slack``: delivery)."""
+    from scrapers import registry
+
+    others = set(session.exec(select(SourceHealth.source)).all()) - set(registry.names())
+    return [*registry.names(), *sorted(others)]
+
+
 def report(session: Session, source: str) -> dict[str, Any]:
     """A source's health for `advisory-watch health` and the history browser's health page."""
     health = session.get(SourceHealth, source)

@@ -160,7 +160,21 @@ def _thread_root(session: Session, delivery: Delivery, window: timedelta, now: d
 
 
 def _ops_notice(session: Session, alert: Alert, delivery: Delivery, reason: str, now: datetime) -> None:
+    """Slack refused a delivery: tell ops once, in Slack and — since a refused token refuses the ops
+    alert too — on the console/JSON sink and on the health page (source ``slack``)."""
+    from advisory_watch import health
+    from advisory_watch.settings import get_settings
+
     print(f"advisory-watch: Slack refused alert {alert.id} for {delivery.channel}: {reason}", file=sys.stderr)
+    health.record_failure(
+        session,
+        source="slack",
+        kind="delivery_failed",
+        error=f"{delivery.channel}: {reason}",
+        observed_at=now,
+        threshold=1,
+    )
+    session.commit()
     if alert.payload.get("ops"):
         return  # never an ops alert about an ops alert
     payload = ops_payload(
@@ -185,6 +199,10 @@ def _ops_notice(session: Session, alert: Alert, delivery: Delivery, reason: str,
             )
         )
         session.commit()
+        # The same notice where it is seen without Slack: a JSON line on stderr and in the JSON file.
+        ConsoleTransport(stream=sys.stderr, jsonl_path=get_settings().alerts_jsonl).post(
+            "console", {}, payload, marker=dedupe
+        )
 
 
 def _mark_sent(
@@ -252,6 +270,11 @@ def flush(
         if report.rejected == rejected_before:
             break
     _count_left(session, report)
+    if report.sent and not report.rejected:
+        from advisory_watch import health
+
+        health.record_success(session, source="slack", observed_at=now or datetime.now(UTC))
+        session.commit()
     return report
 
 

@@ -37,7 +37,6 @@ from diffing.textdiff import EQUAL, INSERT, word_diff
 from history import queries
 from history.svg import level_chart
 from models.tables import Snapshot
-from scrapers import registry
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 
@@ -284,15 +283,15 @@ def create_app(
 
     @app.get("/health", response_class=HTMLResponse)
     def health_page(request: Request, db: Session = Depends(session)) -> HTMLResponse:
-        from advisory_watch.drift import report
+        from advisory_watch.drift import report, watched
 
-        return page(request, "health.html", reports=[report(db, name) for name in registry.names()])
+        return page(request, "health.html", reports=[report(db, name) for name in watched(db)])
 
     @app.get("/api/health", summary="Per source: last success, failures, extraction counts against usual")
     def api_health(db: Session = Depends(session)) -> list[dict[str, Any]]:
-        from advisory_watch.drift import report
+        from advisory_watch.drift import report, watched
 
-        return [report(db, name) for name in registry.names()]
+        return [report(db, name) for name in watched(db)]
 
     @app.get("/search", response_class=HTMLResponse)
     def search(request: Request, q: str = "", db: Session = Depends(session)) -> HTMLResponse:

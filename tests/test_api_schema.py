@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from history.app import create_app
 from tests.test_hostile_input import _browser
 
-EXAMPLES_PER_ROUTE = 80
+EXAMPLES_PER_ROUTE = 200
 
 
 @pytest.fixture(scope="module")

@@ -143,7 +143,7 @@ def test_a_date_without_a_timezone_is_utc(tmp_path, path):
     assert naive.content == aware.content
 
 
-def test_alerts_flush_tells_the_truth_about_leases_and_refusals(slack, monkeypatch):
+def test_alerts_flush_tells_the_truth_about_leases_and_refusals(slack, monkeypatch, tmp_path):
     from datetime import UTC, datetime
 
     from sqlmodel import update
@@ -156,9 +156,22 @@ def test_alerts_flush_tells_the_truth_about_leases_and_refusals(slack, monkeypat
         _alerts(session, 6, keys=6)
     # A broken token: Slack refuses every alert; all six (and the ops notice) are still waiting.
     monkeypatch.setenv("ADVISORY_WATCH_SLACK_TOKEN", "xoxb-broken")
+    jsonl = tmp_path / "alerts.jsonl"
+    monkeypatch.setenv("ADVISORY_WATCH_ALERTS_JSONL", str(jsonl))
     refused = run_cli("alerts", "flush")
     assert refused.returncode == 1
     assert re.search(r"\b(6|7) still pending, 0 leased", refused.stderr), refused.stderr
+    # Ops see the broken token without Slack: one JSON notice on the console and in the JSON file,
+    # and on the health page and `advisory-watch health`.
+    notices = [line for line in refused.stderr.splitlines() if '"slack_delivery_failed"' in line]
+    assert len(notices) == 1 and "invalid_auth" in notices[0]
+    assert "slack_delivery_failed" in jsonl.read_text(encoding="utf-8")
+    shown = run_cli("health")
+    assert shown.returncode == 1 and re.search(r"slack: .*invalid_auth", shown.stdout), shown.stdout
+    with session_for() as session:
+        from advisory_watch.drift import report
+
+        assert "invalid_auth" in report(session, "slack")["last_error"]
     # Another worker holds two deliveries under a fresh lease: not delivered, and said so.
     monkeypatch.setenv("ADVISORY_WATCH_SLACK_TOKEN", TOKEN)
     with session_for() as session:
@@ -206,6 +219,9 @@ def test_no_command_prints_or_logs_a_secret_even_at_debug(slack, feed_server, po
         ("alerts", "flush"),
         ("alerts", "pending"),
         ("health",),
+        ("extract", "state-dept-feed", str(FEED_0107)),
+        ("replay", "state-dept-feed", str(FEED_1008)),
+        ("reprocess", "--source", "state-dept-feed"),
     ]
     outputs = [run_cli(*command) for command in commands]
     server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
