@@ -187,7 +187,9 @@ def create_app(
             yield s
 
     def page(request: Request, template: str, **context: Any) -> HTMLResponse:
-        return TEMPLATES.TemplateResponse(request, template, {"base": base_path, **context})
+        return TEMPLATES.TemplateResponse(
+            request, template, {"base": base_path, "docs_shown": not guarded, **context}
+        )
 
     @app.get("/", response_class=HTMLResponse)
     def index(
