@@ -408,14 +408,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_health(args: argparse.Namespace) -> int:
     """Per source: last success, failure streak, latest extraction against the usual; exit 1 while any
     source is failing or drifting, so a cron or a probe can act on it."""
-    from advisory_watch.drift import report, watched
+    from advisory_watch.drift import reports
     from advisory_watch.pipeline import session_for
 
     with session_for(get_settings()) as session:
-        names = [args.source] if args.source else watched(session)
-        reports = [report(session, name) for name in names]
+        found = reports(session, args.source)
     unhealthy = False
-    for rep in reports:
+    for rep in found:
         unhealthy = unhealthy or bool(rep["consecutive_failures"] or rep["drifting"])
         if args.json:
             _print_json_line(rep)

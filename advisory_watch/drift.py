@@ -66,6 +66,15 @@ def _examples(session: Session, source: Source, metric: str, extraction: Extract
     return sorted(k for k, r in confirmed.items() if has(r) and k in now and not has(now[k]))[:8]
 
 
+def _count(metric: str, count: int, records: int | None = None) -> str:
+    """How a count reads in an ops message: "areas on 31 of 217 records", "67 records"."""
+    if metric == "records":
+        return f"{count} records"
+    return (
+        f"{metric} on {count} of {records} records" if records is not None else f"{metric} on {count} records"
+    )
+
+
 def observe(
     session: Session,
     source: Source,
@@ -86,11 +95,11 @@ def observe(
     health = session.get(SourceHealth, source.name) or SourceHealth(source=source.name)
     session.add(health)
     drifting: dict[str, Any] = dict(health.drift or {})
-    watched = ["records", *getattr(source, "health_metrics", {})]
+    metrics = ["records", *getattr(source, "health_metrics", {})]
     floors: dict[str, int] = getattr(source, "health_floor", {})
     newly: list[str] = []
     recovered: list[str] = []
-    for metric in watched:
+    for metric in metrics:
         floor = floors.get(metric)
         base = usual.get(metric, 0)
         low = (floor is not None and now[metric] < floor) or (
@@ -111,12 +120,7 @@ def observe(
             newly.append(metric)
     payloads: list[dict[str, Any]] = []
     if newly:
-        parts = [
-            f"{m} on {now[m]} of {now['records']} records, usually {drifting[m]['usual']:g}"
-            if m != "records"
-            else f"{now[m]} records, usually {drifting[m]['usual']:g}"
-            for m in newly
-        ]
+        parts = [f"{_count(m, now[m], now['records'])}, usually {drifting[m]['usual']:g}" for m in newly]
         examples = {m: _examples(session, source, m, extraction) for m in newly}
         example_text = "; ".join(f"{m}: {', '.join(e)}" for m, e in examples.items() if e)
         payloads.append(
@@ -131,11 +135,7 @@ def observe(
             )
         )
     if recovered:
-        parts = [
-            (f"{m} on {now[m]} records" if m != "records" else f"{now[m]} records")
-            + f" again (usually {drifting[m]['usual']:g})"
-            for m in recovered
-        ]
+        parts = [f"{_count(m, now[m])} again (usually {drifting[m]['usual']:g})" for m in recovered]
         for metric in recovered:
             drifting.pop(metric)
         payloads.append(
@@ -158,6 +158,11 @@ def watched(session: Session) -> list[str]:
 
     others = set(session.exec(select(SourceHealth.source)).all()) - set(registry.names())
     return [*registry.names(), *sorted(others)]
+
+
+def reports(session: Session, source: str | None = None) -> list[dict[str, Any]]:
+    """The health of one source, or of every watched one (``watched``)."""
+    return [report(session, name) for name in ([source] if source else watched(session))]
 
 
 def report(session: Session, source: str) -> dict[str, Any]:

@@ -323,9 +323,11 @@ def _ingest_extraction(
         # The same bytes at the same time: a task retry, a repeated replay, or another worker was first.
         session.rollback()
         return IngestResult(source.name, "duplicate", when)
-    when = store.free_instant(session, source.name, when)
     previous = store.latest_fetch(session, source.name)
     newest = store.latest_observation(session, source.name)
+    if newest is not None and newest >= when:
+        # Only a stored observation at or after this instant can hold it (never on a live cycle).
+        when = store.free_instant(session, source.name, when)
 
     groups: dict[str, list[Extracted]] = defaultdict(list)
     rejected = 0

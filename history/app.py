@@ -285,15 +285,15 @@ def create_app(
 
     @app.get("/health", response_class=HTMLResponse)
     def health_page(request: Request, db: Session = Depends(session)) -> HTMLResponse:
-        from advisory_watch.drift import report, watched
+        from advisory_watch.drift import reports
 
-        return page(request, "health.html", reports=[report(db, name) for name in watched(db)])
+        return page(request, "health.html", reports=reports(db))
 
     @app.get("/api/health", summary="Per source: last success, failures, extraction counts against usual")
     def api_health(db: Session = Depends(session)) -> list[dict[str, Any]]:
-        from advisory_watch.drift import report, watched
+        from advisory_watch.drift import reports
 
-        return [report(db, name) for name in watched(db)]
+        return reports(db)
 
     @app.get("/search", response_class=HTMLResponse)
     def search(request: Request, q: str = "", db: Session = Depends(session)) -> HTMLResponse:

@@ -164,11 +164,10 @@ class Fetcher:
         url: str,
         headers: dict[str, str],
         allowed_hosts: frozenset[str],
-        method: str = "GET",
-        data: dict[str, str] | None = None,
-        deadline: float | None = None,
+        method: str,
+        data: dict[str, str] | None,
+        deadline: float,
     ) -> FetchResult:
-        deadline = deadline if deadline is not None else time.monotonic() + self.settings.fetch_deadline
         logical = url
         actual = self.rewriter.rewrite(logical)
         for _ in range(MAX_REDIRECTS + 1):

@@ -95,10 +95,21 @@ quiet_kinds = frozenset(
         "area_level_changed",
     }
 )
-_SUBJECT = {"level_changed": "level"} | {k: "indicators" for k in ("indicator_added", "indicator_removed")}
-_SUBJECT |= {k: "areas" for k in ("area_added", "area_removed", "area_level_changed")}
-_DIRECTION = {"indicator_added": "added", "indicator_removed": "removed", "area_added": "added"}
-_DIRECTION |= {"area_removed": "removed"}
+# Which claim of a change note speaks to a change kind, and in which direction.
+_SUBJECT = {
+    "level_changed": "level",
+    "indicator_added": "indicators",
+    "indicator_removed": "indicators",
+    "area_added": "areas",
+    "area_removed": "areas",
+    "area_level_changed": "areas",
+}
+_DIRECTION = {
+    "indicator_added": "added",
+    "indicator_removed": "removed",
+    "area_added": "added",
+    "area_removed": "removed",
+}
 
 
 def _confirms(claim: change_note.Claim, change: Change, new: dict) -> bool:
@@ -132,11 +143,8 @@ def triage(changes: list[Change], old: dict, new: dict) -> tuple[list[Change], l
         confirming = [c for c in claims if _confirms(c, change, new)]
         used.update(confirming)
         denied = any(c.subject == _SUBJECT.get(change.kind) and c.change == "none" for c in claims)
-        if (
-            change.kind == "level_changed"
-            or (confirming and change.kind in _SUBJECT)
-            or change.kind not in quiet_kinds
-        ):
+        # A level change is never quiet; a quiet kind alerts only when a claim confirms it.
+        if confirming or change.kind not in quiet_kinds:
             alerting.append(change)
         if denied and not confirming:
             findings.append(
