@@ -270,7 +270,7 @@ def flush(
         if report.rejected == rejected_before:
             break
     _count_left(session, report)
-    if report.sent and not report.rejected:
+    if report.sent and not report.rejected and transport.name != "console":
         from advisory_watch import health
 
         health.record_success(session, source="slack", observed_at=now or datetime.now(UTC))
