@@ -130,6 +130,7 @@ class KeyedListField:
     severity_removed: Callable[[dict], Severity]
     severity_changed: Callable[[dict, dict], Severity]
     describe: Callable[[dict], str] = lambda item: str(item.get("name"))
+    noun: str = "area"  # what an item is, in change summaries ("+area …", "−number …")
     # Above this many unmatched items on both sides, the pairwise similarity rule is skipped: a
     # list that long is not a list of areas a person wrote, and it must not cost quadratic time.
     fuzzy_limit: int = 200
@@ -174,7 +175,7 @@ class KeyedListField:
                         None,
                         item,
                         self.severity_added(item),
-                        f"{_subject(new)} — +area {self.describe(item)}",
+                        f"{_subject(new)} — +{self.noun} {self.describe(item)}",
                         item=ident,
                     )
                 )
@@ -200,7 +201,7 @@ class KeyedListField:
                 before[index],
                 None,
                 self.severity_removed(before[index]),
-                f"{_subject(new)} — −area {self.describe(before[index])}",
+                f"{_subject(new)} — −{self.noun} {self.describe(before[index])}",
                 item=ident,
             )
             for index, ident in sorted(unmatched.items())

@@ -69,7 +69,23 @@ NAME_ALIASES: dict[str, str] = {
     "mainland china hong kong macau": "CN",
     "mainland china hong kong macau see summaries": "CN",
     "hong kong": "HK",
+    "hongkong": "HK",
     "macau": "MO",
+    "macao": "MO",
+    "solomon island": "SB",
+    "bonaire sint eustatius and saba": "BQ",
+    "bes islands": "BQ",
+    "democratic people s republic of korea": "KP",
+    "d r c": "CD",
+    "drc": "CD",
+    "israel west bank and gaza": "IL",
+    "czech republic": "CZ",
+    # Country information page slugs as the site spells them ("CotedvIoire.html")
+    "coted ivoire": "CI",
+    "cotedv ioire": "CI",
+    "korea democratic peoples republic of": "KP",
+    "democratic republic of the congo drc": "CD",
+    "macedonia": "MK",
     "the kyrgyz republic": "KG",
     "kyrgyz republic": "KG",
     "kingdom of denmark": "DK",
@@ -143,6 +159,9 @@ def name_variants(name: str) -> list[str]:
     if "," in name:
         head, _, tail = name.rpartition(",")
         variants.append(normalise_name(f"{tail} {head}"))
+    bare = re.sub(r"\s*\([^)]*\)", "", name)
+    if bare != name:
+        variants.append(normalise_name(bare))
     for variant in list(variants):
         if variant.startswith("the "):
             variants.append(variant[4:])
@@ -192,3 +211,41 @@ def destination_key(tag: str | None, name: str) -> str | None:
 def country_of(key: str) -> str:
     """The ISO 3166-1 alpha-2 part of a destination key ('BQ-BO' -> 'BQ')."""
     return key.split("-", 1)[0]
+
+
+_MOMENT_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}Z$")
+# Small words glued into a slug's camel case: "RepublicoftheCongo", "KoreaDemocraticPeoplesRepublicof".
+_GLUED_WORD = re.compile(r"(?<=[a-z])(?:and|of|the)(?=[A-Z]|the[A-Z])|(?<=[a-z])of$")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def slug_name(slug: str) -> str:
+    """A URL slug as words: "SouthAfrica" -> "South Africa", "cote-d-ivoire" -> "cote d ivoire",
+    "BonaireSintEustatiusandSaba" -> "Bonaire Sint Eustatius and Saba"."""
+    words = _GLUED_WORD.sub(lambda m: f" {m.group(0)} ", slug.replace("-", " ").replace("_", " "))
+    return " ".join(_CAMEL.sub(" ", words).split())
+
+
+def destination_hint(url: str) -> str | None:
+    """The destination a page's address suggests: ``destination.<iso3>.html``, a country
+    information page's slug, a legacy ``<slug>-travel-advisory.html``, or a corpus file's folder
+    (``…/<Destination>/<YYYY-MM-DDTHHMMSSZ>/<file>``). Only a hint: the page's own title wins."""
+    if not url:
+        return None
+    from urllib.parse import unquote, urlsplit
+
+    path = unquote(urlsplit(url).path)
+    iso3 = re.search(r"destination\.([a-z]{3})\.html", path)
+    if iso3:
+        country = pycountry.countries.get(alpha_3=iso3.group(1).upper())
+        return country.name if country else None
+    parts = [p for p in path.split("/") if p]
+    if len(parts) >= 3 and _MOMENT_FOLDER.match(parts[-2]):
+        return parts[-3]
+    page = re.search(r"Country-Information-Pages/([^/]+?)\.html", path)
+    if page:
+        return slug_name(page.group(1))
+    legacy = re.search(r"/([a-z0-9-]+?)-travel-advisory\.html", path, re.I)
+    if legacy:
+        return slug_name(legacy.group(1))
+    return None

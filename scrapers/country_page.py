@@ -1,9 +1,12 @@
 """State Department country information pages (``…/Country-Information-Pages/<Country>.html``).
 
-Seed 001 is Peru's "Safety and Security" section. Record: sections as normalised text; inside Safety and
-Security, the areas under the embassy's restricted-travel policy and the emergency numbers (police,
-tourist police, embassy). Changes: ``restricted_area_added`` / ``_removed``, ``emergency_number_changed``,
-section text diffs (informational).
+Read as text (``scrapers.page_text``): a live page's main content rendered to Markdown, or the
+archive's Markdown of its "Safety and Security" section. Record: the sections as normalised text;
+from Safety and Security, the areas U.S. government staff may not visit or need approval for, with
+the kind of restriction (``scrapers.staff_restrictions``), and the emergency numbers by service,
+normalised (``scrapers.emergency_numbers``). Changes that alert: a restricted area added, removed
+or its kind changed; an emergency number changed or removed. Reworded sections are recorded as
+section diffs (info).
 """
 
 from __future__ import annotations
@@ -11,122 +14,132 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import lxml.html
-from lxml import etree
-
 from diffing.acceptance import AcceptancePolicy
 from diffing.changes import Severity
-from diffing.compare import RatingsField, SetField
+from diffing.compare import KeyedListField
 from diffing.sections import SectionsField
+from scrapers import prose
 from scrapers.base import Extracted, Extraction
-from scrapers.countries import code_for_name
-from scrapers.errors import ExtractionError
+from scrapers.countries import code_for_name, country_of, destination_hint
+from scrapers.emergency_numbers import emergency_numbers
+from scrapers.errors import DestinationNotRecognised, LayoutNotRecognised
+from scrapers.page_text import PageLine, html_title, page_lines, page_markdown
+from scrapers.staff_restrictions import restricted_areas
 
 name = "country-page"
 title = "U.S. State Department country information pages"
 urls: tuple[str, ...] = ()
 allowed_hosts = frozenset({"travel.state.gov"})
-extractor_version = "country-page/1"
+extractor_version = "country-page/2"  # 2: read as text; restriction kinds; numbers by service, E.164
+_KIND_RANK = {"curfew": 1, "restricted": 2, "approval required": 3, "only permitted": 3, "prohibited": 4}
 fields = (
-    SetField(
+    KeyedListField(
         "restricted_areas",
         "restricted_area_added",
         "restricted_area_removed",
-        severity_added=lambda a: Severity.HIGH,
-        severity_removed=lambda a: Severity.INFO,
+        "restricted_area_kind_changed",
+        same_item=prose.same_area,
+        attribute="kind",
+        severity_added=lambda a: Severity.HIGH if a.get("kind") == "prohibited" else Severity.MEDIUM,
+        severity_removed=lambda a: Severity.MEDIUM,
+        severity_changed=lambda a, b: (
+            Severity.HIGH
+            if _KIND_RANK.get(b.get("kind"), 0) > _KIND_RANK.get(a.get("kind"), 0)
+            else Severity.MEDIUM
+        ),
+        describe=lambda a: f"{a['name']} ({a.get('kind')})",
+        noun="restricted area",
     ),
-    RatingsField(
-        "emergency_numbers", "emergency_number_changed", keys=("service",), value="number", order=()
+    KeyedListField(
+        "emergency_numbers",
+        "emergency_number_added",
+        "emergency_number_removed",
+        "emergency_number_changed",
+        same_item=lambda a, b: a == b,
+        attribute="numbers",
+        severity_added=lambda a: Severity.INFO,
+        severity_removed=lambda a: Severity.MEDIUM,
+        severity_changed=lambda a, b: Severity.MEDIUM,
+        describe=lambda a: f"{a['name']} {', '.join(a.get('numbers') or [])}",
+        noun="number",
     ),
     SectionsField(kind="section_changed", keywords_field="_none"),
 )
 policy = AcceptancePolicy()
-quiet_kinds = frozenset({"section_changed"})
-
-_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*$")
-_BOLD_HEAD = re.compile(r"^\*\*([^*]{2,60}?):?\*\*:?\s*")
-_RESTRICTED = re.compile(
-    r"Restricted Travel Policy for [^.]*? traveling to (?P<areas>.+?)(?:, which|\.)", re.I
-)
-_PHONE = r"(\+?\d[\d\- ]{1,18}\d)"
-_NUMBERS = (
-    ("police", re.compile(_PHONE + r" \((?:National )?Police\)", re.I)),
-    ("tourist police", re.compile(_PHONE + r" \(tourist police\)", re.I)),
-    ("embassy", re.compile(r"U\.S\. Embassy at " + _PHONE, re.I)),
-)
+# A new number for a service is history; the section prose is shown as diffs, never alerted.
+quiet_kinds = frozenset({"section_changed", "emergency_number_added"})
+_PAGE_TITLE = re.compile(r"^(?P<name>.+?)\s+(?:International\s+)?Travel\s+Information\b", re.I)
 
 
-def _lines(content: bytes) -> list[str]:
-    text = content.decode("utf-8", "replace")
-    if "<html" in text[:2000].lower() or "<div" in text[:2000].lower():
-        try:
-            root = lxml.html.fromstring(text)
-        except (etree.ParserError, ValueError) as exc:
-            raise ExtractionError(f"not a readable HTML page ({exc})") from exc
-        main = root.cssselect(".tsg-rwd-accordion-content, main, article") or [root]
-        blocks = []
-        for el in main[0].iter("h1", "h2", "h3", "h4", "p", "li"):
-            line = " ".join(el.text_content().split())
-            if line:
-                blocks.append(("# " if el.tag in {"h1", "h2", "h3", "h4"} else "") + line)
-        return blocks
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-def _clean(text: str) -> str:
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    return " ".join(text.replace("**", "").split())
-
-
-def extract(content: bytes, *, url: str = "") -> Extraction:
-    if not content.strip():
-        raise ExtractionError("empty response body")
-    lines = _lines(content)
+def _sections(lines: list[PageLine]) -> list[dict[str, Any]]:
     sections: list[dict[str, Any]] = []
     for line in lines:
-        heading = _HEADING.match(line)
-        if heading:
-            name_text = _clean(heading.group(1))
-            if not sections or sections[-1]["heading"] != name_text:
-                sections.append({"heading": name_text, "text": ""})
-            continue
-        if line.startswith("[") and "javascript:" in line:
+        if line.heading:
+            if not sections or sections[-1]["heading"] != line.text:
+                sections.append({"heading": line.text, "text": ""})
             continue
         if not sections:
             sections.append({"heading": "", "text": ""})
-        sections[-1]["text"] = (sections[-1]["text"] + "\n\n" + _clean(line)).strip()
+        sections[-1]["text"] = (sections[-1]["text"] + "\n\n" + line.text).strip()
+    return sections
+
+
+def _safety_lines(lines: list[PageLine]) -> list[PageLine]:
+    """The lines of the Safety and Security section (to the next heading of its depth or above)."""
+    start = next(
+        (i for i, line in enumerate(lines) if line.heading and line.text.lower().startswith("safety")), None
+    )
+    if start is None:
+        raise LayoutNotRecognised("no 'Safety and Security' section: the page layout changed")
+    depth = lines[start].heading
+    end = next(
+        (
+            i
+            for i in range(start + 1, len(lines))
+            if lines[i].heading
+            and lines[i].heading <= depth
+            and not lines[i].text.lower().startswith("safety")
+        ),
+        len(lines),
+    )
+    return lines[start + 1 : end]
+
+
+def _destination(markdown: str, lines: list[PageLine], hint: str | None) -> tuple[str, str]:
+    """(key, name): the page's own title ("Peru International Travel Information") first, then the
+    hint (--country, the URL's slug, the corpus folder)."""
+    for text in (html_title(markdown), *(line.text for line in lines[:3] if line.heading == 1)):
+        match = _PAGE_TITLE.match(text or "")
+        if match and (key := code_for_name(match.group("name"))):
+            return key, match.group("name")
+    if hint and (key := code_for_name(hint)):
+        return key, hint
+    raise DestinationNotRecognised(
+        f"country page: destination {hint!r} not recognised (no page title names one)"
+    )
+
+
+def extract(content: bytes, *, url: str = "", country: str | None = None) -> Extraction:
+    if not content.strip():
+        raise LayoutNotRecognised("empty response body")
+    markdown = page_markdown(content)
+    lines = page_lines(markdown)
+    sections = _sections(lines)
     if not any(s["text"] for s in sections):
-        raise ExtractionError("the country page has no text")
-    safety = next((s for s in sections if s["heading"].lower().startswith("safety")), None)
-    if safety is None:
-        raise ExtractionError("no 'Safety and Security' section: the page layout changed")
-    country_match = re.search(r"Country-Information-Pages/([A-Za-z-]+)\.html", url or "")
-    country_name = country_match.group(1).replace("-", " ") if country_match else ""
-    if not country_name:
-        mention = re.search(r"problem in ([A-Z][a-z]+)|Embassy ([A-Z][a-z]+) enforces", safety["text"])
-        country_name = next((g for g in (mention.groups() if mention else ()) if g), "")
-        country_name = {"Lima": "Peru"}.get(country_name, country_name)
-    key = code_for_name(country_name)
-    if key is None:
-        raise ExtractionError(f"country {country_name!r} not recognised")
-    restricted = []
-    for match in _RESTRICTED.finditer(safety["text"]):
-        for part in re.split(r"\s+and\s+(?![^(]*\))", match.group("areas")):
-            area = re.sub(r"^(the|specific areas of the)\s+", "", part.strip(), flags=re.I)
-            if area:
-                restricted.append(area)
-    numbers = []
-    for service, pattern in _NUMBERS:
-        found = pattern.search(safety["text"])
-        if found:
-            numbers.append({"service": service, "number": found.group(1).strip()})
+        raise LayoutNotRecognised("the country page has no text")
+    safety = _safety_lines(lines)
+    key, country_name = _destination(markdown, lines, country or destination_hint(url))
+    restricted = restricted_areas(safety)
+    numbers = emergency_numbers(safety, country_of(key))
     record = {
         "key": key,
-        "country": key,
+        "country": country_of(key),
         "country_name": country_name,
         "url": url,
         "sections": sections,
-        "restricted_areas": sorted(set(restricted)) or None,
+        # None when the page states none; a restriction or number that disappears from a page
+        # that had it is a removal (alerted), whatever else the page still says.
+        "restricted_areas": restricted or None,
         "emergency_numbers": numbers or None,
     }
     return Extraction(records=[Extracted(key=key, record=record, raw=content)])

@@ -28,3 +28,15 @@ class ExtractionError(AdvisoryWatchError):
 
 class DeadlineExceeded(FetchError):
     """The fetch did not complete within its overall deadline (a slow-drip or stalled server)."""
+
+
+class LayoutNotRecognised(ExtractionError):
+    """The document is not the kind of page the extractor reads (no title, no section it needs)."""
+
+
+class DestinationNotRecognised(ExtractionError):
+    """Neither the page nor the hints (its URL, its folder, --country) name a known destination."""
+
+
+class FieldMissing(ExtractionError):
+    """The page is the right kind but lacks a field every version of it has had (level, date)."""

@@ -63,14 +63,37 @@ _HEADLINE = re.compile(
     r"(?!\s+(?:to|in)(?:\s+the\s+following(?:\s+areas)?)?\s*:)([^.]*)",
     re.I,
 )
+_LEVEL_PHRASE = (
+    r"(?:Do\s+not\s+travel|Reconsider\s+travel|Exercise\s+increased?\s+caution"
+    r"|Exercise\s+normal\s+precautions?)"
+)
+# "Do not travel to:", "Do Not Travel to the below areas of Benin due to crime …:", "Level 4 Do Not
+# Travel to:", "Exercise Increased Caution When Traveling To:" — a list of areas follows.
 _LIST_HEADING = re.compile(
-    r"^(Do\s+not\s+travel|Reconsider\s+travel|Exercise\s+increased?\s+caution)\s+(?:to|in)\b[^:]{0,40}:\s*$",
+    r"^(?:Level\s*[1-4]\s*:?\s*)?(" + _LEVEL_PHRASE + r")\s+(?:to|in|when\s+(?:traveling|visiting)\s+to)\b"
+    r"(?![^:]*\bdue\s+to\s*:)[^:]{0,160}:\s*$",
     re.I,
 )
+# An area's section: "Sinaloa state – Level 4: Do Not Travel", "Colima state – Do Not Travel",
+# "Border with Syria – Level 4: Do Not Travel, Depart If You Are There" or, level first,
+# "Level 4: Do Not Travel - Chittagong Hill Tracts Region".
 _SECTION_HEADING = re.compile(
-    r"^(?P<name>.+?)\s*[\u2013\u2014-]\s*Level\s*(?P<level>[1-4])\s*:\s*"
-    r"(?:Do\s+Not\s+Travel|Reconsider\s+Travel|Exercise\s+Increased\s+Caution|Exercise\s+Normal\s+Precautions?)"
-    r"\.?\s*$",
+    r"^(?P<name>.+?)\s*[\u2013\u2014-]\s*(?:Level\s*(?P<level>[1-4])\s*:?\s*)?(?P<phrase>"
+    + _LEVEL_PHRASE
+    + r")"
+    r"(?:\s*,\s*Depart\s+If\s+You\s+Are\s+There)?\.?\s*$",
+    re.I,
+)
+_LEVEL_FIRST_SECTION = re.compile(
+    r"^Level\s*(?P<level>[1-4])\s*:?\s*(?P<phrase>"
+    + _LEVEL_PHRASE
+    + r")\s*[\u2013\u2014-]\s*(?P<name>.{3,})$",
+    re.I,
+)
+# What stands in for area names where a page has not named them ("Specific areas of Jamaica").
+_PLACEHOLDER_AREA = re.compile(
+    r"^(?:the\s+)?(?:specific|specified|select|selected|certain|some|other|several|following|below|these|those|all)\s+"
+    r"(?:areas?|parts?|regions?|locations?|places?|neighbou?rhoods?|communities)\b(?:\s+(?:of|in)\s+[^,;]{0,60})?$",
     re.I,
 )
 _CHANGE_NOTE = re.compile(
@@ -242,8 +265,26 @@ def same_area(a: str, b: str, threshold: float = 0.75) -> bool:
     return max(containment(ta, tb), containment(tb, ta)) >= threshold
 
 
+def is_placeholder(name: str) -> bool:
+    """True for words that stand where an area's name should be ("Specific areas of Jamaica")."""
+    return bool(_PLACEHOLDER_AREA.match(name.strip()))
+
+
+def section_heading(text: str) -> tuple[str, int] | None:
+    """(area name, level) of an area section heading in either order, else None."""
+    match = _SECTION_HEADING.match(text) or _LEVEL_FIRST_SECTION.match(text)
+    if not match:
+        return None
+    level = match.group("level")
+    return match.group("name"), int(level) if level else LEVEL_PHRASES[normalise_name(match.group("phrase"))]
+
+
+_SENTENCE_AFTER_NAME = re.compile(r"(?<=[a-z]{3})\.\s+(?=[A-Z])")
+
+
 def _area_name(text: str) -> str:
     name = re.split(r"\s+due\s+to\b", text, maxsplit=1, flags=re.I)[0]
+    name = _SENTENCE_AFTER_NAME.split(name, maxsplit=1)[0]
     name = re.sub(r"\s+([,;])", r"\1", name)  # "**Yala** , **Pattani**" -> "Yala, Pattani"
     name = re.sub(r"^the\s+", "", name.strip(), flags=re.I)
     return name.strip(" .,;:*").strip()
@@ -305,15 +346,15 @@ def areas(
         if not line.bullet:
             heading = _LIST_HEADING.match(line.text)
             list_level = LEVEL_PHRASES.get(normalise_name(heading.group(1))) if heading else None
-            section = _SECTION_HEADING.match(line.text)
+            section = section_heading(line.text)
             if section:
-                name = _area_name(section.group("name"))
+                name = _area_name(section[0])
                 if name and normalise_name(name) != normalise_name(country_name):
                     sections.append(
                         {
                             "name": name,
-                            "level": int(section.group("level")),
-                            "indicators": indicators_in(due_to_clause(section.group("name"))),
+                            "level": section[1],
+                            "indicators": indicators_in(due_to_clause(section[0])),
                         }
                     )
             continue

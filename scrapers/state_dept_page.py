@@ -20,19 +20,21 @@ from typing import Any
 
 import lxml.html
 import pycountry
+from markdownify import markdownify
 
 from diffing.acceptance import DatedEditionPolicy
-from scrapers import prose, state_dept_feed
+from scrapers import advisory_text, prose, state_dept_feed
 from scrapers.base import Extracted, Extraction
-from scrapers.countries import code_for_name, country_of
+from scrapers.countries import code_for_name, country_of, destination_hint
 from scrapers.decoding import decode_html
-from scrapers.errors import ExtractionError
+from scrapers.errors import DestinationNotRecognised, ExtractionError, FieldMissing, LayoutNotRecognised
+from scrapers.page_text import html_to_markdown, is_html, page_lines, page_markdown
 
 name = "state-dept-page"
 title = "U.S. State Department advisory pages"
 urls: tuple[str, ...] = ()  # planned each run from the feed: see due_urls()
 allowed_hosts = frozenset({"travel.state.gov"})
-extractor_version = "state-dept-page/1"
+extractor_version = "state-dept-page/2"  # 2: legacy pages read as text (HTML or Markdown)
 fields = state_dept_feed.fields
 # The page is authoritative: its indicators and areas are explicit, and it is edited in place.
 policy = DatedEditionPolicy(
@@ -114,15 +116,27 @@ def _new_page(root: Any, url: str) -> dict[str, Any]:
     }
 
 
-def _legacy_page(root: Any, url: str) -> dict[str, Any]:
+def _legacy_markdown(root: Any) -> str:
+    """The legacy page's header (title, date box) and main copy as the archive's Markdown shape."""
     title_text = _text(root.cssselect(".tsg-rwd-emergency-alertheader-title")[0])
-    level_match = re.search(r"Level\s*([1-4])", title_text)
-    if not level_match:
-        raise ExtractionError("legacy advisory page: no level in the title")
+    date_box = root.cssselect(".tsg-rwd-date-box, .tsg-rwd-emergency-alertheader-date")
+    issued = _date(_text(date_box[0])) if date_box else None
+    body = root.cssselect(".tsg-rwd-main-copy-frame")
+    header = f"### {title_text}\n\n"
+    if issued:
+        header = (
+            f"### Travel Advisory {datetime.fromisoformat(issued):%B} {int(issued[8:])}, {issued[:4]}\n\n"
+            + header
+        )
+    return header + (markdownify(lxml.html.tostring(body[0], encoding="unicode")) if body else "")
+
+
+def _legacy_indicators(root: Any) -> list[str] | None:
+    """The active indicator pills; None where the markup does not mark them (the archive's Markdown)."""
     threats = root.cssselect("span.showThreat")
     if not threats:
-        raise ExtractionError("legacy advisory page: no indicator markers (span.showThreat)")
-    indicators = sorted(
+        return None
+    return sorted(
         {
             m.group(1)
             for span in threats
@@ -130,39 +144,45 @@ def _legacy_page(root: Any, url: str) -> dict[str, Any]:
             and (m := _TOOLTIP.match(span.get("data-tooltip") or ""))
         }
     )
-    body = root.cssselect(".tsg-rwd-main-copy-frame")
-    lines = prose.description_lines(lxml.html.tostring(body[0], encoding="unicode")) if body else []
-    date_box = root.cssselect(".tsg-rwd-date-box, .tsg-rwd-emergency-alertheader-date")
-    return {
-        "country_name": state_dept_feed.country_name_from_title(title_text),
-        "level": int(level_match.group(1)),
-        "indicators": indicators,
-        "areas": prose.areas(lines, state_dept_feed.country_name_from_title(title_text)),
-        "issued": _date(_text(date_box[0])) if date_box else None,
-        "last_updated": None,
-        "text": "\n".join(line.text for line in lines),
-        "title": title_text,
-    }
 
 
-def extract(content: bytes, *, url: str = "") -> Extraction:
+def extract(content: bytes, *, url: str = "", country: str | None = None) -> Extraction:
+    """A new-style page (read by its markup), or a legacy page as HTML or as the archive's Markdown
+    (read as text). ``country`` (else the URL) is a hint for pages that cover several destinations
+    or do not name theirs."""
     if not content.strip():
-        raise ExtractionError("empty response body")
-    try:
-        root = lxml.html.fromstring(decode_html(content))
-    except (lxml.etree.ParserError, ValueError) as exc:
-        raise ExtractionError(f"not parseable HTML: {exc}") from exc
-    if root.cssselect(".cmp-traveladvisory__header"):
-        fields_ = _new_page(root, url)
-    elif root.cssselect(".tsg-rwd-emergency-alertheader-title"):
-        fields_ = _legacy_page(root, url)
+        raise LayoutNotRecognised("empty response body")
+    hint = country or destination_hint(url)
+    markup_indicators = None
+    if is_html(content):
+        try:
+            root = lxml.html.fromstring(decode_html(content))
+        except (lxml.etree.ParserError, ValueError) as exc:
+            raise LayoutNotRecognised(f"not parseable HTML: {exc}") from exc
+        if root.cssselect(".cmp-traveladvisory__header"):
+            return _new_extraction(root, url, content)
+        if root.cssselect(".tsg-rwd-emergency-alertheader-title"):
+            markdown = _legacy_markdown(root)
+            markup_indicators = _legacy_indicators(root)
+        else:
+            markdown = html_to_markdown(content)
     else:
-        raise ExtractionError("neither a new nor a legacy advisory page: the layout changed")
+        markdown = page_markdown(content)
+    fields_ = advisory_text.parse(page_lines(markdown), hint=hint)
+    if markup_indicators is not None:
+        fields_["indicators"] = markup_indicators
+    key = fields_["key"]
+    record = {"country": country_of(key), "url": url, **fields_}
+    return Extraction(records=[Extracted(key=key, record=record, raw=content)])
+
+
+def _new_extraction(root: Any, url: str, content: bytes) -> Extraction:
+    fields_ = _new_page(root, url)
     key = _key(url, fields_["country_name"])
     if key is None:
-        raise ExtractionError(f"destination {fields_['country_name']!r} not recognised")
+        raise DestinationNotRecognised(f"destination {fields_['country_name']!r} not recognised")
     if fields_["issued"] is None:
-        raise ExtractionError("advisory page: no issue date")
+        raise FieldMissing("advisory page: no issue date")
     record = {"key": key, "country": country_of(key), "url": url, "change_note": None, **fields_}
     return Extraction(records=[Extracted(key=key, record=record, raw=content)])
 

@@ -70,12 +70,18 @@ def test_country_information_page(as_html):
         text = (f"<html><body><main><h2>Safety and Security</h2>{paragraphs}</main></body></html>").encode()
     record = country_page.extract(text, url=PERU_INFO).records[0].record
     assert record["country"] == "PE"
-    areas = record["restricted_areas"]
-    assert any("VRAEM" in a for a in areas) and any("Colombian border" in a for a in areas)
-    assert {n["service"]: n["number"] for n in record["emergency_numbers"]} == {
-        "police": "105",
-        "tourist police": "0800-22221",
-        "embassy": "+51-1-618-2000",
+    # Seed 001: "U.S. Embassy Lima enforces a Restricted Travel Policy for Embassy personnel traveling
+    # to the VRAEM (Valley of the Apurímac, Ene, and Mantaro Rivers) and specific areas of the
+    # Colombian border"; "Report crimes to the local police at 105 (National Police) or 0800-22221
+    # (tourist police) and contact the U.S. Embassy at +51-1-618-2000".
+    assert [(a["name"], a["kind"]) for a in record["restricted_areas"]] == [
+        ("VRAEM (Valley of the Apurímac, Ene, and Mantaro Rivers)", "restricted"),
+        ("Specific areas of the Colombian border", "restricted"),
+    ]
+    assert {n["name"]: n["numbers"] for n in record["emergency_numbers"]} == {
+        "police": ["105"],
+        "tourist police": ["+5180022221"],
+        "embassy": ["+5116182000"],
     }
 
 

@@ -1,0 +1,141 @@
+"""Emergency numbers by service from a country page's sentences, normalised with ``phonenumbers``.
+
+The pages give numbers in prose, in every shape: "Report crimes to the local police at 999, 112 or
+911 and contact the U.S. Embassy at +254 (0) 20-363-6451", "105 (National Police)", "Dial 110 for
+police", "Fire: 311, Police: 211, Ambulance: 511", "190 - Policia (Police)", "the U.S. Consulate
+General in Recife at 011-55-81-3416-3050". A number belongs to the service named right after it
+("… (Police)", "… for police") or else to the nearest service named before it in its sentence.
+Numbers are normalised (E.164 where the number allows, else its digits), so "822-4011" and
+"+501 822-4011" are one number and reformatting is never a change.
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+from scrapers.page_text import PageLine, sentences
+
+_NUMBER = re.compile(
+    r"(?<![\w.,/])(?:\+\s?)?(?:\(\+?\s?\d{1,4}\)\s?-?\s?)*\d(?:[\d\-.]|\s(?=[\d(])|\(\d{1,4}\))*\d(?![\w/%])"
+)
+# A two-digit number is a phone number only where the sentence introduces it as one ("police at 17").
+_INTRODUCED = re.compile(
+    r"(?:\bat|\bdial(?:ing)?|\bcall(?:ing)?|\bnumbers?|\bis|\bare|:|,|\bor|\band)\s*[\"\u201c]?$", re.I
+)
+_IMPERATIVE = re.compile(r"^(?:Call|Dial|Phone|Text)\b")
+_MONTH = re.compile(
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+$"
+)
+_SERVICES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("tourist police", re.compile(r"\btouris[tm]\w*\s+police\b|\bDISETUR\b|\bPOLITUR\b", re.I)),
+    ("police", re.compile(r"\bpolic(?:e|ia)\b", re.I)),
+    ("ambulance", re.compile(r"\bambulanc\w*|\bmedical emergenc\w*", re.I)),
+    ("fire", re.compile(r"\bfire\b|\bbombeiros\b|\bfirefighters?\b", re.I)),
+    ("emergency", re.compile(r"\bemergenc(?:y|ies)\b", re.I)),
+    ("embassy", re.compile(r"\bEmbassy\b")),
+    (
+        "consulate",
+        re.compile(
+            r"\bConsulate(?:\s+General)?\b(?:\s+(?:in\s+)?(?P<city>[A-Z][\w'\u2019-]+(?:\s+[A-Z][\w'\u2019-]+)?))?"
+        ),
+    ),
+)
+_AFTER = re.compile(
+    r"^\s*(?:\((?P<paren>[^)]{2,40})\)|for\s+(?P<for>[^,;.]{2,40})|[-\u2013:]\s*(?P<dash>[^,;.]{2,40}))"
+)
+_US_911 = re.compile(r"[\"\u201c]911[\"\u201d]")
+_DOMESTIC = re.compile(r"domestic violence|sexual assault|hotline|crisis", re.I)
+_US_NUMBERS = re.compile(r"\bWashington\b|toll-free in the United States|from other countries", re.I)
+
+
+def normalise(raw: str, region: str | None) -> str:
+    """E.164 where the number parses as a valid one (with the page's country as the default
+    region), else its digits: "(246) 227-4000" -> "+12462274000", "105" -> "105"."""
+    text = re.sub(r"\(0\)", "", raw).strip()
+    digits = re.sub(r"\D", "", text)
+    if len(digits) <= 6 and not text.startswith("+"):
+        return digits
+    candidates = [text, "+" + digits]
+    if digits.startswith("011"):
+        candidates.append("+" + digits[3:])
+    if digits.startswith("00"):
+        candidates.append("+" + digits[2:])
+    regions = [region, "US"] if len(digits) == 10 else [region]  # a Caribbean embassy's NANP number
+    for candidate, default in [(c, r) for r in regions for c in candidates]:
+        try:
+            number = phonenumbers.parse(candidate, None if candidate.startswith("+") else default)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return ("+" if text.startswith("+") else "") + digits
+
+
+def _service_in(text: str) -> str | None:
+    found = None
+    position = -1
+    for service, pattern in _SERVICES:
+        for match in pattern.finditer(text):
+            if match.start() > position or (match.start() == position and found is None):
+                found, position = _name(service, match), match.start()
+    return found
+
+
+def _name(service: str, match: re.Match[str]) -> str:
+    city = match.groupdict().get("city") if service == "consulate" else None
+    return f"consulate {city}" if city else service
+
+
+def _first_service(text: str) -> str | None:
+    best: tuple[int, str] | None = None
+    for service, pattern in _SERVICES:
+        match = pattern.search(text)
+        if match and (best is None or match.start() < best[0]):
+            best = (match.start(), _name(service, match))
+    return best[1] if best else None
+
+
+def numbers_in(sentence: str, region: str | None, context: str | None = None) -> list[tuple[str, str]]:
+    """(service, normalised number) pairs a sentence states. ``context`` is the service the previous
+    sentence named, for "Report crimes to the local police … . Call 1500 from a local phone …"."""
+    if _US_NUMBERS.search(sentence):
+        return []
+    text = _US_911.sub(" ", sentence)
+    domestic = bool(_DOMESTIC.search(text))
+    equivalent = "equivalent to" in text.lower()
+    found = []
+    for match in _NUMBER.finditer(text):
+        raw = match.group(0)
+        digits = re.sub(r"\D", "", raw)
+        before = text[: match.start()]
+        if len(digits) < 2 or re.fullmatch(r"(?:19|20)\d\d", digits) or re.fullmatch(r"\d{1,2}[.:]\d\d", raw):
+            continue
+        if _MONTH.search(before) or (len(digits) == 2 and not _INTRODUCED.search(before)):
+            continue
+        after = _AFTER.match(text[match.end() :])
+        service = _first_service(next(g for g in after.groups() if g)) if after else None
+        if service is None:
+            # "The local equivalent to the "911" emergency line for police, ambulance, or fire is 112."
+            service = "emergency" if equivalent and "emergency" in before.lower() else _service_in(before)
+            if service is None and context and _IMPERATIVE.match(text):
+                service = context
+        if service is None or (domestic and not service.startswith(("embassy", "consulate"))):
+            continue
+        found.append((service, normalise(raw, region)))
+    return found
+
+
+def emergency_numbers(lines: list[PageLine], region: str | None) -> list[dict]:
+    """[{"name": service, "numbers": [normalised, …]}], one item per service, numbers sorted."""
+    by_service: dict[str, set[str]] = {}
+    for line in lines:
+        if line.heading:
+            continue
+        context = None
+        for sentence in sentences(line.text):
+            for service, number in numbers_in(sentence, region, context):
+                by_service.setdefault(service, set()).add(number)
+            context = _service_in(sentence) or context
+    return [{"name": service, "numbers": sorted(numbers)} for service, numbers in sorted(by_service.items())]
