@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_documents.py
 	$(BIN)/python bench/bench_history.py
 	$(BIN)/python bench/bench_backfill.py
+	$(BIN)/python bench/bench_page_corpus.py
 
 clean:
 	rm -rf $(VENV) var

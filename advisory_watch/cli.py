@@ -25,8 +25,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
     source = registry.load(args.source)
     content = Path(args.file).read_bytes()
-    options = {"edition": args.edition} if args.edition else {}
-    url = (tuple(source.urls) or (Path(args.file).resolve().as_uri(),))[0]
+    options: dict[str, Any] = {"edition": args.edition} if args.edition else {}
+    if args.country:
+        options["country"] = args.country
+    url = args.url or (tuple(source.urls) or (Path(args.file).resolve().as_uri(),))[0]
     try:
         extraction = source.extract(content, url=url, **options)
     except ExtractionError as exc:
@@ -64,10 +66,14 @@ def _use_database(url: str | None) -> tempfile.TemporaryDirectory | None:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from advisory_watch.pipeline import FAILED_STATUSES, replay_files
+    from advisory_watch.pipeline import FAILED_STATUSES, is_corpus, replay_corpus, replay_files
 
     folder = Path(args.dir)
     files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else [folder]
+    corpus = is_corpus(folder)
+    if corpus and not hasattr(registry.load(args.source), "corpus_file"):
+        print(f"{args.source} reads no file of the corpus layout", file=sys.stderr)
+        return 2
     holder = _use_database(args.db)
     failed = 0
     url = None
@@ -78,7 +84,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         url = folder.resolve().as_uri()
         watch_adhoc(WatchedDocument(name=folder.name, url=url, keywords=tuple(args.keyword or ())))
     try:
-        for result in replay_files(args.source, files, url=url):
+        results = replay_corpus(args.source, folder) if corpus else replay_files(args.source, files, url=url)
+        for result in results:
             for payload in result.alerts:
                 _print_json_line(payload)
             failed += result.status in FAILED_STATUSES
@@ -452,6 +459,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--with-text", action="store_true", help="include the full advisory text")
     p.add_argument("--edition", type=int, help="oc-index: the edition (year) to extract; default the latest")
+    p.add_argument("--url", help="the address the file was fetched from (a hint to the destination)")
+    p.add_argument(
+        "--country", help="state-dept-page, country-page: the destination, where the page does not name it"
+    )
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("replay", help="feed captured files through the pipeline; print alerts as JSON lines")

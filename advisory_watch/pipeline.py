@@ -841,6 +841,60 @@ def planned_batches(name: str, batch_size: int, settings: Settings | None = None
     return [urls[i : i + batch_size] for i in range(0, len(urls), batch_size)]
 
 
+_MOMENT = "%Y-%m-%dT%H%M%SZ"
+
+
+def corpus_moments(folder: Path, file_name: str) -> list[tuple[datetime, Path]]:
+    """The corpus layout (``../shared/fixtures/governments``): ``folder`` is a destination's folder of
+    moments (``YYYY-MM-DDTHHMMSSZ``, each holding the files that changed then) or a government's
+    folder of destinations. Every moment that holds ``file_name``, oldest first; the others are
+    skipped (a moment where only another file of the destination changed)."""
+    found = []
+    for moment in folder.glob(f"*/{file_name}"), folder.glob(f"*/*/{file_name}"):
+        for path in moment:
+            try:
+                when = datetime.strptime(path.parent.name, _MOMENT).replace(tzinfo=UTC)
+            except ValueError:
+                continue
+            found.append((when, path))
+    return sorted(found, key=lambda item: (item[0], str(item[1])))
+
+
+def is_corpus(folder: Path) -> bool:
+    """True when the folder holds moment folders, or destination folders of them."""
+
+    def moment(p: Path) -> bool:
+        return p.is_dir() and len(p.name) == 18 and p.name[10] == "T" and p.name.endswith("Z")
+
+    return folder.is_dir() and any(
+        moment(child) or (child.is_dir() and any(moment(grandchild) for grandchild in child.iterdir()))
+        for child in folder.iterdir()
+    )
+
+
+def replay_corpus(name: str, folder: Path, *, settings: Settings | None = None) -> Iterator[IngestResult]:
+    """Each moment's file of the source (its ``corpus_file``), observed at that moment, through the
+    whole pipeline (never notifies). The file's address names its folder, so the destination comes
+    from there when the page does not name it."""
+    settings = settings or get_settings()
+    source = registry.load(name)
+    file_name = getattr(source, "corpus_file", None)
+    if file_name is None:
+        raise ValueError(f"{name} has no file in the corpus layout (it declares no corpus_file)")
+    with session_for(settings) as session:
+        for when, path in corpus_moments(folder, file_name):
+            yield ingest(
+                session,
+                source,
+                path.read_bytes(),
+                url=path.resolve().as_uri(),
+                observed_at=when,
+                info=FetchInfo(provenance="replay", provenance_url=str(path)),
+                notify=False,
+                settings=settings,
+            )
+
+
 def replay_files(
     name: str, paths: Iterable[Path], *, settings: Settings | None = None, url: str | None = None
 ) -> Iterator[IngestResult]:

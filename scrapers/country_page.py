@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from diffing.acceptance import AcceptancePolicy
-from diffing.changes import Severity
+from diffing.changes import Change, Severity
 from diffing.compare import KeyedListField
 from diffing.sections import SectionsField
 from scrapers import prose
@@ -30,6 +30,8 @@ name = "country-page"
 title = "U.S. State Department country information pages"
 urls: tuple[str, ...] = ()
 allowed_hosts = frozenset({"travel.state.gov"})
+# The file this source reads at each moment of the corpus layout (`advisory-watch replay`).
+corpus_file = "Safety and Security.md"
 extractor_version = "country-page/2"  # 2: read as text; restriction kinds; numbers by service, E.164
 _KIND_RANK = {"curfew": 1, "restricted": 2, "approval required": 3, "only permitted": 3, "prohibited": 4}
 fields = (
@@ -66,9 +68,31 @@ fields = (
     SectionsField(kind="section_changed", keywords_field="_none"),
 )
 policy = AcceptancePolicy()
+_NUMBER_KINDS = frozenset({"emergency_number_changed", "emergency_number_removed"})
 # A new number for a service is history; the section prose is shown as diffs, never alerted.
 quiet_kinds = frozenset({"section_changed", "emergency_number_added"})
 _PAGE_TITLE = re.compile(r"^(?P<name>.+?)\s+(?:International\s+)?Travel\s+Information\b", re.I)
+
+
+def _all_numbers(record: dict) -> set[str]:
+    return {n for item in record.get("emergency_numbers") or [] for n in item.get("numbers") or []}
+
+
+def triage(changes: list[Change], old: dict, new: dict) -> tuple[list[Change], list[Change]]:
+    """Restricted-area changes alert. A number change alerts when a number the service had is gone
+    from the page: the same number now read under another service ("Dial 119 for fire or
+    ambulance") is the page's wording, recorded but not alerted."""
+    still_there = _all_numbers(new)
+    alerting = []
+    for change in changes:
+        if change.kind in _NUMBER_KINDS:
+            before = set((change.old or {}).get("numbers") or [])
+            if before <= still_there:
+                continue
+        elif change.kind in quiet_kinds:
+            continue
+        alerting.append(change)
+    return alerting, []
 
 
 def _sections(lines: list[PageLine]) -> list[dict[str, Any]]:

@@ -43,10 +43,16 @@ _SERVICES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 _AFTER = re.compile(
-    r"^\s*(?:\((?P<paren>[^)]{2,40})\)|for\s+(?P<for>[^,;.]{2,40})|[-\u2013:]\s*(?P<dash>[^,;.]{2,40}))"
+    r"^\s*(?:\((?P<paren>[^)]{2,40})\)|for\s+(?P<for>(?:U\.S\.|[^,;.]){2,40})"
+    r"|[-\u2013:]\s*(?P<dash>(?:U\.S\.|[^,;.]){2,40}))"
 )
+_GLUED_PLUS = re.compile(r"(?<=[A-Za-z])\+(?=\s?[\d(])")  # "Embassy at+502-2354-0000"
+_ASIDE = re.compile(r"^\s*\([^)]*\)")
 _US_911 = re.compile(r"[\"\u201c]911[\"\u201d]")
-_DOMESTIC = re.compile(r"domestic violence|sexual assault|hotline|crisis", re.I)
+_HOTLINE = re.compile(r"hotline|crisis|shelter", re.I)
+# A victims' line ("the toll-free emergency number in Spain, 016" for domestic violence) is not the
+# emergency number; the police number in such a sentence still is.
+_VICTIMS = re.compile(r"domestic violence|sexual assault", re.I)
 _US_NUMBERS = re.compile(r"\bWashington\b|toll-free in the United States|from other countries", re.I)
 
 
@@ -74,13 +80,14 @@ def normalise(raw: str, region: str | None) -> str:
 
 
 def _service_in(text: str) -> str | None:
-    found = None
-    position = -1
+    """The service named last in ``text``; of two ending together ("Tourist Police"), the longer."""
+    best: tuple[int, int, str] | None = None
     for service, pattern in _SERVICES:
         for match in pattern.finditer(text):
-            if match.start() > position or (match.start() == position and found is None):
-                found, position = _name(service, match), match.start()
-    return found
+            candidate = (match.end(), -match.start(), _name(service, match))
+            if best is None or candidate[:2] > best[:2]:
+                best = candidate
+    return best[2] if best else None
 
 
 def _name(service: str, match: re.Match[str]) -> str:
@@ -102,26 +109,37 @@ def numbers_in(sentence: str, region: str | None, context: str | None = None) ->
     sentence named, for "Report crimes to the local police … . Call 1500 from a local phone …"."""
     if _US_NUMBERS.search(sentence):
         return []
-    text = _US_911.sub(" ", sentence)
-    domestic = bool(_DOMESTIC.search(text))
+    text = _GLUED_PLUS.sub(" +", _US_911.sub(" ", sentence))
+    hotline, victims = bool(_HOTLINE.search(text)), bool(_VICTIMS.search(text))
     equivalent = "equivalent to" in text.lower()
     found = []
     for match in _NUMBER.finditer(text):
         raw = match.group(0)
         digits = re.sub(r"\D", "", raw)
         before = text[: match.start()]
-        if len(digits) < 2 or re.fullmatch(r"(?:19|20)\d\d", digits) or re.fullmatch(r"\d{1,2}[.:]\d\d", raw):
+        if len(digits) < 2 or re.fullmatch(r"\d{1,2}[.:]\d\d", raw) or _MONTH.search(before):
             continue
-        if _MONTH.search(before) or (len(digits) == 2 and not _INTRODUCED.search(before)):
+        short = len(digits) == 2 or re.fullmatch(r"(?:19|20)\d\d", digits)  # "police at 17", "at 2020"
+        if short and not _INTRODUCED.search(before):
             continue
-        after = _AFTER.match(text[match.end() :])
+        rest = text[match.end() :]
+        after = _AFTER.match(rest)
         service = _first_service(next(g for g in after.groups() if g)) if after else None
+        if service == "emergency" and (specific := _service_in(before)) not in (None, "emergency"):
+            service = specific  # "the local police at 17 (emergencies)"
+        if service is None and _ASIDE.match(rest):
+            # "03-3224-5000 (011-81-3-3224-5000 from overseas) for the U.S. Embassy"
+            after = _AFTER.match(_ASIDE.sub("", rest))
+            service = _first_service(next(g for g in after.groups() if g)) if after else None
         if service is None:
             # "The local equivalent to the "911" emergency line for police, ambulance, or fire is 112."
             service = "emergency" if equivalent and "emergency" in before.lower() else _service_in(before)
-            if service is None and context and _IMPERATIVE.match(text):
-                service = context
-        if service is None or (domestic and not service.startswith(("embassy", "consulate"))):
+            if service is None and _IMPERATIVE.match(text):
+                # "Dial 911 to report emergencies", "Call 1500 …" after "Report crimes to the police."
+                service = _first_service(rest) or context
+        if service is None or (hotline and not service.startswith(("embassy", "consulate"))):
+            continue
+        if victims and service == "emergency":
             continue
         found.append((service, normalise(raw, region)))
     return found

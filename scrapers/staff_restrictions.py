@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from scrapers import prose
 from scrapers.page_text import PageLine, sentences
 
 _STAFF = re.compile(
@@ -70,6 +71,11 @@ _PLACE_END = re.compile(
 )
 # "(except the city of San Marcos)": part of the place's description, not where it ends.
 _EXCEPTION = re.compile(r"\s*\((?:except|with the exception|not including)[^)]*\)", re.I)
+_ANAPHORA = re.compile(r"^(?:these|those)\s+(?:regions?|areas?|places?|provinces?)\b", re.I)
+_SECOND_MENTION = "\x00"
+_NAMED_BEFORE = re.compile(
+    r"\b(?:along|in|to|near)\s+(?:the\s+)?(?!U\.S\.)(?P<place>[A-Z][\w\u2019'-]*(?:\s+[A-Z][\w\u2019'-]*)*(?:\s+border)?)"
+)
 _LIST_INTRO = re.compile(r"(?:\b(?:to|in|areas?|following)|from)\s*:\s*$", re.I)
 _ACTION_ITEM = re.compile(r"^(?:travel(?:l?ing)?\s+(?:to|in)|enter(?:ing)?|visit(?:ing)?)\s+", re.I)
 _PLACE_WORD = re.compile(r"\b(?:areas?|region|province|district|border)\b", re.I)
@@ -122,6 +128,10 @@ def _places_in(sentence: str) -> list[str]:
         place = match.group("place")
         if prep.startswith(("outside", "between")):
             place = f"{prep} {place}"
+    if _ANAPHORA.match(place):
+        # "… along the Colombian border and in the VRAEM, as U.S. government personnel are restricted
+        # from traveling in these regions": the places the sentence named before.
+        return [_SECOND_MENTION + m.group("place") for m in _NAMED_BEFORE.finditer(sentence[: match.start()])]
     place = _EXCEPTION.sub("", place)
     end = _PLACE_END.search(place)
     place = place[: end.start()] if end else place
@@ -150,6 +160,11 @@ def restricted_areas(lines: list[PageLine]) -> list[dict]:
             if kind == "curfew" and not places:
                 places = ["Whole country (curfew)"]
             for place in places:
+                # A place named again ("… in these regions") is the area another rule names, if any.
+                if place.startswith(_SECOND_MENTION):
+                    place = place[len(_SECOND_MENTION) :]
+                    if any(prose.same_area(place, known["name"]) for known in found.values()):
+                        continue
                 found.setdefault(place.lower(), {"name": place, "kind": kind})
     return list(found.values())
 

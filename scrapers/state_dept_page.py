@@ -23,6 +23,7 @@ import pycountry
 from markdownify import markdownify
 
 from diffing.acceptance import DatedEditionPolicy
+from diffing.changes import Change
 from scrapers import advisory_text, prose, state_dept_feed
 from scrapers.base import Extracted, Extraction
 from scrapers.countries import code_for_name, country_of, destination_hint
@@ -34,6 +35,8 @@ name = "state-dept-page"
 title = "U.S. State Department advisory pages"
 urls: tuple[str, ...] = ()  # planned each run from the feed: see due_urls()
 allowed_hosts = frozenset({"travel.state.gov"})
+# The file this source reads at each moment of the corpus layout (`advisory-watch replay`).
+corpus_file = "Advisory.md"
 extractor_version = "state-dept-page/2"  # 2: legacy pages read as text (HTML or Markdown)
 fields = state_dept_feed.fields
 # The page is authoritative: its indicators and areas are explicit, and it is edited in place.
@@ -41,6 +44,18 @@ policy = DatedEditionPolicy(
     date_field="issued", immediate_fields=("level", "indicators", "areas"), same_date_edits=True
 )
 quiet_kinds = frozenset({"advisory_reissued"})
+
+
+def triage(changes: list[Change], old: dict, new: dict) -> tuple[list[Change], list[Change]]:
+    """Indicators and areas the page marks (new layout, legacy HTML pills) alert as they change.
+    Read from prose (the archive's Markdown, where the pills are not marked), they are as
+    uncertain as the feed's, and alert the way the feed's do: when the page's change note confirms
+    them (``state_dept_feed.triage``)."""
+    if "prose" in (old.get("indicators_from"), new.get("indicators_from")):
+        return state_dept_feed.triage(changes, old, new)
+    return [c for c in changes if c.kind not in quiet_kinds], []
+
+
 SWEEP = timedelta(days=7)
 _LETTER = re.compile(r"\(([CTUKDHNEO])\)\s*$")
 _TOOLTIP = re.compile(r"^([CTUKDHNEO]):")
@@ -169,8 +184,9 @@ def extract(content: bytes, *, url: str = "", country: str | None = None) -> Ext
     else:
         markdown = page_markdown(content)
     fields_ = advisory_text.parse(page_lines(markdown), hint=hint)
+    fields_["indicators_from"] = "prose"
     if markup_indicators is not None:
-        fields_["indicators"] = markup_indicators
+        fields_["indicators"], fields_["indicators_from"] = markup_indicators, "markup"
     key = fields_["key"]
     record = {"country": country_of(key), "url": url, **fields_}
     return Extraction(records=[Extracted(key=key, record=record, raw=content)])
