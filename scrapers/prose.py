@@ -84,6 +84,7 @@ _SECTION_HEADING = re.compile(
     r"(?:\s*,\s*Depart\s+If\s+You\s+Are\s+There)?\.?\s*$",
     re.I,
 )
+_LEVEL_WORDS = re.compile(r"\bLevel\s*[1-4]\b", re.I)
 _LEVEL_FIRST_SECTION = re.compile(
     r"^Level\s*(?P<level>[1-4])\s*:?\s*(?P<phrase>"
     + _LEVEL_PHRASE
@@ -273,8 +274,8 @@ def is_placeholder(name: str) -> bool:
 def section_heading(text: str) -> tuple[str, int] | None:
     """(area name, level) of an area section heading in either order, else None."""
     match = _SECTION_HEADING.match(text) or _LEVEL_FIRST_SECTION.match(text)
-    if not match:
-        return None
+    if not match or _LEVEL_WORDS.search(match.group("name")):
+        return None  # "Level 3 – Reconsider Travel", "Risks in specific areas -Level 4": no area named
     level = match.group("level")
     return match.group("name"), int(level) if level else LEVEL_PHRASES[normalise_name(match.group("phrase"))]
 
