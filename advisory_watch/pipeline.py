@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -844,19 +845,21 @@ def planned_batches(name: str, batch_size: int, settings: Settings | None = None
 _MOMENT = "%Y-%m-%dT%H%M%SZ"
 
 
+def _moment_time(name: str) -> datetime | None:
+    """The time a corpus moment folder (``YYYY-MM-DDTHHMMSSZ``) stands for, else None."""
+    try:
+        return datetime.strptime(name, _MOMENT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
 def corpus_moments(folder: Path, file_name: str) -> list[tuple[datetime, Path]]:
     """The corpus layout (``../shared/fixtures/governments``): ``folder`` is a destination's folder of
     moments (``YYYY-MM-DDTHHMMSSZ``, each holding the files that changed then) or a government's
     folder of destinations. Every moment that holds ``file_name``, oldest first; the others are
     skipped (a moment where only another file of the destination changed)."""
-    found = []
-    for moment in folder.glob(f"*/{file_name}"), folder.glob(f"*/*/{file_name}"):
-        for path in moment:
-            try:
-                when = datetime.strptime(path.parent.name, _MOMENT).replace(tzinfo=UTC)
-            except ValueError:
-                continue
-            found.append((when, path))
+    paths = chain(folder.glob(f"*/{file_name}"), folder.glob(f"*/*/{file_name}"))
+    found = [(when, path) for path in paths if (when := _moment_time(path.parent.name)) is not None]
     return sorted(found, key=lambda item: (item[0], str(item[1])))
 
 
@@ -864,7 +867,7 @@ def is_corpus(folder: Path) -> bool:
     """True when the folder holds moment folders, or destination folders of them."""
 
     def moment(p: Path) -> bool:
-        return p.is_dir() and len(p.name) == 18 and p.name[10] == "T" and p.name.endswith("Z")
+        return p.is_dir() and _moment_time(p.name) is not None
 
     return folder.is_dir() and any(
         moment(child) or (child.is_dir() and any(moment(grandchild) for grandchild in child.iterdir()))
@@ -872,46 +875,54 @@ def is_corpus(folder: Path) -> bool:
     )
 
 
-def replay_corpus(name: str, folder: Path, *, settings: Settings | None = None) -> Iterator[IngestResult]:
-    """Each moment's file of the source (its ``corpus_file``), observed at that moment, through the
-    whole pipeline (never notifies). The file's address names its folder, so the destination comes
-    from there when the page does not name it."""
-    settings = settings or get_settings()
-    source = registry.load(name)
-    file_name = getattr(source, "corpus_file", None)
-    if file_name is None:
-        raise ValueError(f"{name} has no file in the corpus layout (it declares no corpus_file)")
+# A replayed document: its file, the address it stands for, when it was observed (if known) and the
+# time to use when neither that nor the document says.
+ReplayDocument = tuple[Path, str, datetime | None, datetime | None]
+
+
+def _replay(
+    source: Source, documents: Iterable[ReplayDocument], settings: Settings
+) -> Iterator[IngestResult]:
+    """Documents through the whole pipeline as successive fetches, in one session (never notifies)."""
     with session_for(settings) as session:
-        for when, path in corpus_moments(folder, file_name):
+        for path, url, observed_at, fallback_time in documents:
             yield ingest(
                 session,
                 source,
                 path.read_bytes(),
-                url=path.resolve().as_uri(),
-                observed_at=when,
+                url=url,
+                observed_at=observed_at,
+                fallback_time=fallback_time,
                 info=FetchInfo(provenance="replay", provenance_url=str(path)),
                 notify=False,
                 settings=settings,
             )
+
+
+def replay_corpus(name: str, folder: Path, *, settings: Settings | None = None) -> Iterator[IngestResult]:
+    """Each moment's file of the source (its ``corpus_file``), observed at that moment. The file's
+    address names its folder, so the destination comes from there when the page does not name it."""
+    source = registry.load(name)
+    file_name = getattr(source, "corpus_file", None)
+    if file_name is None:
+        raise ValueError(f"{name} has no file in the corpus layout (it declares no corpus_file)")
+    moments = corpus_moments(folder, file_name)
+    documents = ((path, path.resolve().as_uri(), when, None) for when, path in moments)
+    return _replay(source, documents, settings or get_settings())
 
 
 def replay_files(
     name: str, paths: Iterable[Path], *, settings: Settings | None = None, url: str | None = None
 ) -> Iterator[IngestResult]:
-    """Feed captured documents through the whole pipeline as successive fetches (never notifies)."""
-    settings = settings or get_settings()
+    """Captured documents as successive fetches, in name order, each timed by its file's mtime."""
     source = registry.load(name)
-    with session_for(settings) as session:
-        for path in sorted(paths, key=lambda p: p.name):
-            content = path.read_bytes()
-            mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-            yield ingest(
-                session,
-                source,
-                content,
-                url=url or (source.urls[0] if source.urls else path.resolve().as_uri()),
-                fallback_time=mtime,
-                info=FetchInfo(provenance="replay", provenance_url=str(path)),
-                notify=False,
-                settings=settings,
-            )
+    documents = (
+        (
+            path,
+            url or (source.urls[0] if source.urls else path.resolve().as_uri()),
+            None,
+            datetime.fromtimestamp(path.stat().st_mtime, UTC),
+        )
+        for path in sorted(paths, key=lambda p: p.name)
+    )
+    return _replay(source, documents, settings or get_settings())

@@ -96,7 +96,7 @@ def _body_level(lines: list[PageLine]) -> int | None:
         if (
             line.bullet
             or line.heading
-            or prose._LIST_HEADING.match(line.text)
+            or prose.is_list_heading(line.text)
             or prose.section_heading(line.text)
         ):
             break

@@ -79,15 +79,13 @@ def normalise(raw: str, region: str | None) -> str:
     return ("+" if text.startswith("+") else "") + digits
 
 
-def _service_in(text: str) -> str | None:
-    """The service named last in ``text``; of two ending together ("Tourist Police"), the longer."""
-    best: tuple[int, int, str] | None = None
-    for service, pattern in _SERVICES:
-        for match in pattern.finditer(text):
-            candidate = (match.end(), -match.start(), _name(service, match))
-            if best is None or candidate[:2] > best[:2]:
-                best = candidate
-    return best[2] if best else None
+def _named_services(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, service) of every service named in ``text``, in the order of ``_SERVICES``."""
+    return [
+        (match.start(), match.end(), _name(service, match))
+        for service, pattern in _SERVICES
+        for match in pattern.finditer(text)
+    ]
 
 
 def _name(service: str, match: re.Match[str]) -> str:
@@ -95,13 +93,21 @@ def _name(service: str, match: re.Match[str]) -> str:
     return f"consulate {city}" if city else service
 
 
+def _service_in(text: str) -> str | None:
+    """The service named last in ``text``; of two ending together ("Tourist Police"), the longer."""
+    named = _named_services(text)
+    return max(named, key=lambda n: (n[1], -n[0]))[2] if named else None
+
+
 def _first_service(text: str) -> str | None:
-    best: tuple[int, str] | None = None
-    for service, pattern in _SERVICES:
-        match = pattern.search(text)
-        if match and (best is None or match.start() < best[0]):
-            best = (match.start(), _name(service, match))
-    return best[1] if best else None
+    named = _named_services(text)
+    return min(named, key=lambda n: n[0])[2] if named else None
+
+
+def _service_after(rest: str) -> str | None:
+    """The service named right after a number: "105 (National Police)", "110 for police"."""
+    after = _AFTER.match(rest)
+    return _first_service(next(g for g in after.groups() if g)) if after else None
 
 
 def numbers_in(sentence: str, region: str | None, context: str | None = None) -> list[tuple[str, str]]:
@@ -123,14 +129,12 @@ def numbers_in(sentence: str, region: str | None, context: str | None = None) ->
         if short and not _INTRODUCED.search(before):
             continue
         rest = text[match.end() :]
-        after = _AFTER.match(rest)
-        service = _first_service(next(g for g in after.groups() if g)) if after else None
+        service = _service_after(rest)
         if service == "emergency" and (specific := _service_in(before)) not in (None, "emergency"):
             service = specific  # "the local police at 17 (emergencies)"
         if service is None and _ASIDE.match(rest):
             # "03-3224-5000 (011-81-3-3224-5000 from overseas) for the U.S. Embassy"
-            after = _AFTER.match(_ASIDE.sub("", rest))
-            service = _first_service(next(g for g in after.groups() if g)) if after else None
+            service = _service_after(_ASIDE.sub("", rest))
         if service is None:
             # "The local equivalent to the "911" emergency line for police, ambulance, or fire is 112."
             service = "emergency" if equivalent and "emergency" in before.lower() else _service_in(before)

@@ -69,6 +69,12 @@ def html_to_markdown(content: bytes) -> str:
         root = lxml.html.fromstring(decode_html(content))
     except (etree.ParserError, ValueError) as exc:
         raise LayoutNotRecognised(f"not a readable HTML page ({exc})") from exc
+    return main_markdown(root)
+
+
+def main_markdown(root: lxml.html.HtmlElement) -> str:
+    """A parsed page's main content as Markdown, its ``<title>`` kept in a comment. Drops the page's
+    navigation from ``root`` in place."""
     for tag in _DROP:
         for el in root.iter(tag):
             el.drop_tree()

@@ -271,6 +271,11 @@ def is_placeholder(name: str) -> bool:
     return bool(_PLACEHOLDER_AREA.match(name.strip()))
 
 
+def is_list_heading(text: str) -> bool:
+    """True for a line that introduces a list of areas ("Do Not Travel To:")."""
+    return bool(_LIST_HEADING.match(text))
+
+
 def section_heading(text: str) -> tuple[str, int] | None:
     """(area name, level) of an area section heading in either order, else None."""
     match = _SECTION_HEADING.match(text) or _LEVEL_FIRST_SECTION.match(text)

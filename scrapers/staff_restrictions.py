@@ -72,7 +72,6 @@ _PLACE_END = re.compile(
 # "(except the city of San Marcos)": part of the place's description, not where it ends.
 _EXCEPTION = re.compile(r"\s*\((?:except|with the exception|not including)[^)]*\)", re.I)
 _ANAPHORA = re.compile(r"^(?:these|those)\s+(?:regions?|areas?|places?|provinces?)\b", re.I)
-_SECOND_MENTION = "\x00"
 _NAMED_BEFORE = re.compile(
     r"\b(?:along|in|to|near)\s+(?:the\s+)?(?!U\.S\.)(?P<place>[A-Z][\w\u2019'-]*(?:\s+[A-Z][\w\u2019'-]*)*(?:\s+border)?)"
 )
@@ -115,7 +114,8 @@ def _split_places(text: str) -> list[str]:
     return found
 
 
-def _places_in(sentence: str) -> list[str]:
+def _places_in(sentence: str) -> list[tuple[str, bool]]:
+    """The places a restriction sentence names, each with whether it is a place named again."""
     match = _PLACE.search(sentence) or _OFF_LIMITS.search(sentence)
     if not match:
         return []
@@ -131,13 +131,13 @@ def _places_in(sentence: str) -> list[str]:
     if _ANAPHORA.match(place):
         # "… along the Colombian border and in the VRAEM, as U.S. government personnel are restricted
         # from traveling in these regions": the places the sentence named before.
-        return [_SECOND_MENTION + m.group("place") for m in _NAMED_BEFORE.finditer(sentence[: match.start()])]
+        return [(m.group("place"), True) for m in _NAMED_BEFORE.finditer(sentence[: match.start()])]
     place = _EXCEPTION.sub("", place)
     end = _PLACE_END.search(place)
     place = place[: end.start()] if end else place
     if re.search(r"\b(?:the following|these)(?: areas)?\s*:?\s*$|:\s*$", place, re.I):
         return []
-    return _split_places(place)
+    return [(name, False) for name in _split_places(place)]
 
 
 def restricted_areas(lines: list[PageLine]) -> list[dict]:
@@ -154,17 +154,16 @@ def restricted_areas(lines: list[PageLine]) -> list[dict]:
                 continue
             places = _places_in(sentence)
             if sentence.endswith(":") and _LIST_INTRO.search(sentence):
-                places += _listed_places(
+                listed = _listed_places(
                     lines[index + 1 :], acts=sentence.rstrip(": ").lower().endswith(("from", "to"))
                 )
+                places += [(name, False) for name in listed]
             if kind == "curfew" and not places:
-                places = ["Whole country (curfew)"]
-            for place in places:
+                places = [("Whole country (curfew)", False)]
+            for place, named_again in places:
                 # A place named again ("… in these regions") is the area another rule names, if any.
-                if place.startswith(_SECOND_MENTION):
-                    place = place[len(_SECOND_MENTION) :]
-                    if any(prose.same_area(place, known["name"]) for known in found.values()):
-                        continue
+                if named_again and any(prose.same_area(place, known["name"]) for known in found.values()):
+                    continue
                 found.setdefault(place.lower(), {"name": place, "kind": kind})
     return list(found.values())
 

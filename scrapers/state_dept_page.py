@@ -29,7 +29,7 @@ from scrapers.base import Extracted, Extraction
 from scrapers.countries import code_for_name, country_of, destination_hint
 from scrapers.decoding import decode_html
 from scrapers.errors import DestinationNotRecognised, ExtractionError, FieldMissing, LayoutNotRecognised
-from scrapers.page_text import html_to_markdown, is_html, page_lines, page_markdown
+from scrapers.page_text import is_html, main_markdown, page_lines, page_markdown
 
 name = "state-dept-page"
 title = "U.S. State Department advisory pages"
@@ -180,7 +180,7 @@ def extract(content: bytes, *, url: str = "", country: str | None = None) -> Ext
             markdown = _legacy_markdown(root)
             markup_indicators = _legacy_indicators(root)
         else:
-            markdown = html_to_markdown(content)
+            markdown = main_markdown(root)
     else:
         markdown = page_markdown(content)
     fields_ = advisory_text.parse(page_lines(markdown), hint=hint)
