@@ -730,10 +730,11 @@ def run_source(
                 urls = plan_urls(session, source)
             discover = getattr(source, "discover", None) if planned is None else None
             if discover is not None:
-                urls, problems = discover(
-                    fetcher, feed_descriptions=store.confirmed_raw_texts(session, "state-dept-feed")
-                )
-                for problem in problems:
+                found = discover(fetcher, lambda other: store.confirmed_raw_by_key(session, other))
+                urls = found.urls
+                if found.unwatched:
+                    results.append(_unwatched(session, source, found.unwatched, notify))
+                for problem in found.problems:
                     results.append(
                         record_fetch_failure(
                             session,
@@ -770,6 +771,28 @@ def run_source(
         if own_fetcher:
             fetcher.close()
     return results
+
+
+def _unwatched(session: Session, source: Source, keys: list[str], notify: NotifyMode) -> IngestResult:
+    """Destinations a source found no URL for: ops hear once per set of destinations, and the rest
+    of the cycle goes on."""
+    now = datetime.now(UTC)
+    summary = f"{source.name}: no page found for {', '.join(keys)}; these destinations are not watched"
+    result = IngestResult(source.name, "discovery_incomplete", now, problems=[summary])
+    result.alerts = _ops_alert_once(
+        session,
+        ops_payload(
+            source=source.name,
+            kind="destinations_unwatched",
+            observed_at=now,
+            summary=summary,
+            severity=Severity.MEDIUM,
+        ),
+        "unwatched:" + ",".join(keys),
+        notify=notify,
+    )
+    session.commit()
+    return result
 
 
 def _fetch_and_ingest(

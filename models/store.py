@@ -110,14 +110,17 @@ def confirmed_records(session: Session, source: str) -> dict[str, dict[str, Any]
     }
 
 
-def confirmed_raw_texts(session: Session, source: str) -> list[str]:
-    """The raw bytes (as text) of every confirmed snapshot of a source: links other sources follow."""
+def confirmed_raw_by_key(session: Session, source: str) -> dict[str, str]:
+    """The raw bytes (as text) of each destination's confirmed snapshot of a source: the links
+    other sources follow, and which destinations the source watches."""
     states = states_for(session, source)
     ids = {s.confirmed_snapshot_id for s in states.values() if s.confirmed_snapshot_id is not None}
-    return [
-        get_blob(session, snap.raw_hash).decode("utf-8", "replace")
-        for snap in snapshots_by_id(session, ids).values()
-    ]
+    snapshots = snapshots_by_id(session, ids)
+    return {
+        key: get_blob(session, snapshots[state.confirmed_snapshot_id].raw_hash).decode("utf-8", "replace")
+        for key, state in states.items()
+        if state.confirmed_snapshot_id in snapshots
+    }
 
 
 def states_for(session: Session, source: str) -> dict[str, DestinationState]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -37,6 +37,22 @@ class Extraction:
     records: list[Extracted]
     problems: list[str] = field(default_factory=list)
     document_time: datetime | None = None  # what the document says about its own time
+
+
+# What another source holds, for a source that finds its URLs from it: source name -> {destination
+# key: raw text of its confirmed snapshot}.
+Known = Callable[[str], dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The URLs a source found for this cycle. ``problems`` are failures on the way (a search that
+    could not be fetched: counted like a failed fetch); ``unwatched`` names destinations that
+    should have a URL and got none (told to ops once, not every cycle)."""
+
+    urls: list[str]
+    problems: list[str] = field(default_factory=list)
+    unwatched: list[str] = field(default_factory=list)
 
 
 class Source(Protocol):

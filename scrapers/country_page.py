@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urljoin
 
 from diffing.acceptance import AcceptancePolicy
 from diffing.changes import Change, Severity
 from diffing.compare import KeyedListField
 from diffing.sections import SectionsField
 from scrapers import prose
-from scrapers.base import Extracted, Extraction
+from scrapers.base import Discovery, Extracted, Extraction, Known
 from scrapers.countries import code_for_name, country_of, destination_hint
+from scrapers.decoding import decode_html
 from scrapers.emergency_numbers import emergency_numbers
-from scrapers.errors import DestinationNotRecognised, LayoutNotRecognised
+from scrapers.errors import DestinationNotRecognised, FetchError, LayoutNotRecognised
 from scrapers.page_text import PageLine, html_title, page_lines, page_markdown
 from scrapers.staff_restrictions import restricted_areas
 
@@ -169,11 +171,58 @@ def extract(content: bytes, *, url: str = "", country: str | None = None) -> Ext
     return Extraction(records=[Extracted(key=key, record=record, raw=content)])
 
 
-def discover(fetcher: Any, *, feed_descriptions: list[str] = ()) -> tuple[list[str], list[str]]:
-    """Country information pages the advisories link to."""
-    found = re.findall(
-        r"https://travel\.state\.gov/content/travel/en/international-travel/International-Travel-Country-"
-        r"Information-Pages/[A-Za-z-]+\.html",
-        " ".join(feed_descriptions),
+# The site's own list of country information pages: the fallback for a destination that neither the
+# feed nor its advisory page links.
+COUNTRY_LIST_URL = (
+    "https://travel.state.gov/content/travel/en/international-travel/International-Travel-Country-"
+    "Information-Pages.html"
+)
+_PAGE_LINK = re.compile(
+    r"(?:https?://travel\.state\.gov)?/content/travel/en/international-travel/"
+    r"International-Travel-Country-Information-Pages/[A-Za-z-]+\.html"
+)
+
+
+def page_links(text: str) -> list[str]:
+    """Country information page URLs in a text (absolute or site-relative), absolute, in order."""
+    return list(
+        dict.fromkeys(
+            urljoin(COUNTRY_LIST_URL, link.replace("http://", "https://"))
+            for link in _PAGE_LINK.findall(text)
+        )
     )
-    return list(dict.fromkeys(found)), []
+
+
+def page_destination(url: str) -> str | None:
+    """The destination a country page's URL names ("SouthAfrica.html" -> "ZA"), if it names one."""
+    hint = destination_hint(url)
+    return code_for_name(hint) if hint else None
+
+
+def discover(fetcher: Any, known: Known) -> Discovery:
+    """One page per destination, found where the site links it: the feed's descriptions, then the
+    advisory pages ("Read the country information page …"), then — only for feed destinations
+    still without one — the site's country list. A destination none of them gives is named to ops."""
+    watched = known("state-dept-feed")
+    linked = [*watched.values(), *known("state-dept-page").values()]
+    by_destination: dict[str, str] = {}
+    for text in linked:
+        for url in page_links(text):
+            by_destination.setdefault(page_destination(url) or url, url)
+
+    def without_page() -> list[str]:
+        return sorted(k for k in watched if k not in by_destination and country_of(k) not in by_destination)
+
+    problems: list[str] = []
+    if missing := without_page():
+        try:
+            answer = fetcher.get(COUNTRY_LIST_URL, allowed_hosts=allowed_hosts)
+            listed = page_links(decode_html(answer.content or b""))
+        except FetchError as exc:
+            problems.append(f"the site's country list could not be fetched: {exc}")
+        else:
+            for url in listed:
+                key = page_destination(url)
+                if key is not None and (key in missing or any(country_of(k) == key for k in missing)):
+                    by_destination.setdefault(key, url)
+    return Discovery(list(dict.fromkeys(by_destination.values())), problems, without_page())

@@ -26,7 +26,7 @@ from diffing.changes import Severity
 from diffing.compare import KeyedListField, RatingsField, ScalarField, SetField
 from diffing.sections import SectionsField
 from scrapers import prose
-from scrapers.base import Extracted, Extraction
+from scrapers.base import Discovery, Extracted, Extraction, Known
 from scrapers.countries import code_for_name
 from scrapers.decoding import decode_html
 from scrapers.errors import ExtractionError
@@ -325,19 +325,17 @@ def anti_forgery_token(browse_html: bytes) -> str:
     return field[0].get("value")
 
 
-def discover(
-    fetcher: Any, *, feed_descriptions: list[str] = (), pages: int = 10, page_size: int = 100
-) -> tuple[list[str], list[str]]:
-    """(report URLs, problems): feed links first, then OSAC's content search. A failing search leaves
-    the feed's links and a problem for ops, not an empty run."""
+def discover(fetcher: Any, known: Known, *, pages: int = 10, page_size: int = 100) -> Discovery:
+    """Feed links first, then OSAC's content search. A failing search leaves the feed's links and a
+    problem for ops, not an empty run."""
     from scrapers.errors import FetchError
 
-    urls = report_links_in_feed(list(feed_descriptions))
+    urls = report_links_in_feed(list(known("state-dept-feed").values()))
     try:
         urls += _search(fetcher, pages=pages, page_size=page_size)
     except (FetchError, ExtractionError, ValueError) as exc:
-        return list(dict.fromkeys(urls)), [f"OSAC search: {exc}"]
-    return list(dict.fromkeys(urls)), []
+        return Discovery(list(dict.fromkeys(urls)), [f"OSAC search: {exc}"])
+    return Discovery(list(dict.fromkeys(urls)))
 
 
 def _search(fetcher: Any, *, pages: int, page_size: int) -> list[str]:
