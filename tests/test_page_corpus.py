@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from scrapers import country_page, state_dept_page
+from scrapers import country_page, prose, state_dept_page
 from scrapers.errors import DestinationNotRecognised, FieldMissing, LayoutNotRecognised
 from tests.conftest import SHARED
 
@@ -244,6 +244,127 @@ def test_restricted_areas_found_on_the_pages_that_state_them():
         if _extract(country_page, sorted(US.glob(f"{name}/*/Safety and Security.md"))[-1])["restricted_areas"]
     ]
     assert len(found) / len(STAFF_RESTRICTION_PAGES) >= 0.95, set(STAFF_RESTRICTION_PAGES) - set(found)
+
+
+# Read by hand from each destination's latest Advisory.md: every area it names as Level 4 / "Do Not
+# Travel" (section headings and "Do Not Travel to:" list items), as the page writes the name.
+LEVEL_4_AREAS = {
+    "Armenia": ["Border with Azerbaijan"],
+    "Bangladesh": ["Chittagong Hill Tracts Region"],
+    "Benin": [
+        "Areas of Benin bordering Burkina Faso, Niger, and the Nigerian states of Kebbi, Niger, and Kwara",
+        "The city of Kandi and all areas north and east extending to Benin’s borders with Burkina Faso, "
+        "Niger, and Nigeria",
+        "The city of Tanguieta and all areas north and west extending to Benin’s borders with Burkina Faso "
+        "and Togo",
+        "The Pendjari and W National Parks",
+        "The Pendjari, Atacora, and Djona Hunting Zones",
+        "Route Nationale Inter-Etats 7 (RNIE 7) between Banikora and Segbana",
+        "Route Nationale 10 (RN 10) between Nikki and Segbana",
+    ],
+    "Brazil": [
+        "International Borders",
+        "Informal Housing Developments (commonly known as favelas, vilas, comunidades or conglomerados)",
+        "Brasilia’s “Satellite Cities”",
+    ],
+    "Burundi": [
+        "The former Central Market located on Chaussee Prince Louis Rwagasore",
+        "Cibitoke and Bubanza provinces and Kibira National Park",
+    ],
+    "Chad": [
+        "Lake Chad Region",
+        "Borders of Cameroon, Central African Republic, Libya, Niger, Nigeria, and Sudan",
+    ],
+    "Colombia": [
+        "Arauca, Cauca (excluding Popayán), and Norte de Santander departments",
+        "The Colombia-Venezuela border region",
+    ],
+    "Cote d'Ivoire": ["Northern Border Region"],
+    "Egypt": ["Northern and Middle Sinai Peninsula", "The Western Desert", "Egyptian Border Areas"],
+    "Ethiopia": [
+        "Tigray Region and Border with Eritrea",
+        "Afar-Tigray Border Area",
+        "Amhara Region",
+        "Gambella Region",
+        "Benishangul Gumuz Region",
+        "Oromia Region",
+        "Southern Nations and National People (SNNP) Region",
+        "Border Area with Somalia",
+        "Border Areas with Sudan and South Sudan",
+        "Border Areas with Kenya",
+    ],
+    "Guatemala": [
+        "San Marcos Department",
+        "Huehuetenango Department",
+        "Zone 18 in Guatemala City and the city of Villa Nueva",
+    ],
+    "Honduras": ["Gracias a Dios Department"],
+    "Kenya": [
+        "Kenya-Somalia border counties (Garissa, Wajir, Mandera), Tana River County, and coastal areas north "
+        "of Malindi",
+        "West Pokot and western Turkana County",
+        "Parts of Marsabit and Turkana Counties within 30 miles (50 kilometers) of the Ethiopian border",
+    ],
+    "Mexico": [
+        f"{state} state"
+        for state in ("Colima", "Guerrero", "Michoacan", "Sinaloa", "Tamaulipas", "Zacatecas")
+    ],
+    "Mozambique": [
+        "Cabo Delgado Province, the Niassa Special Reserve within Niassa Province, and certain northern "
+        "districts in Nampula Province"
+    ],
+    "Niger": ["Border Regions"],
+    "Oman": ["The Yemen border area"],
+    "Pakistan": [
+        "Balochistan Province",
+        "Khyber Pakhtunkhwa (KP) Province, including the former FATA",
+        "Vicinity of Line of Control",
+    ],
+    "Panama": ["Parts of the “Mosquito Gulf”", "Parts of the Darién Region"],
+    "Papua New Guinea": [
+        "Areas Near the Panguna Mine on the island of Bougainville",
+        "The Highlands Region (excluding Mt. Hagen and Goroka)",
+    ],
+    "Peru": [
+        "Colombian-Peruvian border area in the Loreto Region",
+        "Valley of the Apurímac, Ene, and Mantaro Rivers (VRAEM)",
+    ],
+    "Philippines": ["The Sulu Archipelago and Sulu Sea", "Marawi City in Mindanao"],
+    "Rwanda": [
+        "Rusizi District within 10 kilometers of the DRC border",
+        "Rubavu District within 10 kilometers of the DRC border",
+    ],
+    "Tunisia": [
+        "Border with Algeria",
+        "Border with Libya",
+        "The Mount Chaambi National Park, Mount Salloum, Mount Sammamma, and Mount Mghila in Kasserine "
+        "governorate",
+        "Orbata Mountains in Gafsa in West-Central Tunisia",
+        "The Desert South of Remada",
+    ],
+    # "Do not travel to the DPRK" is advice about another country, not an area of these.
+    "China": [],
+    "Hong Kong": [],
+    "Macau": [],
+}
+
+
+def test_level_4_areas_found_on_the_latest_pages():
+    named = found = 0
+    missed = []
+    for folder, areas in LEVEL_4_AREAS.items():
+        record = _extract(state_dept_page, sorted(US.glob(f"{folder}/*/Advisory.md"))[-1])
+        level_4 = [a["name"] for a in record["areas"] if a["level"] == 4]
+        if not areas:
+            assert level_4 == [], folder
+        for name in areas:
+            named += 1
+            if any(prose.same_area(name, candidate) for candidate in level_4):
+                found += 1
+            else:
+                missed.append((folder, name))
+    assert named >= 65
+    assert found / named >= 0.95, missed
 
 
 def test_a_police_number_on_the_pages_that_give_one():
