@@ -14,7 +14,22 @@ from sqlmodel import create_engine
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+# The PostgreSQL driver shipped is psycopg 3, SQLAlchemy 2.1's default for ``postgresql://``. URLs
+# written for psycopg2 (older deployments, Airflow examples) and ``postgres://`` (hosting providers)
+# still work: they name the same database, only the driver differs.
+_DRIVER_ALIASES = (("postgresql+psycopg2://", "postgresql+psycopg://"), ("postgres://", "postgresql://"))
+
+
+def database_url(url: str) -> str:
+    """The URL as the shipped drivers take it."""
+    for written, meant in _DRIVER_ALIASES:
+        if url.startswith(written):
+            return meant + url[len(written) :]
+    return url
+
+
 def make_engine(url: str) -> Engine:
+    url = database_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -38,7 +53,7 @@ def engine_for(url: str) -> Engine:
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", database_url(url).replace("%", "%%"))
     return config
 
 

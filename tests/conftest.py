@@ -40,7 +40,7 @@ UPSTREAMS = (
     "https://web.archive.org",
 )
 FEED_URL = "https://travel.state.gov" + FEED_PATH
-PG_ADMIN_URL = os.environ.get("ADVISORY_WATCH_TEST_PG", "postgresql+psycopg2://127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get("ADVISORY_WATCH_TEST_PG", "postgresql://127.0.0.1:5432/test")
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:

@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 import yaml
-from sqlalchemy import create_engine, text
+from sqlalchemy import JSON, bindparam, create_engine, text
 
 from models.db import upgrade
 from tests.conftest import ROOT
@@ -103,7 +103,7 @@ def _upgrade_from_previous(url: str) -> None:
                 "INSERT INTO alert (dedupe_key, source, key, country, kind, severity, payload, created_at, "
                 "status, attempts) VALUES (:k, 'state-dept-feed', 'ST', 'ST', 'level_changed', 2, :p, "
                 "'2025-10-08 17:36:06', 'pending', 0)"
-            ).bindparams(k="k1", p='{"kind": "level_changed"}')
+            ).bindparams(bindparam("k", "k1"), bindparam("p", {"kind": "level_changed"}, type_=JSON))
         )
     upgrade(url)
     with engine.connect() as conn:

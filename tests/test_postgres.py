@@ -5,10 +5,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
-from models.db import upgrade
-from tests.conftest import ARCHIVE
+from models.db import database_url, upgrade
+from tests.conftest import ARCHIVE, FEED_0107, FEED_1008, FEED_PATH, run_cli
 from tests.test_replay import replay
 
 pytestmark = pytest.mark.postgres
@@ -48,3 +48,31 @@ def test_replay_on_postgres_matches_sqlite(postgres_url, tmp_path):
         ("OM", 2, 3),
         ("SA", 2, 3),
     ]
+
+
+@pytest.mark.parametrize("written", ["postgresql://", "postgresql+psycopg2://", "postgres://"])
+def test_the_two_real_captures_replay_into_postgres_from_the_environment(
+    postgres_url, feed_server, tmp_path, monkeypatch, written
+):
+    """ADVISORY_WATCH_DATABASE_URL as people write it: psycopg 3 is the driver; psycopg2 and
+    ``postgres://`` URLs name the same database. Two live cycles over the two real captures store
+    the same alert as the replay on SQLite."""
+    folder = tmp_path / "two"
+    folder.mkdir()
+    shutil.copy(FEED_0107, folder / "a.xml")
+    shutil.copy(FEED_1008, folder / "b.xml")
+    [on_sqlite] = replay(folder)
+    url = written + postgres_url.split("://", 1)[1]
+    monkeypatch.setenv("ADVISORY_WATCH_DATABASE_URL", url)
+    assert run_cli("db", "upgrade").returncode == 0
+    first = run_cli("run", "--source", "state-dept-feed")
+    feed_server.state.routes[FEED_PATH] = FEED_1008
+    second = run_cli("run", "--source", "state-dept-feed")
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    engine = create_engine(database_url(url))
+    with engine.connect() as conn:
+        assert conn.dialect.driver == "psycopg"
+        rows = conn.execute(text("SELECT country, kind, payload FROM alert")).all()
+    engine.dispose()
+    assert [(r[0], r[1]) for r in rows] == [("ST", "level_changed")]
+    assert rows[0][2]["summary"] == on_sqlite["summary"]
