@@ -13,6 +13,7 @@ live branch declares the source's asset, so backfills emit no asset events for c
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Asset, Param, dag, task
@@ -20,6 +21,9 @@ from airflow.sdk import Asset, Param, dag, task
 from scrapers.registry import ARCHIVE_POOL, SOURCES, SourceEntry
 
 ONE_SUCCESS = "none_failed_min_one_success"
+# The first retry's delay (then exponential): a minute in production; the topology test shortens it
+# so a task lost with its worker is retried within the test's time.
+RETRY_DELAY = timedelta(seconds=float(os.environ.get("ADVISORY_WATCH_TASK_RETRY_DELAY_SECONDS", "60")))
 
 
 def build_dag(entry: SourceEntry):  # noqa: ANN201 - returns an Airflow DAG
@@ -36,7 +40,7 @@ def build_dag(entry: SourceEntry):  # noqa: ANN201 - returns an Airflow DAG
         default_args={
             "execution_timeout": timedelta(minutes=entry.task_timeout_minutes),
             "retries": 3,
-            "retry_delay": timedelta(minutes=1),
+            "retry_delay": RETRY_DELAY,
             "retry_exponential_backoff": True,
             "max_retry_delay": timedelta(minutes=30),
         },
