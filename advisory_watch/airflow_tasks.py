@@ -6,7 +6,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from advisory_watch.pipeline import FAILED_STATUSES, run_source, session_for
+from advisory_watch.pipeline import FAILED_STATUSES, raise_stale_sources, run_source, session_for
 from advisory_watch.settings import get_settings, reset_settings_cache
 from alerts.outbox import flush_configured
 
@@ -99,8 +99,15 @@ def deliver(*, dry_run: bool = False) -> dict[str, Any]:
     apply_airflow_configuration()
     settings = get_settings()
     with session_for(settings) as session:
+        stale = raise_stale_sources(session, settings)  # a silent source is news too
         report = flush_configured(session, settings)
-    return {"sent": report.sent, "verified": report.verified, "pending": report.pending, "dry_run": False}
+    return {
+        "sent": report.sent,
+        "verified": report.verified,
+        "pending": report.pending,
+        "stale_sources": [a["source"] for a in stale],
+        "dry_run": False,
+    }
 
 
 def digest(*, hours: float = 24.0) -> dict[str, Any]:

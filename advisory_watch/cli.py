@@ -176,7 +176,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """One cycle of every enabled source. A source that fails is reported with its reason and the
     others still run; the exit status is 1 when anything failed, after delivery."""
-    from advisory_watch.pipeline import FAILED_STATUSES, run_source, session_for
+    from advisory_watch.pipeline import FAILED_STATUSES, raise_stale_sources, run_source, session_for
     from alerts.outbox import flush_configured
 
     settings = get_settings()
@@ -206,6 +206,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"{name}: cycle took {time.monotonic() - started:.2f} s", file=sys.stderr)
     if not args.dry_run:
         with session_for(settings) as session:
+            for stale in raise_stale_sources(session, settings):
+                print(f"STALE {stale['summary']}", file=sys.stderr)
             report = flush_configured(session, settings)
         _print_flush(report)
     return status
@@ -422,7 +424,7 @@ def cmd_health(args: argparse.Namespace) -> int:
         found = reports(session, args.source)
     unhealthy = False
     for rep in found:
-        unhealthy = unhealthy or bool(rep["consecutive_failures"] or rep["drifting"])
+        unhealthy = unhealthy or bool(rep["consecutive_failures"] or rep["drifting"] or rep["stale"])
         if args.json:
             _print_json_line(rep)
             continue
@@ -430,8 +432,13 @@ def cmd_health(args: argparse.Namespace) -> int:
             f"{k} {v}" + (f" (usually {rep['usual'][k]:g})" if k in rep["usual"] else "")
             for k, v in rep["latest"].items()
         )
+        silent = rep["seconds_since_success"]
         print(
-            f"{rep['source']}: last success {rep['last_success_at'] or 'never'}; "
+            f"{rep['source']}: last success {rep['last_success_at'] or 'never'}"
+            + (f" ({silent / 3600:.1f} h ago" if silent is not None else "")
+            + (f"; STALE: allowed {rep['stale_after_seconds'] / 3600:g} h" if rep["stale"] else "")
+            + (")" if silent is not None else "")
+            + "; "
             f"{rep['consecutive_failures']} failure(s) in a row"
             + (f"; last error: {rep['last_error'][:200]}" if rep["last_error"] else "")
         )

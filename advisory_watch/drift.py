@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from advisory_watch.freshness import freshness
+from advisory_watch.settings import get_settings
 from alerts.payload import ops_payload
 from diffing.changes import Severity
 from models import store
@@ -185,4 +187,6 @@ def report(session: Session, source: str) -> dict[str, Any]:
         "latest": (latest.counts or {}) if latest else {},
         "usual": {k: round(v, 1) for k, v in usual.items()},
         "observations_in_window": history,
+        # Time since the last successful live cycle against the schedule (advisory_watch.freshness).
+        **freshness(session, source, datetime.now(UTC), get_settings().stale_after_intervals),
     }

@@ -40,14 +40,20 @@ def schedule_interval(schedule: str) -> timedelta:
 
 
 def freshness(session: Session, source: str, now: datetime, factor: float) -> dict[str, Any]:
-    """Since when the source has had no success (its last success, else its first attempt), the
-    allowed silence, and whether it is stale. A source never attempted is not judged."""
+    """Since when the source has had no success (its last success, else its first live attempt), the
+    allowed silence, and whether it is stale. A source never fetched live (only replayed or
+    backfilled from the archive) is not judged: it was never being watched."""
     entry = registry.SOURCES.get(source)
     health = session.get(SourceHealth, source)
+    live = session.exec(
+        select(Fetch.id).where(Fetch.source == source, Fetch.provenance == "live").limit(1)
+    ).first()
     last_success = store.as_utc(health.last_success_at) if health and health.last_success_at else None
-    since = last_success
-    if since is None:
-        first = session.exec(select(func.min(col(Fetch.observed_at))).where(Fetch.source == source)).one()
+    since = last_success if live is not None else None
+    if since is None and live is not None:
+        first = session.exec(
+            select(func.min(col(Fetch.observed_at))).where(Fetch.source == source, Fetch.provenance == "live")
+        ).one()
         since = store.as_utc(first) if first else None
     interval = schedule_interval(entry.schedule) if entry else None
     allowed = interval * factor if interval else None
@@ -62,8 +68,8 @@ def freshness(session: Session, source: str, now: datetime, factor: float) -> di
 
 
 def stale_payloads(session: Session, now: datetime, factor: float) -> list[tuple[dict[str, Any], str]]:
-    """(ops payload, identity) for every stale source; the identity names the silence, so it is told
-    once however many deliveries see it."""
+    """(ops payload, when its silence began) for every stale source: the start names the silence, so
+    it is told once however many deliveries see it."""
     found = []
     for name in registry.names():
         state = freshness(session, name, now, factor)
@@ -83,5 +89,5 @@ def stale_payloads(session: Session, now: datetime, factor: float) -> list[tuple
             error=(health.last_error or "")[:2000] if health else "",
             severity=Severity.HIGH,
         )
-        found.append((payload, f"stale:{name}:{state['silent_since']}"))
+        found.append((payload, state["silent_since"]))
     return found

@@ -847,6 +847,25 @@ def _cycle_deadline_passed(
     )
 
 
+def raise_stale_sources(
+    session: Session, settings: Settings, *, notify: NotifyMode = True
+) -> list[dict[str, Any]]:
+    """An ops alert for every source silent longer than its schedule allows (``advisory_watch.freshness``),
+    once per silence: the key names when the silence began."""
+    from advisory_watch.freshness import stale_payloads
+
+    raised = [
+        _add_alert(session, payload, f"ops:{payload['source']}:source_stale:{since}", notify=notify)
+        for payload, since in stale_payloads(session, datetime.now(UTC), settings.stale_after_intervals)
+        if session.exec(
+            select(Alert.id).where(Alert.dedupe_key == f"ops:{payload['source']}:source_stale:{since}")
+        ).first()
+        is None
+    ]
+    session.commit()
+    return raised
+
+
 def plan_urls(session: Session, source: Source) -> list[str]:
     """For sources that follow the feed (advisory pages): the URLs due now, from the feed's state."""
     feed_states = store.states_for(session, "state-dept-feed")

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
         default=None, description="Where the console sink also appends JSON lines (optional)."
     )
     failure_threshold: int = Field(default=3, description="Consecutive failures before an ops alert.")
+    stale_after_intervals: float = Field(
+        default=3, description="A source with no successful cycle for this many schedule intervals is stale."
+    )
     history_base_url: str = "http://127.0.0.1:8000"
     ui_token: str | None = Field(
         default=None, description="History browser token (required beyond localhost)."
