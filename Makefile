@@ -16,7 +16,7 @@ export AIRFLOW__API__PORT ?= 8080
 # Task processes reach the API server here; it must follow the port.
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL ?= http://127.0.0.1:$(AIRFLOW__API__PORT)/execution/
 
-.PHONY: run test venv postgres lint bench clean
+.PHONY: run test venv postgres lint bench clean topology
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ postgres:
 
 test: $(STAMP) postgres
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -q
+
+# The compose topology as local processes (CeleryExecutor, PostgreSQL, Redis); ^C stops it.
+topology: $(STAMP)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m advisory_watch.topology
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 
-from airflow.sdk import Asset, Param, dag, task
+from airflow.sdk import Asset, AssetAlias, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 
 from scrapers.registry import ARCHIVE_POOL, SOURCES, SourceEntry
 
@@ -26,11 +26,35 @@ ONE_SUCCESS = "none_failed_min_one_success"
 RETRY_DELAY = timedelta(seconds=float(os.environ.get("ADVISORY_WATCH_TASK_RETRY_DELAY_SECONDS", "60")))
 
 
+def source_asset(name: str) -> Asset:
+    """What a source's live cycle announces when it stored something new."""
+    return Asset(f"advisory-watch://{name}")
+
+
+def schedule_of(entry: SourceEntry):  # noqa: ANN201 - a cron string or an Airflow timetable
+    """The entry's schedule; a source that follows another runs on that source's asset events, with
+    its own schedule as the fallback timer (a backfill walks the timer's dates)."""
+    if entry.after is None:
+        return entry.schedule
+    return AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable(entry.schedule, timezone="UTC"), assets=source_asset(entry.after)
+    )
+
+
 def build_dag(entry: SourceEntry):  # noqa: ANN201 - returns an Airflow DAG
+    # Live cycles announce the source's asset only when they stored something new (through an alias:
+    # an unchanged cycle adds no event), so followers run when the source changed, not every hour.
+    changed = AssetAlias(f"advisory-watch://{entry.name}/changed")
+
+    def announce(summary: dict, outlet_events) -> dict:  # noqa: ANN001 - Airflow's accessor
+        if summary.get("snapshots"):
+            outlet_events[changed].add(source_asset(entry.name), extra={"snapshots": summary["snapshots"]})
+        return summary
+
     @dag(
         dag_id=entry.dag_id,
         description=entry.description,
-        schedule=entry.schedule,
+        schedule=schedule_of(entry),
         start_date=datetime(2025, 1, 1, tzinfo=UTC),
         catchup=False,
         max_active_runs=1,
@@ -82,14 +106,15 @@ def build_dag(entry: SourceEntry):  # noqa: ANN201 - returns an Airflow DAG
 
             return deliver_for_run(context)
 
-        @task(pool=entry.pool, task_id="fetch_and_diff", outlets=[Asset(f"advisory-watch://{entry.name}")])
-        def fetch_and_diff(params: dict | None = None) -> dict:
+        @task(pool=entry.pool, task_id="fetch_and_diff", outlets=[changed])
+        def fetch_and_diff(params: dict | None = None, outlet_events=None) -> dict:  # noqa: ANN001
             from advisory_watch.airflow_tasks import run_cycle
 
             params = params or {}
-            return run_cycle(
+            summary = run_cycle(
                 entry.name, countries=params.get("countries"), dry_run=bool(params.get("dry_run"))
             )
+            return announce(summary, outlet_events)
 
         if entry.batch_size:
             # Sources that follow the feed (advisory pages): plan the due URLs, then one mapped task per
@@ -100,12 +125,13 @@ def build_dag(entry: SourceEntry):  # noqa: ANN201 - returns an Airflow DAG
 
                 return planned_batches(entry.name, entry.batch_size)
 
-            @task(pool=entry.pool, task_id="fetch_batch", outlets=[Asset(f"advisory-watch://{entry.name}")])
-            def fetch_batch(urls: list[str], params: dict | None = None) -> dict:
+            @task(pool=entry.pool, task_id="fetch_batch", outlets=[changed])
+            def fetch_batch(urls: list[str], params: dict | None = None, outlet_events=None) -> dict:  # noqa: ANN001
                 from advisory_watch.airflow_tasks import run_cycle
 
                 params = params or {}
-                return run_cycle(entry.name, planned=urls, dry_run=bool(params.get("dry_run")))
+                summary = run_cycle(entry.name, planned=urls, dry_run=bool(params.get("dry_run")))
+                return announce(summary, outlet_events)
 
             planned = plan()
             fetched = fetch_batch.expand(urls=planned)

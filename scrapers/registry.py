@@ -25,6 +25,9 @@ class SourceEntry:
     # No task may run longer than this (Airflow's execution_timeout): with max_active_runs=1, a stuck
     # run would otherwise block every later run. The cycle itself stops fetching before it.
     task_timeout_minutes: int = 30
+    # Data-aware: the DAG also runs whenever this source's live cycle changed something (its asset
+    # event), so it follows within minutes; ``schedule`` is then only the fallback timer.
+    after: str | None = None
 
 
 # Backfilled runs fetch from the Internet Archive, whatever the source: one small pool for all of them.
@@ -83,7 +86,8 @@ SOURCES: dict[str, SourceEntry] = {
             name="state-dept-page",
             module="scrapers.state_dept_page",
             dag_id="state_dept_pages",
-            schedule="15 * * * *",
+            schedule="15 3 * * *",
+            after="state-dept-feed",
             pool="travel_state_gov",
             pool_slots=2,
             description="State Dept advisory pages (explicit indicators, areas), when the feed changed",

@@ -46,7 +46,7 @@ def test_every_dag_file_loads():
         # backfilled runs emit no asset events); the live fetch declares the source's asset.
         archive = dag.get_task("fetch_archive")
         assert archive.pool == "web_archive_org" and not archive.outlets
-        assert [a.name for a in fetch.outlets] == [f"advisory-watch://{entry.name}"]
+        assert [a.name for a in fetch.outlets] == [f"advisory-watch://{entry.name}/changed"]
         assert dag.get_task("choose_source").downstream_task_ids == {
             "plan" if entry.batch_size else "fetch_and_diff",
             "fetch_archive",
@@ -54,6 +54,11 @@ def test_every_dag_file_loads():
         assert dag.get_task("deliver_alerts").trigger_rule == "none_failed_min_one_success"
         if entry.batch_size:  # mapped over batches of planned URLs, not one task per country
             assert dag.get_task("plan").downstream_task_ids == {"fetch_batch"}
+    # The advisory pages follow the feed: they run on its asset events (the feed changed), with a
+    # daily timer as the fallback for pages not fetched for a week.
+    pages = bag.dags["state_dept_pages"]
+    assert pages.timetable.asset_condition.name == "advisory-watch://state-dept-feed"
+    assert pages.timetable.timetable.expression == "15 3 * * *"
     # No task may run unbounded: with max_active_runs=1 one stuck run would block every later one.
     from datetime import timedelta
 
@@ -96,7 +101,10 @@ def test_airflow_dags_test_produces_snapshots_and_alerts(tmp_path, feed_server):
     assert second.returncode == 0, second.stderr[-3000:]
     alerts = [json.loads(line) for line in alerts_file.read_text().splitlines()]
     assert [(a["kind"], a["country"], a["old"], a["new"]) for a in alerts] == [("level_changed", "ST", 1, 2)]
-    # Live runs announce the source's asset (what backfilled runs must not do: see below).
+    third = airflow(env, "dags", "test", "state_dept_advisories")  # the same feed again: nothing new
+    assert third.returncode == 0, third.stderr[-3000:]
+    # Live runs that stored something announce the source's asset (the baseline and the change, not
+    # the unchanged third run; backfilled runs never do: see below), which starts the pages DAG.
     import sqlite3
 
     with sqlite3.connect(tmp_path / "airflow" / "airflow.db") as metadata:
