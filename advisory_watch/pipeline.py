@@ -854,14 +854,11 @@ def raise_stale_sources(
     once per silence: the key names when the silence began."""
     from advisory_watch.freshness import stale_payloads
 
-    raised = [
-        _add_alert(session, payload, f"ops:{payload['source']}:source_stale:{since}", notify=notify)
-        for payload, since in stale_payloads(session, datetime.now(UTC), settings.stale_after_intervals)
-        if session.exec(
-            select(Alert.id).where(Alert.dedupe_key == f"ops:{payload['source']}:source_stale:{since}")
-        ).first()
-        is None
-    ]
+    raised = []
+    for payload, since in stale_payloads(session, datetime.now(UTC), settings.stale_after_intervals):
+        key = f"ops:{payload['source']}:source_stale:{since}"
+        if session.exec(select(Alert.id).where(Alert.dedupe_key == key)).first() is None:
+            raised.append(_add_alert(session, payload, key, notify=notify))
     session.commit()
     return raised
 
