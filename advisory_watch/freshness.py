@@ -45,16 +45,13 @@ def freshness(session: Session, source: str, now: datetime, factor: float) -> di
     backfilled from the archive) is not judged: it was never being watched."""
     entry = registry.SOURCES.get(source)
     health = session.get(SourceHealth, source)
-    live = session.exec(
-        select(Fetch.id).where(Fetch.source == source, Fetch.provenance == "live").limit(1)
-    ).first()
-    last_success = store.as_utc(health.last_success_at) if health and health.last_success_at else None
-    since = last_success if live is not None else None
-    if since is None and live is not None:
-        first = session.exec(
-            select(func.min(col(Fetch.observed_at))).where(Fetch.source == source, Fetch.provenance == "live")
-        ).one()
-        since = store.as_utc(first) if first else None
+    first_live = session.exec(
+        select(func.min(col(Fetch.observed_at))).where(Fetch.source == source, Fetch.provenance == "live")
+    ).one()
+    since = None
+    if first_live is not None:
+        last_success = health.last_success_at if health and health.last_success_at else first_live
+        since = store.as_utc(last_success)
     interval = schedule_interval(entry.schedule) if entry else None
     allowed = interval * factor if interval else None
     silent = (now - since) if since else None

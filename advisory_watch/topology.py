@@ -42,6 +42,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _argv(args: tuple[str, ...]) -> list[str]:
+    """A command of this environment (airflow, advisory-watch) by its full path."""
+    return [str(Path(sys.executable).parent / args[0]), *args[1:]]
+
+
 def compose_environment(
     compose_file: Path,
     *,
@@ -150,7 +155,7 @@ class Topology:
 
     def command(self, *args: str, timeout: float = 600) -> None:
         done = subprocess.run(
-            [str(Path(sys.executable).parent / args[0]), *args[1:]],
+            _argv(args),
             env=self.environment(),
             capture_output=True,
             text=True,
@@ -163,7 +168,7 @@ class Topology:
         log = (self.home / "logs").joinpath(f"{name}.log")
         log.parent.mkdir(parents=True, exist_ok=True)
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / args[0]), *args[1:]],
+            _argv(args),
             env={**self.environment(), **(env or {})},
             stdout=log.open("ab"),
             stderr=subprocess.STDOUT,
