@@ -6,7 +6,10 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from advisory_watch.pipeline import FAILED_STATUSES, raise_stale_sources, run_source, session_for
+from advisory_watch.freshness import raise_stale_sources
+from advisory_watch.pipeline import run_source
+from advisory_watch.results import FAILED_STATUSES
+from advisory_watch.sessions import session_for
 from advisory_watch.settings import get_settings, reset_settings_cache
 from alerts.outbox import flush_configured
 
@@ -186,7 +189,7 @@ def deliver_for_run(context: dict[str, Any]) -> dict[str, Any]:
 def reprocess_source(source: str, *, since: str | None = None) -> dict[str, Any]:
     """The reprocess DAG's task: `advisory-watch reprocess` from the UI."""
     from advisory_watch.backfill import parse_moment
-    from advisory_watch.rederive import reprocess
+    from advisory_watch.reprocess import reprocess
 
     apply_airflow_configuration()
     return reprocess(source, since=parse_moment(since) if since else None, settings=get_settings()).summary()

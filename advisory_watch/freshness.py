@@ -14,6 +14,9 @@ from typing import Any
 from croniter import croniter
 from sqlmodel import Session, col, func, select
 
+from advisory_watch.alert_records import ops_alert_keyed
+from advisory_watch.results import NotifyMode
+from advisory_watch.settings import Settings
 from alerts.payload import ops_payload
 from diffing.changes import Severity
 from models import store
@@ -88,3 +91,17 @@ def stale_payloads(session: Session, now: datetime, factor: float) -> list[tuple
         )
         found.append((payload, state["silent_since"]))
     return found
+
+
+def raise_stale_sources(
+    session: Session, settings: Settings, *, notify: NotifyMode = True
+) -> list[dict[str, Any]]:
+    """An ops alert for every source silent longer than its schedule allows, once per silence: the
+    key names when the silence began."""
+    raised = []
+    for payload, since in stale_payloads(session, datetime.now(UTC), settings.stale_after_intervals):
+        raised += ops_alert_keyed(
+            session, payload, f"ops:{payload['source']}:source_stale:{since}", notify=notify
+        )
+    session.commit()
+    return raised

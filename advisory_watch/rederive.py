@@ -1,10 +1,10 @@
 """History in observed-time order, whatever order the observations arrived in.
 
 Live fetches arrive in order and take one step of each destination's acceptance rule
-(``pipeline._apply_observation``). A backfill brings observations *older* than what is stored, and a
+(``advisory_watch.observe``). A backfill brings observations *older* than what is stored, and a
 reprocess changes the records of stored snapshots; in both cases what every later observation meant
 (stale? pending? confirmed? which change, when?) depends on what came before it. This module folds the
-same rule over a source's whole stored history, in observed-time order, and reconciles the stored
+same rule over a source's stored history, in observed-time order, and reconciles the stored
 decisions and changes with the result:
 
 - changes that still hold keep their rows (and the alerts that already went out for them);
@@ -18,26 +18,39 @@ conflict. A reprocess does move it: its point is to repair the records.
 
 The fold needs, per stored observation, which destinations it showed (``Fetch.observed_keys``) and
 per destination the bytes it had (snapshots are written whenever a destination's bytes change). It
-needs no network and no re-extraction, so it costs milliseconds per thousand observations.
+needs no network and no re-extraction.
+
+**Checkpoints** keep its cost flat over years of hourly history: every ``fold_checkpoint_every``
+observations the fold's position is stored (``FoldCheckpoint``: each destination's current,
+confirmed, pending and last snapshot, and each URL's last full reading). Live cycles extend them as
+they go; a backfill resumes from the checkpoint before the inserted observation and stops at the
+first checkpoint after it where the fold meets the stored one again — history beyond is unchanged.
 """
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, delete, select
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, delete, func, select
 
+from advisory_watch.history_writes import NewSnapshot, insert_snapshots, record_changes
+from advisory_watch.results import IngestResult, NotifyMode
 from advisory_watch.settings import Settings, get_settings
 from diffing.acceptance import Decision, Verdict
 from models import store
-from models.tables import Alert, Change, Delivery, DestinationState, Fetch, Snapshot
-from scrapers.base import Extracted, Extraction, Source, canonical_json, transition
+from models.store import SnapRow, StateRow
+from models.tables import Alert, Change, Delivery, Fetch, FoldCheckpoint, Snapshot
+from scrapers.base import Extracted, Source, canonical_json, transition
 
 # A snapshot whose bytes the current extractor no longer accepts (set by reprocess): not an observation.
 REJECTED = "rejected"
+OBSERVED = ("ok", "partial")
 
 
 @dataclass(frozen=True)
@@ -56,44 +69,333 @@ class RederiveResult:
     conflicts: list[str] = field(default_factory=list)
 
 
-def observations(session: Session, source: str) -> list[Observation]:
-    """The source's stored observations in observed-time order. An observation with the same bytes as
-    the URL's previous one, read by the same extractor, is a repeat (a replayed copy, an archived copy
-    of a live fetch): it counts like a 304, as nothing, exactly as in the live path."""
-    rows = session.exec(
-        select(
-            Fetch.id,
-            Fetch.observed_at,
-            Fetch.observed_keys,
-            Fetch.url,
-            Fetch.content_hash,
-            Fetch.extractor_version,
-            Fetch.status,
-        )
-        .where(Fetch.source == source, col(Fetch.status).in_(["ok", "partial"]))
-        .order_by(col(Fetch.observed_at), col(Fetch.id))
-    ).all()
-    previous: dict[str, tuple[str | None, str | None]] = {}
-    timeline = []
+@dataclass(frozen=True)
+class Checkpoint:
+    """The fold after one observation: per key [current, confirmed, pending, last] snapshot ids, and
+    per URL the fetch of its last full reading."""
+
+    fetch_id: int
+    observed_at: datetime
+    keys: dict[str, list[int | None]]
+    urls: dict[str, int]
+
+    def encode(self) -> bytes:
+        return zlib.compress(canonical_json({"keys": self.keys, "urls": self.urls}).encode(), 6)
+
+    @classmethod
+    def decode(cls, fetch_id: int, observed_at: datetime, data: bytes) -> Checkpoint:
+        state = json.loads(zlib.decompress(data))
+        return cls(fetch_id, store.as_utc(observed_at), state["keys"], state["urls"])
+
+    def same_fold(self, other: Checkpoint) -> bool:
+        return (self.keys, self.urls) == (other.keys, other.urls)
+
+
+def _checkpoints(session: Session, source: str, after: datetime | None = None) -> dict[int, Checkpoint]:
+    """Stored checkpoints of a source (after an instant), by fetch id."""
+    query = select(FoldCheckpoint.fetch_id, FoldCheckpoint.observed_at, FoldCheckpoint.state).where(
+        FoldCheckpoint.source == source
+    )
+    if after is not None:
+        query = query.where(col(FoldCheckpoint.observed_at) > after)
+    return {fid: Checkpoint.decode(fid, when, data) for fid, when, data in session.exec(query).all()}
+
+
+def _checkpoint_before(session: Session, source: str, when: datetime | None) -> Checkpoint | None:
+    """The newest checkpoint strictly before ``when`` (the newest of all when None)."""
+    query = select(FoldCheckpoint.fetch_id, FoldCheckpoint.observed_at, FoldCheckpoint.state).where(
+        FoldCheckpoint.source == source
+    )
+    if when is not None:
+        query = query.where(col(FoldCheckpoint.observed_at) < when)
+    row = session.exec(query.order_by(col(FoldCheckpoint.observed_at).desc()).limit(1)).first()
+    return Checkpoint.decode(*row) if row else None
+
+
+@dataclass
+class _KeyFold:
+    """One destination's fold: where it stands, and its snapshots (in observation order) to come."""
+
+    history: list[SnapRow]
+    indices: list[int]  # window positions of the observations that showed it
+    current: SnapRow | None = None
+    confirmed: SnapRow | None = None
+    pending: SnapRow | None = None
+    last: SnapRow | None = None
+    cursor: int = 0  # next entry of ``history``
+    next_index: int = 0  # next entry of ``indices``
+
+    def ids(self) -> list[int | None]:
+        return [
+            s.id if s is not None else None for s in (self.current, self.confirmed, self.pending, self.last)
+        ]
+
+    def resume(self, snapshots: list[SnapRow | None], position: dict[int, int], at: int) -> None:
+        """Stand where a stored checkpoint at position ``at`` says, the observations up to it passed."""
+        self.current, self.confirmed, self.pending, self.last = snapshots
+        while self.cursor < len(self.history) and position[self.history[self.cursor].fetch_id] <= at:
+            self.cursor += 1
+        while self.next_index < len(self.indices) and self.indices[self.next_index] <= at:
+            self.next_index += 1
+
+
+@dataclass
+class _Window:
+    """The stored history a fold goes over: the observations after a checkpoint (all of them when
+    there is none), each destination's snapshots among them, and where the checkpoint left it."""
+
+    start: Checkpoint | None
+    timeline: list[Observation]
+    position: dict[int, int]
+    folds: dict[str, _KeyFold]
+    urls_at: dict[int, dict[str, int]]  # position -> each URL's last full reading, at the marks
+
+
+def _window(
+    session: Session, source: Source, start: Checkpoint | None, marks: tuple[set[int], int] | None = None
+) -> _Window:
+    """Load the window. ``marks`` (the stored checkpoints' fetch ids, and the spacing of new ones)
+    says where the fold will store checkpoints: there the URL readings are kept."""
+    after = start.observed_at if start is not None else None
+    query = select(
+        Fetch.id,
+        Fetch.observed_at,
+        Fetch.observed_keys,
+        Fetch.url,
+        Fetch.content_hash,
+        Fetch.extractor_version,
+        Fetch.status,
+    ).where(Fetch.source == source.name, col(Fetch.status).in_(OBSERVED))
+    if after is not None:
+        query = query.where(col(Fetch.observed_at) > after)
+    rows = session.exec(query.order_by(col(Fetch.observed_at), col(Fetch.id))).all()
+    places = _marks([row[0] for row in rows], *marks) if marks is not None else set()
+    readings = dict(start.urls) if start is not None else {}
+    # An observation with the same bytes as the URL's previous one, read by the same extractor, is a
+    # repeat (a replayed copy, an archived copy of a live fetch): it counts like a 304, as nothing,
+    # exactly as in the live path.
+    reading_of = _readings(session, set(readings.values()))
+    timeline: list[Observation] = []
+    urls_at: dict[int, dict[str, int]] = {}
     for fid, when, keys, url, content_hash, version, status in rows:
-        repeat = status == "ok" and content_hash is not None and previous.get(url) == (content_hash, version)
+        previous = reading_of.get(readings[url]) if url in readings else None
+        repeat = status == "ok" and content_hash is not None and previous == (content_hash, version)
         if status == "ok":
-            previous[url] = (content_hash, version)
+            readings[url] = fid
+            reading_of[fid] = (content_hash, version)
         observed = frozenset() if repeat else None if keys is None else frozenset(keys.split())
         timeline.append(Observation(fid, store.as_utc(when), observed))
-    return timeline
+        if len(timeline) - 1 in places:
+            urls_at[len(timeline) - 1] = dict(readings)
+    position = {obs.fetch_id: i for i, obs in enumerate(timeline)}
 
-
-def snapshots_by_key(session: Session, source: str, position: dict[int, int]) -> dict[str, list[Snapshot]]:
-    """Each destination's snapshots in the order of the observations that carried them."""
-    rows = session.exec(select(Snapshot).where(Snapshot.source == source)).all()
-    by_key: dict[str, list[Snapshot]] = defaultdict(list)
-    for row in rows:
-        if row.fetch_id in position:
-            by_key[row.key].append(row)
-    for history in by_key.values():
+    where = [Snapshot.source == source.name]
+    if after is not None:
+        where.append(col(Snapshot.observed_at) > after)
+    histories: dict[str, list[SnapRow]] = defaultdict(list)
+    for snap in store.snapshot_rows(session, where):
+        if snap.fetch_id in position:
+            histories[snap.key].append(snap)
+    for history in histories.values():
         history.sort(key=lambda s: (position[s.fetch_id], s.id))
-    return by_key
+
+    begun = start.keys if start is not None else {}
+    known = store.snapshots_by_id(session, {sid for ids in begun.values() for sid in ids if sid is not None})
+    legacy = [i for i, obs in enumerate(timeline) if obs.keys is None]
+    indices: dict[str, list[int]] = defaultdict(list)
+    for i, obs in enumerate(timeline):
+        for key in obs.keys or ():
+            indices[key].append(i)
+    folds = {}
+    for key in sorted(set(begun) | set(histories)):
+        seen = sorted(set(indices.get(key, [])).union(legacy)) if legacy else indices.get(key, [])
+        fold = _KeyFold(histories.get(key, []), seen)
+        ids = begun.get(key, [None, None, None, None])
+        fold.current, fold.confirmed, fold.pending, fold.last = (known.get(i) if i else None for i in ids)
+        folds[key] = fold
+    store.get_records(
+        session, {s.record_hash for f in folds.values() for s in (*f.history, f.confirmed, f.pending) if s}
+    )
+    return _Window(start, timeline, position, folds, urls_at)
+
+
+def _marks(fetch_ids: list[int], stored: set[int], every: int) -> set[int]:
+    """Positions of the window's checkpoints: the stored ones' (so a re-fold can meet them), then one
+    every ``every`` observations after the last of them."""
+    places = [i for i, fid in enumerate(fetch_ids) if fid in stored]
+    begin = places[-1] if places else -1
+    return {*places, *range(begin + every, len(fetch_ids), every)}
+
+
+def _readings(session: Session, fetch_ids: set[int]) -> dict[int, tuple[str | None, str | None]]:
+    if not fetch_ids:
+        return {}
+    rows = session.exec(
+        select(Fetch.id, Fetch.content_hash, Fetch.extractor_version).where(
+            col(Fetch.id).in_(list(fetch_ids))
+        )
+    ).all()
+    return {fid: (content_hash, version) for fid, content_hash, version in rows}
+
+
+@dataclass
+class _FoldRun:
+    transitions: list[tuple[str, SnapRow, SnapRow, datetime]] = field(default_factory=list)
+    dispositions: dict[int, str] = field(default_factory=dict)
+    stopped_at: datetime | None = None  # the checkpoint where the fold met the stored one
+    # Destinations whose fold met the stored one at a checkpoint and skipped ahead to a later one:
+    # their stored history between the two (after, up to) stands as it is.
+    skipped: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
+
+
+def _advance(fold: _KeyFold, position: dict[int, int], upto: int) -> None:
+    while fold.cursor < len(fold.history) and position[fold.history[fold.cursor].fetch_id] <= upto:
+        fold.current = fold.history[fold.cursor]
+        fold.cursor += 1
+
+
+def _fold_segment(
+    session: Session, source: Source, window: _Window, key: str, fold: _KeyFold, upto: int, run: _FoldRun
+) -> None:
+    """One destination through the observations that showed it, up to position ``upto``: the live
+    rule, step by step."""
+    while fold.next_index < len(fold.indices) and fold.indices[fold.next_index] <= upto:
+        i = fold.indices[fold.next_index]
+        fold.next_index += 1
+        _advance(fold, window.position, i)
+        current = fold.current
+        if current is None or current.disposition == REJECTED:
+            continue
+        obs = window.timeline[i]
+        fold.last = current
+        if fold.confirmed is not None and current.record_hash == fold.confirmed.record_hash:
+            verdict = Verdict(Decision.UNCHANGED)  # what decide() says for an identical record, cheaply
+        else:
+            verdict = source.policy.decide(
+                source.fields,
+                _record(session, fold.confirmed),
+                _record(session, fold.pending),
+                store.get_record(session, current.record_hash),
+                obs.observed_at,
+            )
+        if current.fetch_id == obs.fetch_id:
+            run.dispositions[current.id] = verdict.decision.value
+        if verdict.becomes_confirmed:
+            if fold.confirmed is not None and verdict.decision is not Decision.BASELINE:
+                run.transitions.append((key, fold.confirmed, current, obs.observed_at))
+            fold.confirmed, fold.pending = current, None
+        elif verdict.becomes_pending:
+            fold.pending = current
+        elif verdict.drops_pending:
+            fold.pending = None
+    _advance(fold, window.position, upto)
+
+
+def _record(session: Session, snapshot: SnapRow | None) -> dict[str, Any] | None:
+    return store.get_record(session, snapshot.record_hash) if snapshot is not None else None
+
+
+def _fold(
+    session: Session, source: Source, start: Checkpoint | None, every: int, settled_after: datetime | None
+) -> tuple[_Window, _FoldRun]:
+    """Fold from ``start`` to the newest observation, storing a checkpoint every ``every`` observations
+    (at the stored checkpoints' own places where there are some).
+
+    With ``settled_after`` (history after that instant is what it was), a destination whose fold meets
+    its stored checkpoint past that instant stops folding: what follows for it is what is stored. It
+    resumes from the last stored checkpoint (where new checkpoints need every destination's place);
+    the fold stops altogether at a checkpoint that every destination and URL meet unchanged."""
+    after = start.observed_at if start is not None else None
+    stored = _checkpoints(session, source.name, after)
+    window = _window(session, source, start, marks=(set(stored), every))
+    run = _FoldRun()
+    end = len(window.timeline) - 1
+    stored_marks = sorted(m for m in window.urls_at if window.timeline[m].fetch_id in stored)
+    last_stored = stored_marks[-1] if stored_marks else None
+    active = dict(window.folds)
+    settled: dict[str, datetime] = {}  # destination -> the checkpoint where it met the stored fold
+    for mark in sorted({*window.urls_at, end}):
+        for key, fold in active.items():
+            _fold_segment(session, source, window, key, fold, mark, run)
+        if mark not in window.urls_at:
+            continue  # the end of the timeline, not a checkpoint
+        obs = window.timeline[mark]
+        old = stored.get(obs.fetch_id)
+        keys = dict(old.keys) if old is not None else {}
+        keys.update({key: fold.ids() for key, fold in active.items()})
+        here = Checkpoint(obs.fetch_id, obs.observed_at, keys, window.urls_at[mark])
+        if old is not None and settled_after is not None and obs.observed_at >= settled_after:
+            if old.same_fold(here):
+                run.stopped_at = obs.observed_at
+                for key, since in settled.items():
+                    run.skipped[key] = (since, obs.observed_at)
+                break
+            for key in [k for k, fold in active.items() if old.keys.get(k) == fold.ids()]:
+                settled[key] = obs.observed_at
+                del active[key]
+        if mark == last_stored and settled:
+            _resume(session, window, here, settled, run, mark)
+            active = dict(window.folds)
+        _store_checkpoint(session, source.name, here, replace=old is not None)
+    return window, run
+
+
+def _resume(
+    session: Session,
+    window: _Window,
+    checkpoint: Checkpoint,
+    settled: dict[str, datetime],
+    run: _FoldRun,
+    mark: int,
+) -> None:
+    """The settled destinations stand where the last stored checkpoint has them, and fold on from it."""
+    wanted = {sid for key in settled for sid in checkpoint.keys[key] if sid is not None}
+    known = {s.id: s for fold in window.folds.values() for s in fold.history if s.id in wanted}
+    known.update(store.snapshots_by_id(session, wanted - set(known)))
+    for key, since in settled.items():
+        ids = checkpoint.keys[key]
+        window.folds[key].resume([known.get(i) if i else None for i in ids], window.position, mark)
+        run.skipped[key] = (since, checkpoint.observed_at)
+    settled.clear()
+
+
+def _store_checkpoint(session: Session, source: str, checkpoint: Checkpoint, *, replace: bool) -> None:
+    table = FoldCheckpoint.__table__
+    if replace:
+        session.execute(
+            table.update()
+            .where(table.c.source == source, table.c.fetch_id == checkpoint.fetch_id)
+            .values(state=checkpoint.encode())
+        )
+        return
+    session.execute(
+        table.insert().values(
+            source=source,
+            fetch_id=checkpoint.fetch_id,
+            observed_at=checkpoint.observed_at,
+            state=checkpoint.encode(),
+        )
+    )
+
+
+def checkpoint_due(session: Session, source: str, settings: Settings) -> bool:
+    """Whether ``fold_checkpoint_every`` observations came after the newest checkpoint (counted no
+    further than that, on the observed-time index: constant cost however long the history)."""
+    newest = session.exec(
+        select(func.max(FoldCheckpoint.observed_at)).where(FoldCheckpoint.source == source)
+    ).one()
+    query = select(Fetch.id).where(Fetch.source == source, col(Fetch.status).in_(OBSERVED))
+    if newest is not None:
+        query = query.where(col(Fetch.observed_at) > newest)
+    counted = select(func.count()).select_from(query.limit(settings.fold_checkpoint_every).subquery())
+    return session.exec(counted).one() >= settings.fold_checkpoint_every
+
+
+def extend_checkpoints(session: Session, source: Source, settings: Settings) -> None:
+    """Fold on from the newest checkpoint, storing the next ones (a live cycle, every so often)."""
+    _fold(
+        session, source, _checkpoint_before(session, source.name, None), settings.fold_checkpoint_every, None
+    )
 
 
 def insert_observation(
@@ -101,9 +403,9 @@ def insert_observation(
     source: Source,
     fetch: Fetch,
     chosen_by_key: dict[str, Extracted],
-    result: Any,
+    result: IngestResult,
     *,
-    notify: Any,
+    notify: NotifyMode,
     settings: Settings,
 ) -> None:
     """Put an observation older than the newest one in its place, then re-derive the history.
@@ -112,21 +414,22 @@ def insert_observation(
     different one at time t would silently change what the next observation showed. Where that
     happens the next observation gets an explicit copy of what it really showed.
     """
-    from advisory_watch.pipeline import new_snapshot
-
-    timeline = observations(session, source.name)
-    position = {obs.fetch_id: i for i, obs in enumerate(timeline)}
-    histories = snapshots_by_key(session, source.name, position)
+    when = store.as_utc(fetch.observed_at)
+    start = _checkpoint_before(session, source.name, when)
+    window = _window(session, source, start)
+    timeline, position = window.timeline, window.position
     here = position[fetch.id]
+    written: list[NewSnapshot] = []
+    settled_after = when
     for key in sorted(chosen_by_key):
         chosen = chosen_by_key[key]
-        history = histories.get(key, [])
+        fold = window.folds.get(key)
+        history = fold.history if fold is not None else []
         earlier = [s for s in history if position[s.fetch_id] < here]
-        as_of = earlier[-1] if earlier else None
-        raw_hash = store.sha256(chosen.raw)
-        if as_of is not None and (as_of.record_hash, as_of.raw_hash) == (chosen.record_hash, raw_hash):
+        as_of = earlier[-1] if earlier else fold.current if fold is not None else None
+        if as_of is not None and (as_of.record_hash, as_of.raw_hash) == (chosen.record_hash, chosen.raw_hash):
             continue
-        new_snapshot(session, source, key, fetch, chosen, raw_hash, "backfilled")
+        written.append(NewSnapshot(key, fetch.id, when, "backfilled", extracted=chosen))
         result.snapshots += 1
         if as_of is None:
             continue
@@ -136,20 +439,20 @@ def insert_observation(
         later = [s for s in history if position[s.fetch_id] > here]
         if later and position[later[0].fetch_id] <= position[following.fetch_id]:
             continue  # the next observation has its own snapshot already
-        session.add(
-            Snapshot(
-                source=source.name,
-                key=key,
-                observed_at=following.observed_at,
-                fetch_id=following.fetch_id,
-                record_hash=as_of.record_hash,
-                raw_hash=as_of.raw_hash,
-                extractor_version=as_of.extractor_version,
-                disposition=as_of.disposition,
-            )
+        written.append(
+            NewSnapshot(key, following.fetch_id, following.observed_at, as_of.disposition, copy_of=as_of)
         )
-    session.flush()
-    outcome = rederive(session, source, notify=notify, settings=settings, keep_current_state=True)
+        settled_after = max(settled_after, following.observed_at)
+    insert_snapshots(session, source, written)
+    outcome = rederive(
+        session,
+        source,
+        notify=notify,
+        settings=settings,
+        keep_current_state=True,
+        start=start,
+        settled_after=settled_after,
+    )
     result.changes += outcome.changes_added
     result.alerts += outcome.alerts
     result.decisions["inserted_in_history"] += 1
@@ -161,117 +464,62 @@ def insert_observation(
         )
 
 
-@dataclass
-class _Fold:
-    confirmed: Snapshot | None = None
-    pending: Snapshot | None = None
-    last: Snapshot | None = None
-    transitions: list[tuple[Snapshot, Snapshot, datetime]] = field(default_factory=list)
-
-
-def _fold_key(
-    session: Session,
-    source: Source,
-    history: list[Snapshot],
-    timeline: list[Observation],
-    indices: list[int],
-    position: dict[int, int],
-    dispositions: dict[int, str],
-) -> _Fold:
-    """One destination through every observation that showed it: the live rule, step by step."""
-    state = _Fold()
-    cursor = 0
-    current: Snapshot | None = None
-    for i in indices:
-        while cursor < len(history) and position[history[cursor].fetch_id] <= i:
-            current = history[cursor]
-            cursor += 1
-        if current is None or current.disposition == REJECTED:
-            continue
-        obs = timeline[i]
-        state.last = current
-        if state.confirmed is not None and current.record_hash == state.confirmed.record_hash:
-            verdict = Verdict(Decision.UNCHANGED)  # what decide() says for an identical record, cheaply
-        else:
-            verdict = source.policy.decide(
-                source.fields,
-                _record(session, state.confirmed),
-                _record(session, state.pending),
-                store.get_record(session, current.record_hash),
-                obs.observed_at,
-            )
-        if current.fetch_id == obs.fetch_id:
-            dispositions[current.id] = verdict.decision.value
-        if verdict.becomes_confirmed:
-            if state.confirmed is not None and verdict.decision is not Decision.BASELINE:
-                state.transitions.append((state.confirmed, current, obs.observed_at))
-            state.confirmed, state.pending = current, None
-        elif verdict.becomes_pending:
-            state.pending = current
-        elif verdict.drops_pending:
-            state.pending = None
-    return state
-
-
-def _record(session: Session, snapshot: Snapshot | None) -> dict[str, Any] | None:
-    return store.get_record(session, snapshot.record_hash) if snapshot is not None else None
-
-
 def rederive(
     session: Session,
     source: Source,
     *,
-    notify: Any = "none",
+    notify: NotifyMode = "none",
     settings: Settings | None = None,
     keep_current_state: bool = True,
+    start: Checkpoint | None = None,
+    settled_after: datetime | None = None,
 ) -> RederiveResult:
-    """Fold the acceptance rule over the stored history and make the stored changes match it."""
-    from advisory_watch.pipeline import IngestResult, record_changes
-
+    """Fold the acceptance rule over the stored history (from ``start``, a checkpoint history before
+    which is unchanged) and make the stored changes match it."""
     settings = settings or get_settings()
     outcome = RederiveResult()
-    timeline = observations(session, source.name)
-    position = {obs.fetch_id: i for i, obs in enumerate(timeline)}
-    histories = snapshots_by_key(session, source.name, position)
-    store.get_records(session, {s.record_hash for h in histories.values() for s in h})
-    legacy = [i for i, obs in enumerate(timeline) if obs.keys is None]
-    indices_by_key: dict[str, list[int]] = defaultdict(list)
-    for i, obs in enumerate(timeline):
-        for key in obs.keys or ():
-            indices_by_key[key].append(i)
+    window, run = _fold(session, source, start, settings.fold_checkpoint_every, settled_after)
 
-    dispositions: dict[int, str] = {}
-    folds: dict[str, _Fold] = {}
-    for key, history in histories.items():
-        indices = sorted(set(indices_by_key.get(key, [])).union(legacy)) if legacy else indices_by_key[key]
-        folds[key] = _fold_key(session, source, history, timeline, indices, position, dispositions)
+    updates = [
+        {"b_id": snap.id, "disposition": wanted}
+        for fold in window.folds.values()
+        for snap in fold.history
+        if (wanted := run.dispositions.get(snap.id)) is not None
+        and snap.disposition not in (wanted, REJECTED)
+    ]
+    if updates:
+        table = Snapshot.__table__
+        session.execute(
+            table.update()
+            .where(table.c.id == bindparam("b_id"))
+            .values(disposition=bindparam("disposition")),
+            updates,
+        )
+        outcome.dispositions = len(updates)
 
-    for history in histories.values():
-        for snap in history:
-            wanted = dispositions.get(snap.id)
-            if wanted is not None and snap.disposition not in (wanted, REJECTED):
-                snap.disposition = wanted
-                outcome.dispositions += 1
-
-    desired = {
-        (key, new.id): (old, new, when) for key, fold in folds.items() for old, new, when in fold.transitions
-    }
+    desired = {(key, new.id): (old, new, when) for key, old, new, when in run.transitions}
+    query = select(Change).where(Change.source == source.name, col(Change.from_snapshot_id).is_not(None))
+    if start is not None:
+        query = query.where(col(Change.observed_at) > start.observed_at)
+    if run.stopped_at is not None:
+        query = query.where(col(Change.observed_at) <= run.stopped_at)
     existing: dict[tuple[str, int], list[Change]] = defaultdict(list)
-    for row in session.exec(
-        select(Change).where(Change.source == source.name, col(Change.from_snapshot_id).is_not(None))
-    ).all():
+    for row in session.exec(query).all():
+        gap = run.skipped.get(row.key)
+        if gap is not None and gap[0] < store.as_utc(row.observed_at) <= gap[1]:
+            continue  # a stretch this destination's fold skipped: its stored changes stand
         existing[(row.key, row.to_snapshot_id)].append(row)
     for ident, rows in existing.items():
         wanted_transition = desired.get(ident)
         if wanted_transition is not None and _rows_match(session, source, rows, *wanted_transition):
             desired.pop(ident)
             continue
-        _remove_changes(session, source.name, rows)
+        _remove_changes(session, rows)
         outcome.changes_removed += len(rows)
     session.flush()
 
     scratch = IngestResult(source.name, "rederive", datetime.now().astimezone())
-    for (_key, _to), (old, new, when) in sorted(desired.items(), key=lambda item: item[1][2]):
+    for _ident, (old, new, when) in sorted(desired.items(), key=lambda item: item[1][2]):
         outcome.alerts += record_changes(
             session,
             source,
@@ -285,13 +533,15 @@ def rederive(
             result=scratch,
         )
     outcome.changes_added = scratch.changes
-    _settle_states(session, source, folds, keep_current_state, outcome)
+    if run.stopped_at is None:
+        # A fold that met its stored checkpoint ends where the stored history already ends.
+        _settle_states(session, source, window.folds, keep_current_state, outcome)
     session.flush()
     return outcome
 
 
 def _rows_match(
-    session: Session, source: Source, rows: list[Change], old: Snapshot, new: Snapshot, when: datetime
+    session: Session, source: Source, rows: list[Change], old: SnapRow, new: SnapRow, when: datetime
 ) -> bool:
     """Stored change rows still say what the transition old -> new at ``when`` says (same kinds,
     items and values: a reprocess may have changed the records behind them)."""
@@ -303,7 +553,7 @@ def _rows_match(
     ) == sorted((r.kind, r.item, canonical_json(r.old), canonical_json(r.new)) for r in rows)
 
 
-def _remove_changes(session: Session, source: str, rows: list[Change]) -> None:
+def _remove_changes(session: Session, rows: list[Change]) -> None:
     """Drop changes history no longer supports. Alerts already delivered stay, detached, as the record
     of what was said; alerts still held (never shown to anyone) go with their change."""
     ids = [r.id for r in rows]
@@ -320,9 +570,10 @@ def _remove_changes(session: Session, source: str, rows: list[Change]) -> None:
 
 
 def _settle_states(
-    session: Session, source: Source, folds: dict[str, _Fold], keep_current: bool, outcome: RederiveResult
+    session: Session, source: Source, folds: dict[str, _KeyFold], keep_current: bool, outcome: RederiveResult
 ) -> None:
     states = store.states_for(session, source.name)
+    touched: list[StateRow] = []
     for key, fold in sorted(folds.items()):
         if fold.last is None:
             continue
@@ -333,9 +584,7 @@ def _settle_states(
             "last_snapshot_id": fold.last.id,
         }
         if state is None:
-            session.add(
-                DestinationState(source=source.name, key=key, updated_at=fold.last.observed_at, **ids)
-            )
+            touched.append(StateRow(source.name, key, updated_at=fold.last.observed_at, stored=False, **ids))
             continue
         if keep_current:
             # The live state stays as it is (even a re-derived rendering of the same edition would be a
@@ -343,12 +592,14 @@ def _settle_states(
             if not _same_content(session, source, state, fold):
                 outcome.conflicts.append(key)
             ids = {"last_snapshot_id": ids["last_snapshot_id"]}  # a fact of history, not a decision
-        for name, value in ids.items():
-            if getattr(state, name) != value:
+        if any(getattr(state, name) != value for name, value in ids.items()):
+            for name, value in ids.items():
                 setattr(state, name, value)
+            touched.append(state)
+    store.write_states(session, touched)
 
 
-def _same_content(session: Session, source: Source, state: DestinationState, fold: _Fold) -> bool:
+def _same_content(session: Session, source: Source, state: StateRow, fold: _KeyFold) -> bool:
     """Whether the live state and the re-derived one say the same thing, by the source's own rule:
     the re-derived confirmed record, seen live now, would be no change (identical, another rendering of
     the same edition, or a stale copy). Pending records are transient and not compared."""
@@ -359,99 +610,3 @@ def _same_content(session: Session, source: Source, state: DestinationState, fol
     when = fold.last.observed_at if fold.last is not None else datetime.now().astimezone()
     verdict = source.policy.decide(source.fields, live, None, derived, store.as_utc(when))
     return not (verdict.becomes_confirmed or verdict.becomes_pending)
-
-
-@dataclass
-class ReprocessResult:
-    source: str
-    snapshots: int = 0
-    records_changed: int = 0
-    rejected: int = 0
-    failed: int = 0
-    rederived: RederiveResult = field(default_factory=RederiveResult)
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "snapshots": self.snapshots,
-            "records_changed": self.records_changed,
-            "rejected": self.rejected,
-            "unreadable": self.failed,
-            "changes_added": self.rederived.changes_added,
-            "changes_removed": self.rederived.changes_removed,
-            "dispositions_updated": self.rederived.dispositions,
-        }
-
-
-class ReprocessError(Exception):
-    """The current extractor cannot read bytes it (or an earlier version) once read: nothing is changed."""
-
-
-def reprocess(
-    name: str,
-    *,
-    since: datetime | None = None,
-    settings: Settings | None = None,
-    source: Source | None = None,
-) -> ReprocessResult:
-    """Re-run the current extractor over stored snapshots (no network), then re-derive the history.
-
-    An extractor fix repairs history this way: records change in place (same snapshot, new record),
-    and the changes, decisions and current state follow from them. Alerts for changes this reveals
-    are recorded held: they are history, not news. An extractor that fails on stored bytes is a
-    regression, not a repair: the whole reprocess is refused and nothing is written.
-    """
-    from advisory_watch.pipeline import _choose, session_for
-    from scrapers import registry
-    from scrapers.base import extract_snapshot
-    from scrapers.errors import ExtractionError
-
-    settings = settings or get_settings()
-    source = source or registry.load(name)
-    outcome = ReprocessResult(name)
-    with session_for(settings) as session:
-        store.lock_source(session, name)
-        query = select(Snapshot, Fetch.url).join(Fetch, col(Snapshot.fetch_id) == col(Fetch.id))
-        query = query.where(Snapshot.source == name)
-        if since is not None:
-            query = query.where(col(Snapshot.observed_at) >= since)
-        readings: dict[tuple[str, str], Extraction | ExtractionError] = {}
-        first_failure: str | None = None
-        for snap, url in session.exec(query.order_by(col(Snapshot.observed_at), col(Snapshot.id))).all():
-            outcome.snapshots += 1
-            reading = readings.get((snap.raw_hash, url))
-            if reading is None:
-                try:
-                    reading = extract_snapshot(source, store.get_blob(session, snap.raw_hash), url=url)
-                except ExtractionError as exc:
-                    reading = exc
-                readings[(snap.raw_hash, url)] = reading
-            if isinstance(reading, ExtractionError):
-                outcome.failed += 1
-                first_failure = first_failure or f"snapshot {snap.id} ({snap.key}): {reading}"
-                continue
-            candidates = [e for e in reading.records if e.key == snap.key and not e.rejected]
-            if not candidates:
-                outcome.rejected += 1
-                snap.disposition = REJECTED
-                continue
-            chosen = _choose(source, candidates)
-            record_hash = store.put_record(session, chosen.record)
-            if snap.disposition == REJECTED:
-                snap.disposition = "reprocessed"  # an observation again; the fold sets its decision
-            if record_hash != snap.record_hash:
-                snap.record_hash = record_hash
-                outcome.records_changed += 1
-            snap.extractor_version = source.extractor_version
-        if first_failure is not None:
-            session.rollback()
-            raise ReprocessError(
-                f"{name}: extractor {source.extractor_version} cannot read {outcome.failed} stored "
-                f"snapshot(s), e.g. {first_failure}; nothing was changed"
-            )
-        session.flush()
-        outcome.rederived = rederive(
-            session, source, notify="none", settings=settings, keep_current_state=False
-        )
-        session.commit()
-    return outcome

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     stale_after_intervals: float = Field(
         default=3, description="A source with no successful cycle for this many schedule intervals is stale."
     )
+    fold_checkpoint_every: int = Field(
+        default=100,
+        ge=2,
+        description="Observations between checkpoints of a source's history fold: what a backfill re-folds.",
+    )
     history_base_url: str = "http://127.0.0.1:8000"
     ui_token: str | None = Field(
         default=None, description="History browser token (required beyond localhost)."

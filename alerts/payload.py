@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from diffing.changes import Change, Severity
-from diffing.textdiff import excerpt, has_changes, line_then_word_diff, render_markup
+from diffing.textdiff import excerpt, iter_line_then_word_diff, render_markup
 
 
 def primary_change(changes: list[Change]) -> Change:
@@ -44,9 +44,9 @@ def change_payload(
     diff_text = ""
     if old_record is not None:
         # Lines first, words inside changed lines: an advisory rewritten end to end stays cheap.
-        diffs = line_then_word_diff(old_record.get("text") or "", new_record.get("text") or "")
-        if has_changes(diffs):
-            diff_text = render_markup(excerpt(diffs))
+        old_text, new_text = old_record.get("text") or "", new_record.get("text") or ""
+        if old_text != new_text:  # texts that differ always diff to some change
+            diff_text = render_markup(excerpt(iter_line_then_word_diff(old_text, new_text)))
     history_url = ""
     if history_base_url and from_snapshot is not None:
         history_url = f"{history_base_url.rstrip('/')}/diff/{from_snapshot}/{to_snapshot}"

@@ -55,8 +55,10 @@ def bench_backfill(workdir: Path) -> None:
 
 
 def bench_insertion_and_reprocess(workdir: Path) -> None:
-    from advisory_watch.pipeline import FetchInfo, ingest, session_for
-    from advisory_watch.rederive import reprocess
+    from advisory_watch.ingest import ingest
+    from advisory_watch.reprocess import reprocess
+    from advisory_watch.results import FetchInfo
+    from advisory_watch.sessions import session_for
     from advisory_watch.settings import Settings
     from scrapers import registry
 

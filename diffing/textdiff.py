@@ -10,6 +10,7 @@ keeps advisory-sized texts to a few hundred symbols, so this stays fast.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
 from diff_match_patch import diff_match_patch
 
@@ -56,25 +57,33 @@ def has_changes(diffs: list[tuple[int, str]]) -> bool:
 
 
 def excerpt(
-    diffs: list[tuple[int, str]], context_words: int = 8, max_chars: int = 600
+    diffs: Iterable[tuple[int, str]], context_words: int = 8, max_chars: int = 600
 ) -> list[tuple[int, str]]:
-    """Only the changed runs with a little context, cut to max_chars: what fits in an alert."""
+    """Only the changed runs with a little context, cut to max_chars: what fits in an alert.
+
+    Reads ``diffs`` one run ahead and no further than the cut, so a lazy diff
+    (``iter_line_then_word_diff``) never computes the word diffs of what the excerpt leaves out."""
     out: list[tuple[int, str]] = []
     size = 0
-    for i, (op, text) in enumerate(diffs):
+    runs = iter(diffs)
+    current = next(runs, None)
+    i = 0
+    while current is not None:
+        following = next(runs, None)
+        op, text = current
         if op == EQUAL:
             words = text.split(" ")
             if len(words) > 2 * context_words:
                 head = " ".join(words[:context_words]) if i > 0 else ""
-                tail = " ".join(words[-context_words:]) if i < len(diffs) - 1 else ""
+                tail = " ".join(words[-context_words:]) if following is not None else ""
                 text = (head + " … " + tail).strip() if head or tail else ""
-        if not text:
-            continue
-        if size + len(text) > max_chars:
-            out.append((op, text[: max(0, max_chars - size)] + "…"))
-            break
-        out.append((op, text))
-        size += len(text)
+        if text:
+            if size + len(text) > max_chars:
+                out.append((op, text[: max(0, max_chars - size)] + "…"))
+                break
+            out.append((op, text))
+            size += len(text)
+        current, i = following, i + 1
     return out
 
 
@@ -98,12 +107,17 @@ WORD_DIFF_MAX_CHARS = 3000
 
 def line_then_word_diff(old: str, new: str) -> list[tuple[int, str]]:
     """For long texts: diff lines first (cheap), then words only inside the lines that changed."""
+    return list(iter_line_then_word_diff(old, new))
+
+
+def iter_line_then_word_diff(old: str, new: str) -> Iterator[tuple[int, str]]:
+    """``line_then_word_diff`` computed as it is read: each changed block's word diff only when the
+    reader gets there (an alert's excerpt stops at 600 characters; the rest is never diffed)."""
     dmp = diff_match_patch()
     dmp.Diff_Timeout = DIFF_TIMEOUT_SECONDS
     a, b, lines = dmp.diff_linesToChars(old or "", new or "")
     coarse = dmp.diff_main(a, b, False)
     dmp.diff_charsToLines(coarse, lines)
-    out: list[tuple[int, str]] = []
     i = 0
     while i < len(coarse):
         op, text = coarse[i]
@@ -113,12 +127,11 @@ def line_then_word_diff(old: str, new: str) -> list[tuple[int, str]]:
             and coarse[i + 1][0] == INSERT
             and len(text) + len(coarse[i + 1][1]) <= WORD_DIFF_MAX_CHARS
         ):
-            out += word_diff(text, coarse[i + 1][1])
+            yield from word_diff(text, coarse[i + 1][1])
             i += 2
             continue
-        out.append((op, text))
+        yield (op, text)
         i += 1
-    return out
 
 
 def inserted_text(diffs: list[tuple[int, str]]) -> str:

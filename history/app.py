@@ -181,7 +181,7 @@ def create_app(
         return response
 
     def session() -> Any:
-        from advisory_watch.pipeline import session_for
+        from advisory_watch.sessions import session_for
 
         with session_for(settings or get_settings()) as s:
             yield s

@@ -1,7 +1,9 @@
 """Repository functions over the tables: blobs, records, states, fetch validators.
 
 Records are immutable per hash, so decoded records are cached in-process; everything else goes to
-the database each time.
+the database each time. Snapshots and destination states are read as plain rows (``SnapRow``,
+``StateRow``), not ORM objects: the write path updates them in bulk statements, and a session kept
+across many observations (a replay) must never hand out a stale copy.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ import hashlib
 import json
 import zlib
 from collections import OrderedDict
-from datetime import datetime, timedelta
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import text
+from sqlalchemy import Table, bindparam, insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
@@ -25,25 +29,56 @@ _RECORD_CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
 _RECORD_CACHE_SIZE = 4096
 
 
+def _rows(session: Session, statement: Any) -> list[Any]:
+    """A plain SELECT through the session's connection: rows, without the ORM's per-statement work
+    (these readers never need an autoflush: the write path inserts with statements, not objects)."""
+    return session.connection().execute(statement).all()
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 def put_blob(session: Session, data: bytes, digest: str | None = None) -> str:
-    """Store bytes once per content hash (insert-or-ignore, safe under concurrent writers)."""
     digest = digest or sha256(data)
-    values = {"hash": digest, "size": len(data), "data": zlib.compress(data, 6)}
+    put_blobs(session, {digest: data})
+    return digest
+
+
+def put_blobs(session: Session, blobs: dict[str, bytes]) -> None:
+    """Store byte strings once per content hash: one query for the hashes already there, one
+    insert-or-ignore statement for the rest (safe under concurrent writers)."""
+    if not blobs:
+        return
+    stored: set[str] = set()
+    digests = list(blobs)
+    for start in range(0, len(digests), 500):
+        chunk = digests[start : start + 500]
+        stored.update(row[0] for row in _rows(session, select(Blob.hash).where(col(Blob.hash).in_(chunk))))
+    rows = [
+        {"hash": d, "size": len(data), "data": zlib.compress(data, 6)}
+        for d, data in blobs.items()
+        if d not in stored
+    ]
+    if not rows:
+        return
+    table = Blob.__table__
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        stmt = pg_insert(Blob).values(**values).on_conflict_do_nothing(index_elements=["hash"])
+        stmt = pg_insert(table).on_conflict_do_nothing(index_elements=["hash"])
     elif dialect == "sqlite":
-        stmt = sqlite_insert(Blob).values(**values).on_conflict_do_nothing(index_elements=["hash"])
+        stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=["hash"])
     else:  # pragma: no cover - other databases are not supported targets
-        if session.get(Blob, digest) is None:
-            session.add(Blob(**values))
-        return digest
-    session.exec(stmt)  # type: ignore[call-overload]
-    return digest
+        raise NotImplementedError(f"blob storage on {dialect}")
+    session.execute(stmt, rows)
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Rows inserted in one statement (executemany / multi-row VALUES); their ids, in row order."""
+    if not rows:
+        return []
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return [row[0] for row in session.execute(stmt, rows)]
 
 
 def get_blob(session: Session, digest: str) -> bytes:
@@ -54,13 +89,19 @@ def get_blob(session: Session, digest: str) -> bytes:
 
 
 def put_record(session: Session, record: dict[str, Any]) -> str:
-    text = canonical_json(record).encode()
-    digest = sha256(text)
-    put_blob(session, text, digest)
-    # Cache what a later load would return (canonical key order), so a record read back from the
-    # database and one still in memory give byte-identical alerts.
-    _remember(digest, json.loads(text))
+    digest, data = record_blob(record)
+    put_blob(session, data, digest)
     return digest
+
+
+def record_blob(record: dict[str, Any]) -> tuple[str, bytes]:
+    """A record's hash and stored bytes. Caches what a later load would return (canonical key order),
+    so a record read back from the database and one still in memory give byte-identical alerts."""
+    data = canonical_json(record).encode()
+    digest = sha256(data)
+    if digest not in _RECORD_CACHE:
+        _remember(digest, json.loads(data))
+    return digest, data
 
 
 def _remember(digest: str, record: dict[str, Any]) -> None:
@@ -84,16 +125,61 @@ def get_records(session: Session, digests: set[str]) -> dict[str, dict[str, Any]
     missing = [d for d in digests if d not in _RECORD_CACHE]
     for start in range(0, len(missing), 500):
         chunk = missing[start : start + 500]
-        for blob in session.exec(select(Blob).where(col(Blob.hash).in_(chunk))).all():
-            _remember(blob.hash, json.loads(zlib.decompress(blob.data)))
+        for digest, data in _rows(session, select(Blob.hash, Blob.data).where(col(Blob.hash).in_(chunk))):
+            _remember(digest, json.loads(zlib.decompress(data)))
     return {d: _RECORD_CACHE[d] for d in digests if d in _RECORD_CACHE}
+
+
+class SnapRow(NamedTuple):
+    id: int
+    key: str
+    observed_at: datetime
+    fetch_id: int | None
+    record_hash: str
+    raw_hash: str
+    extractor_version: str
+    disposition: str
+
+
+@dataclass
+class StateRow:
+    """A destination's state as the write path holds it; ``stored`` False until it is inserted."""
+
+    source: str
+    key: str
+    confirmed_snapshot_id: int | None = None
+    pending_snapshot_id: int | None = None
+    last_snapshot_id: int | None = None
+    updated_at: datetime | None = None
+    stored: bool = True
+
+    def values(self) -> tuple[int | None, int | None, int | None, datetime | None]:
+        return (self.confirmed_snapshot_id, self.pending_snapshot_id, self.last_snapshot_id, self.updated_at)
+
+
+_SNAP_COLUMNS = (
+    Snapshot.id,
+    Snapshot.key,
+    Snapshot.observed_at,
+    Snapshot.fetch_id,
+    Snapshot.record_hash,
+    Snapshot.raw_hash,
+    Snapshot.extractor_version,
+    Snapshot.disposition,
+)
+
+
+def snapshot_rows(session: Session, where: Iterable[Any]) -> list[SnapRow]:
+    """Snapshots matching the conditions, as plain rows (observed_at in UTC)."""
+    rows = _rows(session, select(*_SNAP_COLUMNS).where(*where))
+    return [SnapRow(r[0], r[1], as_utc(r[2]), *r[3:]) for r in rows]
 
 
 def snapshot_record(session: Session, snapshot_id: int | None) -> dict[str, Any] | None:
     if snapshot_id is None:
         return None
-    snap = session.get(Snapshot, snapshot_id)
-    return get_record(session, snap.record_hash) if snap else None
+    found = snapshots_by_id(session, {snapshot_id})
+    return get_record(session, found[snapshot_id].record_hash) if found else None
 
 
 def confirmed_records(session: Session, source: str) -> dict[str, dict[str, Any]]:
@@ -123,16 +209,74 @@ def confirmed_raw_by_key(session: Session, source: str) -> dict[str, str]:
     }
 
 
-def states_for(session: Session, source: str) -> dict[str, DestinationState]:
-    rows = session.exec(select(DestinationState).where(DestinationState.source == source)).all()
-    return {row.key: row for row in rows}
+def states_for(session: Session, source: str) -> dict[str, StateRow]:
+    columns = (
+        DestinationState.key,
+        DestinationState.confirmed_snapshot_id,
+        DestinationState.pending_snapshot_id,
+        DestinationState.last_snapshot_id,
+        DestinationState.updated_at,
+    )
+    rows = _rows(session, select(*columns).where(DestinationState.source == source))
+    # updated_at as stored (naive on SQLite): callers that compare it take ``as_utc`` themselves.
+    return {r[0]: StateRow(source, r[0], r[1], r[2], r[3], r[4]) for r in rows}
 
 
-def snapshots_by_id(session: Session, ids: set[int]) -> dict[int, Snapshot]:
-    if not ids:
-        return {}
-    rows = session.exec(select(Snapshot).where(col(Snapshot.id).in_(ids))).all()
-    return {row.id: row for row in rows if row.id is not None}
+def state_of(session: Session, source: str, key: str) -> StateRow | None:
+    """One destination's state (a cross-check between sources)."""
+    row = session.exec(
+        select(
+            DestinationState.confirmed_snapshot_id,
+            DestinationState.pending_snapshot_id,
+            DestinationState.last_snapshot_id,
+            DestinationState.updated_at,
+        ).where(DestinationState.source == source, DestinationState.key == key)
+    ).first()
+    return StateRow(source, key, row[0], row[1], row[2], as_utc(row[3])) if row else None
+
+
+def write_states(session: Session, rows: Iterable[StateRow]) -> None:
+    """New states inserted and changed ones updated, one statement each."""
+    fresh, changed = [], []
+    for row in rows:
+        values = {
+            "confirmed_snapshot_id": row.confirmed_snapshot_id,
+            "pending_snapshot_id": row.pending_snapshot_id,
+            "last_snapshot_id": row.last_snapshot_id,
+            "updated_at": row.updated_at,
+        }
+        if row.stored:
+            changed.append({"b_source": row.source, "b_key": row.key, **values})
+        else:
+            fresh.append({"source": row.source, "key": row.key, **values})
+            row.stored = True
+    table = DestinationState.__table__
+    if fresh:
+        session.execute(insert(table), fresh)
+    if changed:
+        stmt = (
+            table.update()
+            .where(table.c.source == bindparam("b_source"), table.c.key == bindparam("b_key"))
+            .values({name: bindparam(name) for name in changed[0] if not name.startswith("b_")})
+        )
+        session.execute(stmt, changed)
+
+
+def snapshots_by_id(session: Session, ids: set[int]) -> dict[int, SnapRow]:
+    found: dict[int, SnapRow] = {}
+    wanted = list(ids)
+    for start in range(0, len(wanted), 500):
+        for row in snapshot_rows(session, [col(Snapshot.id).in_(wanted[start : start + 500])]):
+            found[row.id] = row
+    return found
+
+
+def change_targets(session: Session, snapshot_ids: set[int]) -> set[int]:
+    """Which of these snapshots some stored change leads to."""
+    if not snapshot_ids:
+        return set()
+    query = select(Change.to_snapshot_id).where(col(Change.to_snapshot_id).in_(list(snapshot_ids)))
+    return {row[0] for row in _rows(session, query)}
 
 
 # Bytes that were downloaded but not stored: the next cycle must download them again, not send the
@@ -176,13 +320,13 @@ def lock_source(session: Session, source: str) -> None:
 
 
 def already_ingested(session: Session, source: str, content_hash: str, observed_at: datetime) -> bool:
-    row = session.exec(
+    query = (
         select(Fetch.id)
         .where(Fetch.source == source, Fetch.content_hash == content_hash, Fetch.observed_at == observed_at)
         .where(Fetch.status == "ok")
         .limit(1)
-    ).first()
-    return row is not None
+    )
+    return bool(_rows(session, query))
 
 
 def free_instant(session: Session, source: str, when: datetime) -> datetime:
@@ -230,13 +374,14 @@ def last_fetched_by_url(session: Session, source: str) -> dict[str, datetime]:
 
 def latest_observation(session: Session, source: str) -> datetime | None:
     """When the newest successfully ingested document of a source was observed."""
-    row = session.exec(
+    query = (
         select(Fetch.observed_at)
         .where(Fetch.source == source, col(Fetch.status).in_(["ok", "partial"]))
         .order_by(col(Fetch.observed_at).desc())
         .limit(1)
-    ).first()
-    return as_utc(row) if row else None
+    )
+    rows = _rows(session, query)
+    return as_utc(rows[0][0]) if rows else None
 
 
 def previous_reading(
@@ -249,22 +394,17 @@ def previous_reading(
     )
     if exclude_id is not None:
         query = query.where(Fetch.id != exclude_id)
-    row = session.exec(query.order_by(col(Fetch.observed_at).desc(), col(Fetch.id).desc()).limit(1)).first()
-    return tuple(row) if row else None
+    rows = _rows(session, query.order_by(col(Fetch.observed_at).desc(), col(Fetch.id).desc()).limit(1))
+    return tuple(rows[0]) if rows else None
 
 
-def is_change_target(session: Session, snapshot_id: int | None) -> bool:
-    row = session.exec(select(Change.id).where(Change.to_snapshot_id == snapshot_id).limit(1)).first()
-    return row is not None
-
-
-def latest_fetch(session: Session, source: str) -> Fetch | None:
-    return session.exec(
-        select(Fetch).where(Fetch.source == source).order_by(col(Fetch.id).desc()).limit(1)
-    ).first()
+def latest_error(session: Session, source: str) -> str | None:
+    """The error recorded on the source's newest fetch (None when it had none, or none was made)."""
+    rows = _rows(
+        session, select(Fetch.error).where(Fetch.source == source).order_by(col(Fetch.id).desc()).limit(1)
+    )
+    return rows[0][0] if rows else None
 
 
 def as_utc(value: datetime) -> datetime:
-    from datetime import UTC
-
     return value if value.tzinfo else value.replace(tzinfo=UTC)

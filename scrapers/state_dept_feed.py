@@ -21,11 +21,13 @@ from diffing.acceptance import DatedEditionPolicy
 from diffing.changes import Change, Severity
 from diffing.compare import EditionField, KeyedListField, ScalarField, SetField
 from scrapers import change_note, prose
-from scrapers.base import Extracted, Extraction
+from scrapers.base import Extracted, Extraction, recall_item
 from scrapers.countries import code_for_name, country_of, destination_key
 from scrapers.errors import ExtractionError
 
 name = "state-dept-feed"
+# Ask the ingest core for the records of items it already stored (``scrapers.base.recall_item``).
+recalls_items = True
 title = "U.S. State Department travel advisories (RSS feed)"
 urls = ("https://travel.state.gov/_res/rss/TAsTWs.xml",)
 allowed_hosts = frozenset({"travel.state.gov"})
@@ -219,7 +221,11 @@ def extract_item(item: etree._Element) -> Extracted:
 
 @lru_cache(maxsize=2048)
 def _extract_raw_item(raw: bytes) -> Extracted:
-    """Pure, so memoised: an hourly feed repeats ~200 unchanged items, which then cost one hash each."""
+    """Pure, so memoised: an hourly feed repeats ~200 unchanged items, which then cost one hash each
+    (in a fresh process too: the ingest core tells ``recall_item`` the records it stored)."""
+    known = recall_item(name, extractor_version, raw)
+    if known is not None:
+        return known
     item = etree.fromstring(raw, _PARSER)
     title_text = prose._clean(unescape(_text(item, "title")))
     cats = _categories(item)

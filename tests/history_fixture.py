@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from advisory_watch.pipeline import ingest, replay_files, session_for
+from advisory_watch.ingest import ingest
+from advisory_watch.replay import replay_files
+from advisory_watch.sessions import session_for
 from advisory_watch.settings import Settings
 from scrapers import oc_index, osac_report
 from tests.conftest import ARCHIVE, FEED_0107, FEED_1008, SHARED, WORKBOOK

@@ -4,8 +4,8 @@ The bulk write path (#20) must leave the database exactly as the row-by-row path
 in ``tests/fixtures/ingest_tables.json`` were taken from the row-by-row code (commit 3d02f9e) running
 this scenario; ``tests/test_ingest_tables.py`` runs it again on SQLite and PostgreSQL and compares.
 
-The scenario covers every write the core makes: 116 archive days in order (baselines, snapshots,
-pending and confirmed changes, alerts), four held-out days inserted afterwards into their place
+The scenario covers every write the core makes: 117 archive days in order (baselines, snapshots,
+pending and confirmed changes, alerts), three held-out days inserted afterwards into their place
 (backfill: snapshots, explicit copies, re-derived changes), the newest day again an hour later (a
 repeat), and the advisory pages of twelve destinations over their corpus moments (a second source,
 sparse keys).
@@ -22,7 +22,9 @@ from typing import Any
 
 from sqlalchemy import MetaData, create_engine, select
 
-from advisory_watch.pipeline import FetchInfo, ingest, session_for
+from advisory_watch.ingest import ingest
+from advisory_watch.results import FetchInfo
+from advisory_watch.sessions import session_for
 from advisory_watch.settings import Settings
 from scrapers import registry
 from tests.conftest import ARCHIVE, FEED_URL, SHARED

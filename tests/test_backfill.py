@@ -16,8 +16,10 @@ import pytest
 from sqlmodel import select
 
 from advisory_watch.backfill import backfill_at, backfill_range
-from advisory_watch.pipeline import FetchInfo, ingest, session_for
-from advisory_watch.rederive import ReprocessError, reprocess
+from advisory_watch.ingest import ingest
+from advisory_watch.reprocess import ReprocessError, reprocess
+from advisory_watch.results import FetchInfo
+from advisory_watch.sessions import session_for
 from advisory_watch.settings import Settings, get_settings
 from models import store
 from models.tables import Alert, Change, Fetch, SourceHealth
@@ -238,11 +240,16 @@ def test_a_backfill_over_live_history_leaves_the_current_state_alone(tmp_path, w
     assert "from the archive" in timeline
 
 
-def test_arrival_order_does_not_change_history(tmp_path):
+# Fold checkpoints every 3 observations: a shuffled arrival re-folds from checkpoints, settles
+# destinations where they meet the stored fold and resumes them; every 100: from the first observation.
+@pytest.mark.parametrize("checkpoint_every", [3, 100])
+def test_arrival_order_does_not_change_history(tmp_path, checkpoint_every):
     files = days("2025-12-12", "2026-01-20")
     in_order = settings_for(tmp_path, "in_order")
     ingest_in_order(files, in_order)
-    shuffled = settings_for(tmp_path, "shuffled")
+    shuffled = settings_for(tmp_path, "shuffled").model_copy(
+        update={"fold_checkpoint_every": checkpoint_every}
+    )
     mixed = list(files)
     random.Random(20261122).shuffle(mixed)
     ingest_in_order(mixed, shuffled)

@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from advisory_watch.freshness import freshness, schedule_interval
-from advisory_watch.pipeline import FetchInfo, ingest, raise_stale_sources, session_for
+from advisory_watch.freshness import freshness, raise_stale_sources, schedule_interval
+from advisory_watch.ingest import ingest
+from advisory_watch.results import FetchInfo
+from advisory_watch.sessions import session_for
 from advisory_watch.settings import get_settings
 from models.tables import Alert, SourceHealth
 from scrapers import state_dept_feed

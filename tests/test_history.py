@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from advisory_watch.pipeline import session_for
+from advisory_watch.sessions import session_for
 from history.app import create_app, token_guard
 from models.tables import Snapshot
 from tests.history_fixture import INJECTED, build

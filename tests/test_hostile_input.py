@@ -14,7 +14,8 @@ from fastapi import Depends
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from advisory_watch.pipeline import replay_files, session_for
+from advisory_watch.replay import replay_files
+from advisory_watch.sessions import session_for
 from advisory_watch.settings import Settings
 from history.app import create_app, spreadsheet_safe, token_guard
 from models.tables import Snapshot

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from advisory_watch.pipeline import FetchInfo, ingest
+from advisory_watch.ingest import ingest
+from advisory_watch.results import FetchInfo
 from advisory_watch.settings import get_settings
 from models.db import engine_for, upgrade
 from models.tables import Change, DestinationState, Snapshot

@@ -16,9 +16,10 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from advisory_watch import pipeline
 from advisory_watch.fixture_server import FixtureServer
-from advisory_watch.pipeline import FetchInfo, ingest, run_source
+from advisory_watch.ingest import ingest
+from advisory_watch.pipeline import run_source
+from advisory_watch.results import FetchInfo
 from advisory_watch.settings import Settings, get_settings
 from diffing.changes import Change as TypedChange
 from diffing.changes import Severity
@@ -154,7 +155,7 @@ def test_a_failed_ingest_is_recorded_and_the_bytes_are_fetched_again(feed_server
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(pipeline, "_apply_observation", broken)
+    monkeypatch.setattr("advisory_watch.ingest.apply_observation", broken)
     [failed] = run_source("state-dept-feed", notify=False)
     assert failed.status == "ingest_failed" and "RuntimeError: database went away" in failed.problems[0]
     assert [a["kind"] for a in failed.alerts] == ["ingest_failed"]

@@ -11,7 +11,8 @@ from functools import partial
 
 import pytest
 
-from advisory_watch.pipeline import ingest, session_for
+from advisory_watch.ingest import ingest
+from advisory_watch.sessions import session_for
 from scrapers import oc_index
 from scrapers.countries import code_for_name
 from tests.conftest import SHARED

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from advisory_watch.pipeline import session_for
+from advisory_watch.sessions import session_for
 from alerts import blocks
 from alerts.outbox import flush
 from alerts.routing import Routing, RoutingError, parse
@@ -244,7 +244,7 @@ def test_shipped_routing_example_is_valid():
 
 
 def test_daily_digest_groups_changes_and_skips_empty_days(slack):
-    from advisory_watch.pipeline import replay_files
+    from advisory_watch.replay import replay_files
     from alerts.digest import queue_digests
     from tests.conftest import ARCHIVE
 

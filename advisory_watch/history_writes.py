@@ -1,0 +1,159 @@
+"""The one write path into a source's history: snapshots, typed changes and their alerts.
+
+The live cycle (``advisory_watch.observe``) and re-derived history (``advisory_watch.rederive``) both
+write through here, so the rows they store for the same transition are the same rows. Writes are
+batched: one statement for an observation's blobs, one for its snapshots, one for a transition's
+change rows; nothing is flushed row by row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from advisory_watch.alert_records import add_alert
+from advisory_watch.results import IngestResult, NotifyMode
+from advisory_watch.settings import Settings
+from alerts.payload import change_payload
+from models import store
+from models.store import SnapRow
+from models.tables import Change, Snapshot
+from scrapers.base import QUIET_KINDS, Extracted, Source, transition
+
+
+@dataclass(frozen=True)
+class NewSnapshot:
+    """A snapshot to write: new bytes (``extracted``) or an explicit copy of a stored one."""
+
+    key: str
+    fetch_id: int
+    observed_at: datetime
+    disposition: str
+    extracted: Extracted | None = None
+    copy_of: SnapRow | None = None
+
+
+def insert_snapshots(session: Session, source: Source, items: list[NewSnapshot]) -> list[SnapRow]:
+    """The snapshots in the given order (their ids follow it), their blobs stored once per hash."""
+    blobs: dict[str, bytes] = {}
+    rows: list[dict[str, Any]] = []
+    for item in items:
+        if item.extracted is not None:
+            record_hash, record_bytes = store.record_blob(item.extracted.record)
+            blobs[record_hash] = record_bytes
+            blobs[item.extracted.raw_hash] = item.extracted.raw
+            hashes = (record_hash, item.extracted.raw_hash, source.extractor_version)
+        else:
+            assert item.copy_of is not None
+            hashes = (item.copy_of.record_hash, item.copy_of.raw_hash, item.copy_of.extractor_version)
+        rows.append(
+            {
+                "source": source.name,
+                "key": item.key,
+                "observed_at": item.observed_at,
+                "fetch_id": item.fetch_id,
+                "record_hash": hashes[0],
+                "raw_hash": hashes[1],
+                "extractor_version": hashes[2],
+                "disposition": item.disposition,
+            }
+        )
+    store.put_blobs(session, blobs)
+    ids = store.insert_rows(session, Snapshot.__table__, rows)
+    return [
+        SnapRow(
+            sid,
+            row["key"],
+            store.as_utc(row["observed_at"]),
+            row["fetch_id"],
+            row["record_hash"],
+            row["raw_hash"],
+            row["extractor_version"],
+            row["disposition"],
+        )
+        for sid, row in zip(ids, rows, strict=True)
+    ]
+
+
+def _change_values(
+    source: Source, record: dict[str, Any], change: Any, when: datetime, from_id: int | None, to_id: int
+) -> dict[str, Any]:
+    return {
+        "source": source.name,
+        "key": record.get("key") or "",
+        "country": record.get("country") or "",
+        "kind": change.kind,
+        "field_name": change.field,
+        "item": change.item or "",
+        "old": change.old,
+        "new": change.new,
+        "severity": int(change.severity),
+        "summary": change.summary,
+        "observed_at": when,
+        "from_snapshot_id": from_id,
+        "to_snapshot_id": to_id,
+    }
+
+
+def record_findings(
+    session: Session,
+    source: Source,
+    record: dict[str, Any],
+    found: list,
+    when: datetime,
+    snapshot_id: int,
+    result: IngestResult,
+) -> None:
+    """Cross-source findings are recorded as informational changes (history, digest), not alerted."""
+    rows = [_change_values(source, record, change, when, None, snapshot_id) for change in found]
+    store.insert_rows(session, Change.__table__, rows)
+    result.changes += len(rows)
+
+
+def record_changes(
+    session: Session,
+    source: Source,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    when: datetime,
+    from_id: int | None,
+    to_id: int,
+    *,
+    notify: NotifyMode,
+    settings: Settings,
+    result: IngestResult,
+) -> list[dict[str, Any]]:
+    """Store every typed change; raise one alert for the transition (one Slack message per update).
+
+    Which changes alert is the source's call: its ``triage`` (changes, old, new) -> (alerting,
+    findings) where it has one, else every kind not in its ``quiet_kinds``. Findings are stored
+    as informational changes beside the typed ones and counted in ``result.findings``.
+    """
+    found = transition(source, old, new)
+    changes, alerting, findings, stored = found.changes, found.alerting, found.findings, found.stored
+    ids = store.insert_rows(
+        session, Change.__table__, [_change_values(source, new, c, when, from_id, to_id) for c in stored]
+    )
+    result.changes += len(changes)
+    for finding in findings:
+        result.findings[finding.kind] += 1
+    if not alerting:
+        return []
+    riding = [c for c in changes if c not in alerting and c.kind not in QUIET_KINDS]
+    payload = change_payload(
+        source=source.name,
+        changes=alerting + riding,
+        old_record=old,
+        new_record=new,
+        observed_at=when,
+        from_snapshot=from_id,
+        to_snapshot=to_id,
+        history_base_url=settings.history_base_url,
+        alerting=alerting,
+    )
+    primary = next(i for i, c in enumerate(stored) if c is alerting[0])
+    dedupe = f"{source.name}:{new.get('key') or ''}:{to_id}"
+    return [add_alert(session, payload, dedupe, notify=notify, change_id=ids[primary])]

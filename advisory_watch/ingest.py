@@ -1,0 +1,348 @@
+"""One fetched document into the store: extract -> accept -> store -> diff -> outbox, one transaction.
+
+The live cycle (``advisory_watch.pipeline``), replays, backfills and the tests call ``ingest``. It
+never raises for what a document contains; what cannot be read or stored is recorded as a fetch with
+its reason and told to ops once per failure streak, and the last good snapshots stay current.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from advisory_watch import drift, health
+from advisory_watch.alert_records import ops_alert
+from advisory_watch.observe import apply_observation
+from advisory_watch.rederive import REJECTED, checkpoint_due, extend_checkpoints, insert_observation
+from advisory_watch.results import FetchInfo, IngestResult, NotifyMode, describe
+from advisory_watch.settings import Settings, get_settings
+from alerts.payload import ops_payload
+from diffing.changes import Severity
+from models import store
+from models.tables import Fetch
+from scrapers.base import Extracted, Extraction, Source, choose, remember_item
+from scrapers.errors import ExtractionError, FetchError
+from scrapers.fetch import FetchResult
+
+
+def record_fetch_failure(
+    session: Session,
+    source: Source,
+    url: str,
+    error: FetchError,
+    observed_at: datetime,
+    *,
+    settings: Settings,
+    notify: NotifyMode = True,
+) -> IngestResult:
+    fetch = Fetch(
+        source=source.name, url=url, observed_at=observed_at, status="fetch_failed", error=str(error)[:2000]
+    )
+    session.add(fetch)
+    payload = health.record_failure(
+        session,
+        source=source.name,
+        kind="fetch_failed",
+        error=str(error),
+        observed_at=observed_at,
+        threshold=settings.failure_threshold,
+        url=url,
+    )
+    result = IngestResult(source.name, "fetch_failed", observed_at, problems=[str(error)])
+    result.alerts = ops_alert(session, payload, notify=notify)
+    session.commit()
+    result.fetch_id = fetch.id
+    return result
+
+
+def record_not_modified(
+    session: Session,
+    source: Source,
+    fetched: FetchResult,
+    observed_at: datetime,
+    *,
+    notify: NotifyMode = True,
+) -> IngestResult:
+    store.lock_source(session, source.name)
+    fetch = Fetch(
+        source=source.name,
+        url=fetched.url,
+        observed_at=observed_at,
+        status="not_modified",
+        http_status=304,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        attempts=fetched.attempts,
+    )
+    session.add(fetch)
+    result = IngestResult(source.name, "not_modified", observed_at)
+    result.alerts = ops_alert(
+        session, health.record_success(session, source=source.name, observed_at=observed_at), notify=notify
+    )
+    session.commit()
+    result.fetch_id = fetch.id
+    return result
+
+
+def ingest(
+    session: Session,
+    source: Source,
+    content: bytes,
+    *,
+    url: str,
+    observed_at: datetime | None = None,
+    fallback_time: datetime | None = None,
+    info: FetchInfo = FetchInfo(),
+    notify: NotifyMode = True,
+    keys: set[str] | None = None,
+    settings: Settings | None = None,
+) -> IngestResult:
+    """Store one fetched document and everything that follows from it, in one transaction.
+
+    Never raises for what the document contains: an extractor that refuses or crashes is an
+    ``extraction_failed`` fetch, a destination that cannot be stored is isolated in its savepoint,
+    and anything else that goes wrong rolls the observation back and is recorded as an
+    ``ingest_failed`` fetch with its reason (so the next cycle fetches the bytes again instead of
+    taking them as handled), with one ops alert per failure streak.
+    """
+    settings = settings or get_settings()
+    content_hash = store.sha256(content)
+    try:
+        _recall_stored_items(session, source)
+        extraction = source.extract(content, url=url)
+    except Exception as exc:  # noqa: BLE001 - a crashing extractor is a failed extraction, not a dead cycle
+        error = str(exc) if isinstance(exc, ExtractionError) else f"extractor crashed: {describe(exc)}"
+        when = observed_at or fallback_time or datetime.now(UTC)
+        return _record_unprocessed(
+            session, source, url, when, content_hash, info, "extraction_failed", error, notify=notify
+        )
+    when = store.as_utc(observed_at or extraction.document_time or fallback_time or datetime.now(UTC))
+    args = (session, source, extraction, content_hash, when)
+    options = dict(url=url, info=info, notify=notify, keys=keys, settings=settings)
+    try:
+        # The fast path: one transaction, no savepoints.
+        return _ingest_extraction(*args, isolate=False, **options)
+    except Exception:  # noqa: BLE001 - retried below with every destination isolated
+        session.rollback()
+    try:
+        return _ingest_extraction(*args, isolate=True, **options)
+    except Exception as exc:  # noqa: BLE001 - no document may stop the cycle; recorded with its reason
+        session.rollback()
+        return _record_unprocessed(
+            session, source, url, when, content_hash, info, "ingest_failed", describe(exc), notify=notify
+        )
+
+
+def _record_unprocessed(
+    session: Session,
+    source: Source,
+    url: str,
+    when: datetime,
+    content_hash: str,
+    info: FetchInfo,
+    status: str,
+    error: str,
+    *,
+    notify: NotifyMode,
+) -> IngestResult:
+    """A document that was fetched but not stored: a fetch row with the reason, one ops alert a streak.
+
+    The row carries no validators and is newer than the last good fetch, so the next cycle downloads
+    and tries the bytes again; the last good snapshots stay current.
+    """
+    store.lock_source(session, source.name)
+    session.add(
+        Fetch(
+            source=source.name,
+            url=url,
+            observed_at=when,
+            status=status,
+            http_status=info.http_status,
+            content_hash=content_hash,
+            attempts=info.attempts,
+            error=error[:2000],
+            provenance=info.provenance,
+            provenance_url=info.provenance_url,
+            extractor_version=source.extractor_version,
+        )
+    )
+    live = info.provenance != "archive"
+    payload = (
+        health.record_failure(
+            session, source=source.name, kind=status, error=error, observed_at=when, threshold=1, url=url
+        )
+        if live
+        else _archive_problem(source, url, when, error, info)
+    )
+    result = IngestResult(source.name, status, when, problems=[error])
+    result.alerts = ops_alert(session, payload, notify=notify)
+    session.commit()
+    return result
+
+
+def _ingest_extraction(
+    session: Session,
+    source: Source,
+    extraction: Extraction,
+    content_hash: str,
+    when: datetime,
+    *,
+    url: str,
+    info: FetchInfo,
+    notify: NotifyMode,
+    keys: set[str] | None,
+    settings: Settings,
+    isolate: bool,
+) -> IngestResult:
+    """The observation's transaction. ``isolate`` puts each destination in a savepoint: the slower
+    path, taken only when the fast one failed, so one destination cannot take the others with it."""
+    store.lock_source(session, source.name)
+    if store.already_ingested(session, source.name, content_hash, when):
+        # The same bytes at the same time: a task retry, a repeated replay, or another worker was first.
+        session.rollback()
+        return IngestResult(source.name, "duplicate", when)
+    previous_error = store.latest_error(session, source.name)
+    newest = store.latest_observation(session, source.name)
+    if newest is not None and newest >= when:
+        # Only a stored observation at or after this instant can hold it (never on a live cycle).
+        when = store.free_instant(session, source.name, when)
+
+    groups: dict[str, list[Extracted]] = defaultdict(list)
+    rejected = 0
+    for extracted in extraction.records:
+        if keys and extracted.key not in keys:
+            continue
+        if extracted.rejected:
+            rejected += 1
+            continue
+        groups[extracted.key].append(extracted)
+
+    fetch = Fetch(
+        source=source.name,
+        url=url,
+        observed_at=when,
+        # A narrowed run saw only some destinations: its validators must not make the next full run a 304.
+        status="partial" if keys else "ok",
+        http_status=info.http_status,
+        etag=info.etag,
+        last_modified=info.last_modified,
+        content_hash=content_hash,
+        attempts=info.attempts,
+        item_count=len(extraction.records),
+        error="; ".join(extraction.problems)[:2000] or None,
+        provenance=info.provenance,
+        provenance_url=info.provenance_url,
+        extractor_version=source.extractor_version,
+        observed_keys=" ".join(sorted(groups)),
+    )
+    session.add(fetch)
+    session.flush()
+    result = IngestResult(
+        source.name,
+        "ok",
+        when,
+        fetch_id=fetch.id,
+        items=len(extraction.records),
+        rejected=rejected,
+        problems=list(extraction.problems),
+    )
+    chosen_by_key = {key: choose(source, candidates) for key, candidates in groups.items()}
+    if newest is not None and newest > when:
+        # Older than what we know (a backfill): insert it in its place and re-derive what follows from
+        # it, without moving the current state.
+        insert_observation(session, source, fetch, chosen_by_key, result, notify=notify, settings=settings)
+    elif not keys and store.previous_reading(session, source.name, url, when, fetch.id) == (
+        content_hash,
+        source.extractor_version,
+    ):
+        # The same bytes as the URL's previous observation (a replayed copy, or a live copy of an
+        # archived capture): like a 304, not a second observation that could confirm anything.
+        result.decisions["repeat"] += 1
+    else:
+        apply_observation(
+            session, source, fetch, chosen_by_key, result, notify=notify, settings=settings, isolate=isolate
+        )
+        if not keys:
+            _extend_checkpoints(session, source, settings, result)
+
+    if info.provenance != "archive" and not keys:
+        # What this extraction yielded, against the trailing fortnight: a format that moved on.
+        for payload in drift.observe(
+            session, source, extraction, dict(result.findings), fetch_id=fetch.id, when=when
+        ):
+            result.alerts += ops_alert(session, payload, notify=notify)
+    if info.provenance != "archive":
+        # Archive captures say nothing about whether the site works today: live health is left alone.
+        result.alerts += ops_alert(
+            session, health.record_success(session, source=source.name, observed_at=when), notify=notify
+        )
+    if extraction.problems and (previous_error or "") != (fetch.error or ""):
+        payload = ops_payload(
+            source=source.name,
+            kind="extraction_failed",
+            observed_at=when,
+            url=url,
+            summary=f"{source.name}: {len(extraction.problems)} item(s) could not be read; they were skipped",
+            error="; ".join(extraction.problems)[:2000],
+            severity=Severity.MEDIUM,
+        )
+        result.alerts += ops_alert(session, payload, notify=notify)
+    session.commit()
+    return result
+
+
+def _archive_problem(
+    source: Source, url: str, when: datetime, error: str, info: FetchInfo
+) -> dict[str, Any] | None:
+    """An archived capture that cannot be read: told to ops (held with the backfill), not a health streak."""
+    return ops_payload(
+        source=source.name,
+        kind="extraction_failed",
+        observed_at=when,
+        url=info.provenance_url or url,
+        summary=f"{source.name}: the archived capture {info.provenance_url or url} could not be read",
+        error=error[:2000],
+        severity=Severity.LOW,
+    )
+
+
+def _extend_checkpoints(session: Session, source: Source, settings: Settings, result: IngestResult) -> None:
+    """Every so often a live observation stores the next fold checkpoints. They only make backfills
+    cheaper: one that cannot be written is a problem noted on the result, never a lost observation."""
+    if not checkpoint_due(session, source.name, settings):
+        return
+    try:
+        with session.begin_nested():
+            extend_checkpoints(session, source, settings)
+    except Exception as exc:  # noqa: BLE001 - an optimisation must not cost the observation
+        result.problems.append(f"fold checkpoint not stored: {describe(exc)}")
+
+
+_recalled: set[tuple[str, str]] = set()
+
+
+def _recall_stored_items(session: Session, source: Source) -> None:
+    """Once per process, database and source that asks for it: the records of each destination's last
+    snapshot, by the bytes they were read from, so the extractor reads only the items that changed."""
+    ident = (source.name, str(session.get_bind().url))
+    if not getattr(source, "recalls_items", False) or ident in _recalled:
+        return
+    _recalled.add(ident)
+    states = store.states_for(session, source.name)
+    snapshots = store.snapshots_by_id(
+        session, {s.last_snapshot_id for s in states.values() if s.last_snapshot_id}
+    )
+    records = store.get_records(session, {snap.record_hash for snap in snapshots.values()})
+    for snap in snapshots.values():
+        if snap.extractor_version == source.extractor_version and snap.disposition != REJECTED:
+            remember_item(
+                source.name, source.extractor_version, snap.raw_hash, snap.key, records[snap.record_hash]
+            )
+
+
+def forget_recalled() -> None:
+    """For benchmarks of a fresh process."""
+    _recalled.clear()

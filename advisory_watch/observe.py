@@ -1,0 +1,247 @@
+"""The newest observation of a source: one step of each destination's acceptance rule.
+
+``advisory_watch.rederive`` folds the same step over the whole stored history; the two must agree
+(tests/test_backfill.py replays the archive in and out of order and compares). The step is planned in
+memory for every destination (decision, snapshot or reuse), then written in batches through
+``advisory_watch.history_writes``. With ``isolate`` each destination is planned and written in its
+own savepoint instead: the slower path, taken when the batch failed, so that one destination that
+cannot be stored keeps its last good state and the others go on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from advisory_watch.alert_records import ops_alert_once
+from advisory_watch.history_writes import NewSnapshot, insert_snapshots, record_changes, record_findings
+from advisory_watch.results import IngestResult, NotifyMode, describe
+from advisory_watch.settings import Settings
+from alerts.payload import ops_payload
+from diffing.acceptance import Decision, Verdict
+from diffing.changes import Severity
+from models import store
+from models.store import SnapRow, StateRow
+from models.tables import Fetch
+from scrapers.base import Extracted, Source
+
+
+@dataclass
+class _Step:
+    key: str
+    chosen: Extracted
+    state: StateRow | None
+    confirmed: dict[str, Any] | None
+    verdict: Verdict
+    reuse: SnapRow | None  # the destination's last snapshot, when it holds exactly these bytes
+
+
+def apply_observation(
+    session: Session,
+    source: Source,
+    fetch: Fetch,
+    chosen_by_key: dict[str, Extracted],
+    result: IngestResult,
+    *,
+    notify: NotifyMode,
+    settings: Settings,
+    isolate: bool = False,
+) -> None:
+    when = store.as_utc(fetch.observed_at)
+    states = store.states_for(session, source.name)
+    wanted = {
+        sid
+        for st in states.values()
+        for sid in (st.confirmed_snapshot_id, st.pending_snapshot_id, st.last_snapshot_id)
+        if sid is not None
+    }
+    snapshots = store.snapshots_by_id(session, wanted)
+    store.get_records(session, {snap.record_hash for snap in snapshots.values()})
+    context = (session, source, fetch, when, states, snapshots, result)
+    if not isolate:
+        steps = [_plan(*context, key, chosen_by_key[key]) for key in sorted(chosen_by_key)]
+        _write(*context, steps, notify=notify, settings=settings)
+        return
+    for key in sorted(chosen_by_key):
+        before = (result.decisions.copy(), result.snapshots, result.changes, len(result.alerts))
+        try:
+            # A savepoint per destination: one that cannot be stored rolls back alone and keeps its
+            # last good state; the other destinations and the rest of the cycle go on.
+            with session.begin_nested():
+                _write(*context, [_plan(*context, key, chosen_by_key[key])], notify=notify, settings=settings)
+        except Exception as exc:  # noqa: BLE001 - isolate the destination, tell ops once, go on
+            result.decisions, result.snapshots, result.changes = before[0], before[1], before[2]
+            del result.alerts[before[3] :]
+            states.pop(key, None)
+            _isolated(session, source, fetch, when, key, describe(exc), result, notify)
+
+
+def _isolated(
+    session: Session,
+    source: Source,
+    fetch: Fetch,
+    when: datetime,
+    key: str,
+    error: str,
+    result: IngestResult,
+    notify: NotifyMode,
+) -> None:
+    result.failed[key] = error
+    result.problems.append(f"{key}: {error}")
+    result.alerts += ops_alert_once(
+        session,
+        ops_payload(
+            source=source.name,
+            kind="destination_failed",
+            observed_at=when,
+            url=fetch.url,
+            summary=f"{source.name}: {key} could not be stored ({error}); its last good state "
+            "stays current, every other destination was processed",
+            error=error,
+            severity=Severity.HIGH,
+        ),
+        f"{key}:{error}",
+        notify=notify,
+    )
+
+
+def _plan(
+    session: Session,
+    source: Source,
+    fetch: Fetch,
+    when: datetime,
+    states: dict[str, StateRow],
+    snapshots: dict[int, SnapRow],
+    result: IngestResult,
+    key: str,
+    chosen: Extracted,
+) -> _Step:
+    """What the acceptance rule says of this destination's new item; nothing written yet."""
+
+    def record_of(snapshot_id: int | None) -> dict[str, Any] | None:
+        snap = snapshots.get(snapshot_id) if snapshot_id is not None else None
+        return store.get_record(session, snap.record_hash) if snap else None
+
+    state = states.get(key)
+    confirmed = record_of(state.confirmed_snapshot_id) if state else None
+    pending = record_of(state.pending_snapshot_id) if state else None
+    confirmed_snap = (
+        snapshots.get(state.confirmed_snapshot_id) if state and state.confirmed_snapshot_id else None
+    )
+    if confirmed_snap is not None and confirmed_snap.record_hash == chosen.record_hash:
+        verdict = Verdict(Decision.UNCHANGED)  # what decide() says for an identical record, cheaply
+    else:
+        verdict = source.policy.decide(source.fields, confirmed, pending, chosen.record, when)
+    result.decisions[verdict.decision.value] += 1
+    last = snapshots.get(state.last_snapshot_id) if state and state.last_snapshot_id else None
+    same_bytes = last is not None and (last.record_hash, last.raw_hash) == (
+        chosen.record_hash,
+        chosen.raw_hash,
+    )
+    return _Step(key, chosen, state, confirmed, verdict, last if same_bytes else None)
+
+
+def _write(
+    session: Session,
+    source: Source,
+    fetch: Fetch,
+    when: datetime,
+    states: dict[str, StateRow],
+    snapshots: dict[int, SnapRow],
+    result: IngestResult,
+    steps: list[_Step],
+    *,
+    notify: NotifyMode,
+    settings: Settings,
+) -> None:
+    """The planned steps stored: new snapshots in one batch, then states, changes and alerts."""
+    # History re-derived by a backfill may already have a change into the reused snapshot (the live
+    # state was kept where the two disagreed): a confirming observation then gets its own snapshot.
+    confirming = [s for s in steps if s.reuse is not None and s.verdict.becomes_confirmed]
+    targets = store.change_targets(session, {s.reuse.id for s in confirming if s.reuse is not None})
+    for step in confirming:
+        if step.reuse is not None and step.reuse.id in targets:
+            step.reuse = None
+    fresh = [s for s in steps if s.reuse is None]
+    written = insert_snapshots(
+        session,
+        source,
+        [NewSnapshot(s.key, fetch.id, when, s.verdict.decision.value, extracted=s.chosen) for s in fresh],
+    )
+    result.snapshots += len(written)
+    snapshot_of = {s.key: s.reuse for s in steps if s.reuse is not None}
+    snapshot_of.update({snap.key: snap for snap in written})
+    touched = []
+    for step in steps:
+        snapshot = snapshot_of[step.key]
+        snapshots[snapshot.id] = snapshot
+        state = step.state or StateRow(source.name, step.key, updated_at=when, stored=False)
+        states[step.key] = state
+        before = state.values()
+        _advance(
+            session, source, state, step, snapshot, when, notify=notify, settings=settings, result=result
+        )
+        if state.values() != before or not state.stored:
+            touched.append(state)
+    store.write_states(session, touched)
+
+
+def _advance(
+    session: Session,
+    source: Source,
+    state: StateRow,
+    step: _Step,
+    snapshot: SnapRow,
+    when: datetime,
+    *,
+    notify: NotifyMode,
+    settings: Settings,
+    result: IngestResult,
+) -> None:
+    """The destination's state after its step, and the changes and alert a confirmation brings."""
+    _set_state(state, when, last_snapshot_id=snapshot.id)
+    verdict = step.verdict
+    if verdict.becomes_confirmed:
+        findings = getattr(source, "findings", None)
+        if findings is not None:
+            found = findings(step.chosen.record, _confirmed_lookup(session))
+            record_findings(session, source, step.chosen.record, found, when, snapshot.id, result)
+        if step.confirmed is not None and verdict.decision is not Decision.BASELINE:
+            result.alerts += record_changes(
+                session,
+                source,
+                step.confirmed,
+                step.chosen.record,
+                when,
+                state.confirmed_snapshot_id,
+                snapshot.id,
+                notify=notify,
+                settings=settings,
+                result=result,
+            )
+        _set_state(state, when, confirmed_snapshot_id=snapshot.id, pending_snapshot_id=None)
+    elif verdict.becomes_pending:
+        _set_state(state, when, pending_snapshot_id=snapshot.id)
+    elif verdict.drops_pending:
+        _set_state(state, when, pending_snapshot_id=None)
+
+
+def _set_state(state: StateRow, when: datetime, **values: int | None) -> None:
+    """Assign only what differs, so an unchanged destination costs no UPDATE."""
+    for name, value in values.items():
+        if getattr(state, name) != value:
+            setattr(state, name, value)
+            state.updated_at = when
+
+
+def _confirmed_lookup(session: Session):  # type: ignore[no-untyped-def]
+    """(source, key) -> that destination's confirmed record in another source, for cross-checks."""
+
+    def lookup(source_name: str, key: str | None) -> dict[str, Any] | None:
+        state = store.state_of(session, source_name, key or "")
+        return store.snapshot_record(session, state.confirmed_snapshot_id) if state else None
+
+    return lookup

@@ -1,0 +1,105 @@
+"""Captured documents through the ingest core as successive observations (never notifies).
+
+``advisory-watch replay`` and the benches read files in name order (timed by the document or the
+file) or the shared corpus layout: a destination's folder of ``YYYY-MM-DDTHHMMSSZ`` moments, or a
+government's folder of destinations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from itertools import chain
+from pathlib import Path
+
+from advisory_watch.ingest import ingest
+from advisory_watch.results import FetchInfo, IngestResult
+from advisory_watch.sessions import session_for
+from advisory_watch.settings import Settings, get_settings
+from scrapers import registry
+from scrapers.base import Source
+
+_MOMENT = "%Y-%m-%dT%H%M%SZ"
+
+
+def _moment_time(name: str) -> datetime | None:
+    """The time a corpus moment folder (``YYYY-MM-DDTHHMMSSZ``) stands for, else None."""
+    try:
+        return datetime.strptime(name, _MOMENT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def corpus_moments(folder: Path, file_name: str) -> list[tuple[datetime, Path]]:
+    """The corpus layout (``../shared/fixtures/governments``): ``folder`` is a destination's folder of
+    moments (``YYYY-MM-DDTHHMMSSZ``, each holding the files that changed then) or a government's
+    folder of destinations. Every moment that holds ``file_name``, oldest first; the others are
+    skipped (a moment where only another file of the destination changed)."""
+    paths = chain(folder.glob(f"*/{file_name}"), folder.glob(f"*/*/{file_name}"))
+    found = [(when, path) for path in paths if (when := _moment_time(path.parent.name)) is not None]
+    return sorted(found, key=lambda item: (item[0], str(item[1])))
+
+
+def is_corpus(folder: Path) -> bool:
+    """True when the folder holds moment folders, or destination folders of them."""
+
+    def moment(p: Path) -> bool:
+        return p.is_dir() and _moment_time(p.name) is not None
+
+    return folder.is_dir() and any(
+        moment(child) or (child.is_dir() and any(moment(grandchild) for grandchild in child.iterdir()))
+        for child in folder.iterdir()
+    )
+
+
+# A replayed document: its file, the address it stands for, when it was observed (if known) and the
+# time to use when neither that nor the document says.
+ReplayDocument = tuple[Path, str, datetime | None, datetime | None]
+
+
+def _replay(
+    source: Source, documents: Iterable[ReplayDocument], settings: Settings
+) -> Iterator[IngestResult]:
+    """Documents through the whole pipeline as successive fetches, in one session (never notifies)."""
+    with session_for(settings) as session:
+        for path, url, observed_at, fallback_time in documents:
+            yield ingest(
+                session,
+                source,
+                path.read_bytes(),
+                url=url,
+                observed_at=observed_at,
+                fallback_time=fallback_time,
+                info=FetchInfo(provenance="replay", provenance_url=str(path)),
+                notify=False,
+                settings=settings,
+            )
+
+
+def replay_corpus(name: str, folder: Path, *, settings: Settings | None = None) -> Iterator[IngestResult]:
+    """Each moment's file of the source (its ``corpus_file``), observed at that moment. The file's
+    address names its folder, so the destination comes from there when the page does not name it."""
+    source = registry.load(name)
+    file_name = getattr(source, "corpus_file", None)
+    if file_name is None:
+        raise ValueError(f"{name} has no file in the corpus layout (it declares no corpus_file)")
+    moments = corpus_moments(folder, file_name)
+    documents = ((path, path.resolve().as_uri(), when, None) for when, path in moments)
+    return _replay(source, documents, settings or get_settings())
+
+
+def replay_files(
+    name: str, paths: Iterable[Path], *, settings: Settings | None = None, url: str | None = None
+) -> Iterator[IngestResult]:
+    """Captured documents as successive fetches, in name order, each timed by its file's mtime."""
+    source = registry.load(name)
+    documents = (
+        (
+            path,
+            url or (source.urls[0] if source.urls else path.resolve().as_uri()),
+            None,
+            datetime.fromtimestamp(path.stat().st_mtime, UTC),
+        )
+        for path in sorted(paths, key=lambda p: p.name)
+    )
+    return _replay(source, documents, settings or get_settings())
