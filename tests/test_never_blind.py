@@ -77,6 +77,18 @@ def _without_kenya(path: Path, folder: Path) -> Path:
     return out
 
 
+def _kenya_edited(path: Path, folder: Path) -> Path:
+    """The capture with one more sentence in Kenya's description: Kenya's record differs, so it is
+    compared (an identical record is not: it cannot hold a change)."""
+    text = path.read_text(encoding="utf-8")
+    items = re.findall(r"<item>.*?</item>", text, flags=re.S)
+    kenya = next(i for i in items if '<category domain="Country-Tag">KE</category>' in i)
+    edited = kenya.replace("</description>", "<![CDATA[<p>Read the whole advisory.</p>]]></description>", 1)
+    out = folder / f"kenya-edited-{path.name}"
+    out.write_text(text.replace(kenya, edited), encoding="utf-8")
+    return out
+
+
 def _alerted(results: list) -> set[tuple]:
     return {(a["key"], a["kind"], str(a["old"]), str(a["new"])) for r in results for a in r.alerts}
 
@@ -132,9 +144,10 @@ def _exploding_feed() -> SimpleNamespace:
 
 def test_a_destination_that_cannot_be_stored_is_isolated_and_reported_once(tmp_path):
     source = _exploding_feed()
-    second = _redated(FEED_0108, datetime(2025, 10, 9, 8, tzinfo=UTC), tmp_path)
+    edited = _kenya_edited(FEED_0108, tmp_path)
+    second = _redated(edited, datetime(2025, 10, 9, 8, tzinfo=UTC), tmp_path)
     with _session(get_settings().effective_database_url) as session:
-        first, changed, again = _ingest_all(session, [FEED_0107, FEED_0108, second], source)
+        first, changed, again = _ingest_all(session, [FEED_0107, edited, second], source)
         assert first.failed == {}  # baselines compare nothing
         assert changed.status == "ok" and set(changed.failed) == {"KE"}
         assert "ValueError: cannot compare Kenya 42" in changed.failed["KE"]
