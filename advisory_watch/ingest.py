@@ -331,16 +331,12 @@ def _recall_stored_items(session: Session, source: Source) -> None:
     if not getattr(source, "recalls_items", False) or ident in _recalled:
         return
     _recalled.add(ident)
-    states = store.states_for(session, source.name)
-    snapshots = store.snapshots_by_id(
-        session, {s.last_snapshot_id for s in states.values() if s.last_snapshot_id}
-    )
-    records = store.get_records(session, {snap.record_hash for snap in snapshots.values()})
-    for snap in snapshots.values():
-        if snap.extractor_version == source.extractor_version and snap.disposition != REJECTED:
-            remember_item(
-                source.name, source.extractor_version, snap.raw_hash, snap.key, records[snap.record_hash]
-            )
+    states, snapshots = store.states_and_snapshots(session, source.name)
+    for state in states.values():
+        snap = snapshots.get(state.last_snapshot_id) if state.last_snapshot_id else None
+        if snap and snap.extractor_version == source.extractor_version and snap.disposition != REJECTED:
+            record = store.get_record(session, snap.record_hash)
+            remember_item(source.name, source.extractor_version, snap.raw_hash, snap.key, record)
 
 
 def forget_recalled() -> None:

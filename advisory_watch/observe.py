@@ -51,15 +51,7 @@ def apply_observation(
     isolate: bool = False,
 ) -> None:
     when = store.as_utc(fetch.observed_at)
-    states = store.states_for(session, source.name)
-    wanted = {
-        sid
-        for st in states.values()
-        for sid in (st.confirmed_snapshot_id, st.pending_snapshot_id, st.last_snapshot_id)
-        if sid is not None
-    }
-    snapshots = store.snapshots_by_id(session, wanted)
-    store.get_records(session, {snap.record_hash for snap in snapshots.values()})
+    states, snapshots = store.states_and_snapshots(session, source.name)
     context = (session, source, fetch, when, states, snapshots, result)
     if not isolate:
         steps = [_plan(*context, key, chosen_by_key[key]) for key in sorted(chosen_by_key)]
@@ -121,22 +113,22 @@ def _plan(
 ) -> _Step:
     """What the acceptance rule says of this destination's new item; nothing written yet."""
 
-    def record_of(snapshot_id: int | None) -> dict[str, Any] | None:
-        snap = snapshots.get(snapshot_id) if snapshot_id is not None else None
+    def snapshot(snapshot_id: int | None) -> SnapRow | None:
+        return snapshots.get(snapshot_id) if snapshot_id is not None else None
+
+    def record_of(snap: SnapRow | None) -> dict[str, Any] | None:
         return store.get_record(session, snap.record_hash) if snap else None
 
     state = states.get(key)
-    confirmed = record_of(state.confirmed_snapshot_id) if state else None
-    pending = record_of(state.pending_snapshot_id) if state else None
-    confirmed_snap = (
-        snapshots.get(state.confirmed_snapshot_id) if state and state.confirmed_snapshot_id else None
-    )
+    confirmed_snap = snapshot(state.confirmed_snapshot_id) if state else None
+    confirmed = record_of(confirmed_snap)
     if confirmed_snap is not None and confirmed_snap.record_hash == chosen.record_hash:
         verdict = Verdict(Decision.UNCHANGED)  # what decide() says for an identical record, cheaply
     else:
+        pending = record_of(snapshot(state.pending_snapshot_id)) if state else None
         verdict = source.policy.decide(source.fields, confirmed, pending, chosen.record, when)
     result.decisions[verdict.decision.value] += 1
-    last = snapshots.get(state.last_snapshot_id) if state and state.last_snapshot_id else None
+    last = snapshot(state.last_snapshot_id) if state else None
     same_bytes = last is not None and (last.record_hash, last.raw_hash) == (
         chosen.record_hash,
         chosen.raw_hash,

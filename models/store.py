@@ -222,6 +222,21 @@ def states_for(session: Session, source: str) -> dict[str, StateRow]:
     return {r[0]: StateRow(source, r[0], r[1], r[2], r[3], r[4]) for r in rows}
 
 
+def states_and_snapshots(session: Session, source: str) -> tuple[dict[str, StateRow], dict[int, SnapRow]]:
+    """Every destination's state and its confirmed, pending and last snapshots, their records loaded
+    into the cache: what one step of the acceptance rule reads."""
+    states = states_for(session, source)
+    wanted = {
+        sid
+        for st in states.values()
+        for sid in (st.confirmed_snapshot_id, st.pending_snapshot_id, st.last_snapshot_id)
+        if sid is not None
+    }
+    snapshots = snapshots_by_id(session, wanted)
+    get_records(session, {snap.record_hash for snap in snapshots.values()})
+    return states, snapshots
+
+
 def state_of(session: Session, source: str, key: str) -> StateRow | None:
     """One destination's state (a cross-check between sources)."""
     row = session.exec(
