@@ -23,8 +23,12 @@ needs no network and no re-extraction.
 **Checkpoints** keep its cost flat over years of hourly history: every ``fold_checkpoint_every``
 observations the fold's position is stored (``FoldCheckpoint``: each destination's current,
 confirmed, pending and last snapshot, and each URL's last full reading). Live cycles extend them as
-they go; a backfill resumes from the checkpoint before the inserted observation and stops at the
-first checkpoint after it where the fold meets the stored one again — history beyond is unchanged.
+they go, and a re-fold adds them in long stretches without any (backfilled history). A backfill
+loads the history from the checkpoint before the inserted observation to the second one after it,
+and stops at the first checkpoint where the fold meets the stored one again — the same current and
+last snapshots, confirmed and pending records of the same content — so history beyond is unchanged
+and its cost does not grow with the history after it. Only a fold that does not meet the stored one
+there (a destination no stored observation had) loads the rest and folds over.
 """
 
 from __future__ import annotations
@@ -91,14 +95,34 @@ class Checkpoint:
         return (self.keys, self.urls) == (other.keys, other.urls)
 
 
-def _checkpoints(session: Session, source: str, after: datetime | None = None) -> dict[int, Checkpoint]:
-    """Stored checkpoints of a source (after an instant), by fetch id."""
-    query = select(FoldCheckpoint.fetch_id, FoldCheckpoint.observed_at, FoldCheckpoint.state).where(
-        FoldCheckpoint.source == source
-    )
+def _checkpoints(session: Session, source: str, after: datetime | None = None) -> dict[int, datetime]:
+    """When each stored checkpoint of a source (after an instant) stands, by fetch id: their states
+    are read only where a fold reaches them."""
+    query = select(FoldCheckpoint.fetch_id, FoldCheckpoint.observed_at).where(FoldCheckpoint.source == source)
     if after is not None:
         query = query.where(col(FoldCheckpoint.observed_at) > after)
-    return {fid: Checkpoint.decode(fid, when, data) for fid, when, data in session.exec(query).all()}
+    return {fid: store.as_utc(when) for fid, when in session.exec(query).all()}
+
+
+def _stored_checkpoint(session: Session, source: str, fetch_id: int) -> Checkpoint:
+    when, data = session.exec(
+        select(FoldCheckpoint.observed_at, FoldCheckpoint.state).where(
+            FoldCheckpoint.source == source, FoldCheckpoint.fetch_id == fetch_id
+        )
+    ).one()
+    return Checkpoint.decode(fetch_id, when, data)
+
+
+def _horizon(session: Session, source: str, settled_after: datetime) -> datetime | None:
+    """Where a backfill's fold should have met the stored one: the second stored checkpoint from
+    ``settled_after`` on (None when there are fewer: the rest of the history is short)."""
+    return session.exec(
+        select(FoldCheckpoint.observed_at)
+        .where(FoldCheckpoint.source == source, col(FoldCheckpoint.observed_at) >= settled_after)
+        .order_by(col(FoldCheckpoint.observed_at))
+        .offset(1)
+        .limit(1)
+    ).first()
 
 
 def _checkpoint_before(session: Session, source: str, when: datetime | None) -> Checkpoint | None:
@@ -149,13 +173,18 @@ class _Window:
     position: dict[int, int]
     folds: dict[str, _KeyFold]
     urls_at: dict[int, dict[str, int]]  # position -> each URL's last full reading, at the marks
+    complete: bool = True  # False: the observations end at ``until``, the history goes on
 
 
 def _window(
-    session: Session, source: Source, start: Checkpoint | None, marks: tuple[set[int], int] | None = None
+    session: Session,
+    source: Source,
+    start: Checkpoint | None,
+    marks: tuple[dict[int, datetime], int] | None = None,
+    until: datetime | None = None,
 ) -> _Window:
-    """Load the window. ``marks`` (the stored checkpoints' fetch ids, and the spacing of new ones)
-    says where the fold will store checkpoints: there the URL readings are kept."""
+    """Load the window (up to ``until`` when given). ``marks`` (the stored checkpoints, and the spacing
+    of new ones) says where the fold will store checkpoints: there the URL readings are kept."""
     after = start.observed_at if start is not None else None
     query = select(
         Fetch.id,
@@ -168,7 +197,10 @@ def _window(
     ).where(Fetch.source == source.name, col(Fetch.status).in_(OBSERVED))
     if after is not None:
         query = query.where(col(Fetch.observed_at) > after)
+    if until is not None:
+        query = query.where(col(Fetch.observed_at) <= until)
     rows = session.exec(query.order_by(col(Fetch.observed_at), col(Fetch.id))).all()
+    complete = until is None or not _observed_after(session, source.name, until)
     places = _marks([row[0] for row in rows], *marks) if marks is not None else set()
     readings = dict(start.urls) if start is not None else {}
     # An observation with the same bytes as the URL's previous one, read by the same extractor, is a
@@ -192,6 +224,8 @@ def _window(
     where = [Snapshot.source == source.name]
     if after is not None:
         where.append(col(Snapshot.observed_at) > after)
+    if until is not None:
+        where.append(col(Snapshot.observed_at) <= until)
     histories: dict[str, list[SnapRow]] = defaultdict(list)
     for snap in store.snapshot_rows(session, where):
         if snap.fetch_id in position:
@@ -201,11 +235,11 @@ def _window(
 
     begun = start.keys if start is not None else {}
     known = store.snapshots_by_id(session, {sid for ids in begun.values() for sid in ids if sid is not None})
-    legacy = [i for i, obs in enumerate(timeline) if obs.keys is None]
     indices: dict[str, list[int]] = defaultdict(list)
     for i, obs in enumerate(timeline):
         for key in obs.keys or ():
             indices[key].append(i)
+    legacy = [i for i, obs in enumerate(timeline) if obs.keys is None]
     folds = {}
     for key in sorted(set(begun) | set(histories)):
         seen = sorted(set(indices.get(key, [])).union(legacy)) if legacy else indices.get(key, [])
@@ -216,15 +250,42 @@ def _window(
     store.get_records(
         session, {s.record_hash for f in folds.values() for s in (*f.history, f.confirmed, f.pending) if s}
     )
-    return _Window(start, timeline, position, folds, urls_at)
+    return _Window(start, timeline, position, folds, urls_at, complete)
 
 
-def _marks(fetch_ids: list[int], stored: set[int], every: int) -> set[int]:
-    """Positions of the window's checkpoints: the stored ones' (so a re-fold can meet them), then one
-    every ``every`` observations after the last of them."""
+def _add_snapshots(window: _Window, rows: list[SnapRow]) -> None:
+    """Put snapshots just written (for observations in the window) in their destinations' histories."""
+    position = window.position
+    for row in rows:
+        fold = window.folds.get(row.key)
+        if fold is None:
+            seen = [i for i, obs in enumerate(window.timeline) if obs.keys is None or row.key in obs.keys]
+            fold = window.folds[row.key] = _KeyFold([], seen)
+        fold.history.append(row)
+        fold.history.sort(key=lambda s: (position[s.fetch_id], s.id))
+    window.folds = dict(sorted(window.folds.items()))
+
+
+def _observed_after(session: Session, source: str, when: datetime) -> bool:
+    query = select(Fetch.id).where(
+        Fetch.source == source, col(Fetch.status).in_(OBSERVED), col(Fetch.observed_at) > when
+    )
+    return session.exec(query.limit(1)).first() is not None
+
+
+def _marks(fetch_ids: list[int], stored: dict[int, datetime], every: int) -> set[int]:
+    """Positions of the window's checkpoints: the stored ones' (so a re-fold can meet them), one every
+    ``every`` observations after the last of them, and as many in any stretch between two of them
+    (or before the first) at least twice as long: backfilled history gets checkpoints too."""
     places = [i for i, fid in enumerate(fetch_ids) if fid in stored]
-    begin = places[-1] if places else -1
-    return {*places, *range(begin + every, len(fetch_ids), every)}
+    marks = set(places)
+    previous = -1  # the window's start
+    for place in places:
+        if place - previous >= 2 * every:
+            marks.update(range(previous + every, place - every + 1, every))
+        previous = place
+    marks.update(range(previous + every, len(fetch_ids), every))
+    return marks
 
 
 def _readings(session: Session, fetch_ids: set[int]) -> dict[int, tuple[str | None, str | None]]:
@@ -246,6 +307,7 @@ class _FoldRun:
     # Destinations whose fold met the stored one at a checkpoint and skipped ahead to a later one:
     # their stored history between the two (after, up to) stands as it is.
     skipped: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
+    checkpoints: list[tuple[Checkpoint, bool]] = field(default_factory=list)  # to store (replacing?)
 
 
 def _advance(fold: _KeyFold, position: dict[int, int], upto: int) -> None:
@@ -296,7 +358,12 @@ def _record(session: Session, snapshot: SnapRow | None) -> dict[str, Any] | None
 
 
 def _fold(
-    session: Session, source: Source, start: Checkpoint | None, every: int, settled_after: datetime | None
+    session: Session,
+    source: Source,
+    start: Checkpoint | None,
+    every: int,
+    settled_after: datetime | None,
+    window: _Window | None = None,
 ) -> tuple[_Window, _FoldRun]:
     """Fold from ``start`` to the newest observation, storing a checkpoint every ``every`` observations
     (at the stored checkpoints' own places where there are some).
@@ -304,40 +371,91 @@ def _fold(
     With ``settled_after`` (history after that instant is what it was), a destination whose fold meets
     its stored checkpoint past that instant stops folding: what follows for it is what is stored. It
     resumes from the last stored checkpoint (where new checkpoints need every destination's place);
-    the fold stops altogether at a checkpoint that every destination and URL meet unchanged."""
-    after = start.observed_at if start is not None else None
-    stored = _checkpoints(session, source.name, after)
-    window = _window(session, source, start, marks=(set(stored), every))
+    the fold stops altogether at a checkpoint that every destination and URL meet. Such a fold first
+    loads the history only up to the second stored checkpoint past that instant, where it nearly
+    always stops; only if it does not is the rest loaded and the fold done over (nothing is written
+    until a fold is kept). ``window``: already loaded from ``start`` with the checkpoints' marks."""
+    stored = _checkpoints(session, source.name, start.observed_at if start is not None else None)
+    if window is None:
+        horizon = _horizon(session, source.name, settled_after) if settled_after is not None else None
+        window = _window(session, source, start, marks=(stored, every), until=horizon)
+    run = _fold_window(session, source, window, stored, settled_after)
+    if run.stopped_at is None and not window.complete:
+        window = _window(session, source, start, marks=(stored, every))
+        run = _fold_window(session, source, window, stored, settled_after)
+    for checkpoint, replace in run.checkpoints:
+        _store_checkpoint(session, source.name, checkpoint, replace=replace)
+    return window, run
+
+
+def _fold_window(
+    session: Session,
+    source: Source,
+    window: _Window,
+    stored: dict[int, datetime],
+    settled_after: datetime | None,
+) -> _FoldRun:
     run = _FoldRun()
     end = len(window.timeline) - 1
     stored_marks = sorted(m for m in window.urls_at if window.timeline[m].fetch_id in stored)
-    last_stored = stored_marks[-1] if stored_marks else None
+    last_stored = stored_marks[-1] if stored_marks and len(stored_marks) == len(stored) else None
     active = dict(window.folds)
     settled: dict[str, datetime] = {}  # destination -> the checkpoint where it met the stored fold
     for mark in sorted({*window.urls_at, end}):
         for key, fold in active.items():
             _fold_segment(session, source, window, key, fold, mark, run)
         if mark not in window.urls_at:
-            continue  # the end of the timeline, not a checkpoint
+            continue  # the end of the window, not a checkpoint
         obs = window.timeline[mark]
-        old = stored.get(obs.fetch_id)
+        old = _stored_checkpoint(session, source.name, obs.fetch_id) if obs.fetch_id in stored else None
         keys = dict(old.keys) if old is not None else {}
-        keys.update({key: fold.ids() for key, fold in active.items()})
-        here = Checkpoint(obs.fetch_id, obs.observed_at, keys, window.urls_at[mark])
         if old is not None and settled_after is not None and obs.observed_at >= settled_after:
-            if old.same_fold(here):
+            meeting = _meeting(session, window, old, active)
+            if len(meeting) == len(active) and window.urls_at[mark] == old.urls:
                 run.stopped_at = obs.observed_at
                 for key, since in settled.items():
                     run.skipped[key] = (since, obs.observed_at)
                 break
-            for key in [k for k, fold in active.items() if old.keys.get(k) == fold.ids()]:
+            for key in meeting:
                 settled[key] = obs.observed_at
                 del active[key]
+        keys.update({key: fold.ids() for key, fold in active.items()})
+        here = Checkpoint(obs.fetch_id, obs.observed_at, keys, window.urls_at[mark])
         if mark == last_stored and settled:
             _resume(session, window, here, settled, run, mark)
             active = dict(window.folds)
-        _store_checkpoint(session, source.name, here, replace=old is not None)
-    return window, run
+        if old is None or not old.same_fold(here):
+            run.checkpoints.append((here, old is not None))
+    return run
+
+
+def _meeting(session: Session, window: _Window, old: Checkpoint, active: dict[str, _KeyFold]) -> list[str]:
+    """The destinations whose fold stands where the stored checkpoint has it: the same current and
+    last snapshots, and a confirmed and pending record with the same content (a backfilled snapshot
+    may now hold, under another id, the record a later one brought: what follows is decided the same)."""
+    differing = {k: old.keys[k] for k, fold in active.items() if k in old.keys and old.keys[k] != fold.ids()}
+    wanted = {sid for ids in differing.values() for sid in ids[1:3] if sid is not None}
+    rows = {s.id: s for fold in window.folds.values() for s in fold.history if s.id in wanted}
+    rows.update(store.snapshots_by_id(session, wanted - set(rows)))
+
+    def same(mine: SnapRow | None, theirs: int | None) -> bool:
+        if mine is None or theirs is None:
+            return mine is None and theirs is None
+        return theirs in rows and rows[theirs].record_hash == mine.record_hash
+
+    meeting = []
+    for key, fold in active.items():
+        if key not in old.keys:
+            continue
+        if key not in differing:
+            meeting.append(key)
+            continue
+        current, confirmed, pending, last = differing[key]
+        if (current, last) == (fold.ids()[0], fold.ids()[3]) and (
+            same(fold.confirmed, confirmed) and same(fold.pending, pending)
+        ):
+            meeting.append(key)
+    return meeting
 
 
 def _resume(
@@ -416,7 +534,47 @@ def insert_observation(
     """
     when = store.as_utc(fetch.observed_at)
     start = _checkpoint_before(session, source.name, when)
-    window = _window(session, source, start)
+    # One window serves both the placing and the fold after it (the new snapshots put in it).
+    marks = (
+        _checkpoints(session, source.name, start.observed_at if start else None),
+        settings.fold_checkpoint_every,
+    )
+    window = _window(session, source, start, marks=marks, until=_horizon(session, source.name, when))
+    placed = _place(window, fetch, when, chosen_by_key)
+    if placed is None:  # a destination's next observation lies beyond the horizon
+        window = _window(session, source, start, marks=marks)
+        placed = _place(window, fetch, when, chosen_by_key)
+    assert placed is not None  # the whole history was loaded
+    written, settled_after = placed
+    result.snapshots += sum(1 for snapshot in written if snapshot.copy_of is None)
+    _add_snapshots(window, insert_snapshots(session, source, written))
+    outcome = rederive(
+        session,
+        source,
+        notify=notify,
+        settings=settings,
+        keep_current_state=True,
+        start=start,
+        settled_after=settled_after,
+        window=window,
+    )
+    result.changes += outcome.changes_added
+    result.alerts += outcome.alerts
+    result.decisions["inserted_in_history"] += 1
+    if outcome.changes_removed:
+        result.decisions["changes_superseded"] += outcome.changes_removed
+    if outcome.conflicts:
+        result.problems.append(
+            "re-derived state differs from the live state (live kept): " + " ".join(outcome.conflicts)
+        )
+
+
+def _place(
+    window: _Window, fetch: Fetch, when: datetime, chosen_by_key: dict[str, Extracted]
+) -> tuple[list[NewSnapshot], datetime] | None:
+    """The snapshots an observation inserted at ``when`` adds (its own, and copies for the next
+    observations that showed what came before), and the instant after which history is unchanged;
+    None when the window ends before some destination's next observation."""
     timeline, position = window.timeline, window.position
     here = position[fetch.id]
     written: list[NewSnapshot] = []
@@ -430,11 +588,12 @@ def insert_observation(
         if as_of is not None and (as_of.record_hash, as_of.raw_hash) == (chosen.record_hash, chosen.raw_hash):
             continue
         written.append(NewSnapshot(key, fetch.id, when, "backfilled", extracted=chosen))
-        result.snapshots += 1
         if as_of is None:
             continue
         following = next((obs for obs in timeline[here + 1 :] if obs.keys is None or key in obs.keys), None)
         if following is None:
+            if not window.complete:
+                return None
             continue
         later = [s for s in history if position[s.fetch_id] > here]
         if later and position[later[0].fetch_id] <= position[following.fetch_id]:
@@ -443,25 +602,7 @@ def insert_observation(
             NewSnapshot(key, following.fetch_id, following.observed_at, as_of.disposition, copy_of=as_of)
         )
         settled_after = max(settled_after, following.observed_at)
-    insert_snapshots(session, source, written)
-    outcome = rederive(
-        session,
-        source,
-        notify=notify,
-        settings=settings,
-        keep_current_state=True,
-        start=start,
-        settled_after=settled_after,
-    )
-    result.changes += outcome.changes_added
-    result.alerts += outcome.alerts
-    result.decisions["inserted_in_history"] += 1
-    if outcome.changes_removed:
-        result.decisions["changes_superseded"] += outcome.changes_removed
-    if outcome.conflicts:
-        result.problems.append(
-            "re-derived state differs from the live state (live kept): " + " ".join(outcome.conflicts)
-        )
+    return written, settled_after
 
 
 def rederive(
@@ -473,12 +614,13 @@ def rederive(
     keep_current_state: bool = True,
     start: Checkpoint | None = None,
     settled_after: datetime | None = None,
+    window: _Window | None = None,
 ) -> RederiveResult:
     """Fold the acceptance rule over the stored history (from ``start``, a checkpoint history before
     which is unchanged) and make the stored changes match it."""
     settings = settings or get_settings()
     outcome = RederiveResult()
-    window, run = _fold(session, source, start, settings.fold_checkpoint_every, settled_after)
+    window, run = _fold(session, source, start, settings.fold_checkpoint_every, settled_after, window)
 
     updates = [
         {"b_id": snap.id, "disposition": wanted}

@@ -261,6 +261,36 @@ def test_arrival_order_does_not_change_history(tmp_path, checkpoint_every):
     assert history(shuffled) == (expected_changes, expected_state)
 
 
+def test_a_backfill_into_long_history_folds_only_from_the_checkpoint_before_it(tmp_path, monkeypatch):
+    """A capture backfilled early into a checkpointed history: the fold covers the observations from
+    the checkpoint before it to a checkpoint shortly after (not the whole history after it), and the
+    history is the one an in-order arrival leaves."""
+    from advisory_watch import rederive
+
+    files = days("2025-12-12", "2026-02-28")
+    held_out = files[5]
+    in_order = settings_for(tmp_path, "in_order")
+    ingest_in_order(files, in_order)
+    backfilled = settings_for(tmp_path, "backfilled").model_copy(update={"fold_checkpoint_every": 4})
+    ingest_in_order([f for f in files if f != held_out], backfilled)
+
+    folded: list[tuple[int, bool]] = []
+    fold_window = rederive._fold_window
+
+    def spy(session, source, window, stored, settled_after):  # noqa: ANN001, ANN202
+        run = fold_window(session, source, window, stored, settled_after)
+        folded.append((len(window.timeline), run.stopped_at is not None))
+        return run
+
+    monkeypatch.setattr(rederive, "_fold_window", spy)
+    ingest_in_order([held_out], backfilled)
+    assert len(files) > 60
+    # From the checkpoint before day 6 to the second one after it: at most 3 spacings of 4, and it
+    # met the stored fold there.
+    assert folded and all(length <= 12 and stopped for length, stopped in folded), folded
+    assert history(backfilled)[0] == history(in_order)[0]
+
+
 class DropsKidnapping:
     """The feed extractor with a bug: it loses the K (kidnapping) indicator."""
 
