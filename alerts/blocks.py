@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from alerts.actions import Standing
 
 SEVERITY_BADGE = {
     "critical": ":red_circle: *CRITICAL*",
@@ -79,12 +82,17 @@ def fallback_text(payload: dict[str, Any]) -> str:
     return escape_mrkdwn(f"[{badge}] {headline(payload)}")
 
 
-def render(payload: dict[str, Any]) -> dict[str, Any]:
-    """{'text': …, 'blocks': […]} for chat.postMessage or an incoming webhook."""
+def render(payload: dict[str, Any], standing: Standing | None = None) -> dict[str, Any]:
+    """{'text': …, 'blocks': […]} for chat.postMessage or an incoming webhook; with ``standing`` (a
+    bot-token delivery) also where the alert stands and its buttons."""
+    escalation = payload.get("escalation") or {}
+    title = headline(payload)
+    if escalation:
+        title = "Escalated: " + title
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
-            "text": {"type": "plain_text", "text": cut(headline(payload), MAX_HEADER), "emoji": True},
+            "text": {"type": "plain_text", "text": cut(title, MAX_HEADER), "emoji": True},
         },
         {
             "type": "context",
@@ -103,6 +111,10 @@ def render(payload: dict[str, Any]) -> dict[str, Any]:
             ],
         },
     ]
+    if escalation:
+        notified = ", ".join(escape_mrkdwn(c) for c in escalation.get("notified") or []) or "nobody"
+        text = f"*Not acknowledged within {escalation.get('after_minutes'):g} minutes.* Notified: {notified}."
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": cut(text, MAX_SECTION)}})
     lines = _change_lines(payload)
     if lines:
         blocks.append(
@@ -135,7 +147,65 @@ def render(payload: dict[str, Any]) -> dict[str, Any]:
         links.append(f"<{payload['history_url']}|History of this change>")
     if links:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(links)}]})
-    return {"text": fallback_text(payload), "blocks": blocks[:MAX_BLOCKS]}
+    text = fallback_text(payload)
+    if escalation:
+        text = "Escalated: " + text
+    if standing is None:
+        return {"text": text, "blocks": blocks[:MAX_BLOCKS]}
+    tail = controls(standing, payload.get("history_url"))
+    return {"text": text, "blocks": blocks[: MAX_BLOCKS - len(tail)] + tail}
+
+
+ACKNOWLEDGE, ASSIGN, SNOOZE, HISTORY = "aw_acknowledge", "aw_assign", "aw_snooze", "aw_history"
+
+
+def controls(standing: Standing, history_url: str | None) -> list[dict[str, Any]]:
+    """Where the alert stands (acknowledged, assigned, snoozed, escalated) and its buttons; the
+    actions block's id names the alert, so every element's action finds it."""
+    out: list[dict[str, Any]] = []
+    lines = standing.lines()
+    if lines:
+        out.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "\n".join(lines)}]})
+    elements: list[dict[str, Any]] = []
+    if not standing.acknowledged:
+        elements.append(
+            {
+                "type": "button",
+                "action_id": ACKNOWLEDGE,
+                "text": {"type": "plain_text", "text": "Acknowledge"},
+                "style": "primary",
+                "value": str(standing.alert_id),
+            }
+        )
+    elements.append(
+        {
+            "type": "users_select",
+            "action_id": ASSIGN,
+            "placeholder": {"type": "plain_text", "text": "Assign to…"},
+        }
+    )
+    elements.append(
+        {
+            "type": "static_select",
+            "action_id": SNOOZE,
+            "placeholder": {"type": "plain_text", "text": "Snooze this destination"},
+            "options": [
+                {"text": {"type": "plain_text", "text": label}, "value": value}
+                for value, label in (("1d", "1 day"), ("1w", "1 week"))
+            ],
+        }
+    )
+    if history_url:
+        elements.append(
+            {
+                "type": "button",
+                "action_id": HISTORY,
+                "text": {"type": "plain_text", "text": "Open history"},
+                "url": history_url,
+            }
+        )
+    out.append({"type": "actions", "block_id": f"aw:{standing.alert_id}", "elements": elements})
+    return out
 
 
 def render_digest(title: str, payloads: list[dict[str, Any]]) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
 
 from advisory_watch.settings import Settings
-from alerts import blocks
+from alerts import actions, blocks, escalation
 from alerts.payload import ops_payload
 from alerts.routing import Routing
 from alerts.routing import load as load_routing
@@ -95,12 +95,20 @@ def _insert_ignore(session: Session, values: dict[str, Any]) -> None:
     )  # type: ignore[call-overload]
 
 
-def route_new_alerts(session: Session, routing: Routing) -> int:
+def route_new_alerts(session: Session, routing: Routing, now: datetime | None = None) -> int:
     """Plan one delivery per channel for alerts not yet routed (routing read at flush time)."""
     planned = 0
+    snoozed = actions.snoozed_countries(session, now)
     for alert in session.exec(
         select(Alert).where(Alert.status == "pending", col(Alert.routed).is_(False))
     ).all():
+        payload = alert.payload or {}
+        live = not (payload.get("ops") or payload.get("digest") or payload.get("escalation"))
+        if live and str(alert.country or "").upper() in snoozed:
+            # A snoozed destination's alerts wait for the digest (its changes are in it), not a channel.
+            alert.routed, alert.status = True, "digest"
+            session.add(alert)
+            continue
         channels = routing.live_channels(alert.payload)
         for channel in channels:
             _insert_ignore(
@@ -255,8 +263,9 @@ def flush(
     """
     report = FlushReport()
     seen: set[int] = set()
+    escalation.queue_escalations(session, routing, now=now)
     for _ in range(2):
-        route_new_alerts(session, routing)
+        route_new_alerts(session, routing, now)
         ids = session.exec(
             select(Delivery.id)
             .where(col(Delivery.status).in_(["pending", "sending"]))
@@ -342,9 +351,7 @@ def _deliver(
             severe = Severity.parse(alert.payload.get("severity") or "info") >= BROADCAST_FROM
             posted = transport.post(
                 delivery.channel,
-                blocks.render_digest(alert.payload["title"], alert.payload["items"])
-                if alert.payload.get("digest")
-                else blocks.render(alert.payload),
+                message_of(session, alert, with_controls=transport.name == "slack"),
                 alert.payload,
                 marker=marker,
                 thread_ts=thread_ts,
@@ -364,6 +371,19 @@ def _deliver(
             continue
         _mark_sent(session, delivery, posted.channel_id, posted.ts, thread_ts, moment)
         report.sent += 1
+
+
+def message_of(session: Session, alert: Alert, *, with_controls: bool = True) -> dict[str, Any]:
+    """The Slack message of an alert as it stands now: a digest, or the alert with what people did
+    about it and its buttons (an escalation shows, and acts on, the alert it escalates)."""
+    if alert.payload.get("digest"):
+        return blocks.render_digest(alert.payload["title"], alert.payload["items"])
+    if not with_controls:
+        return blocks.render(alert.payload)
+    subject = int((alert.payload.get("escalation") or {}).get("of_alert") or alert.id or 0)
+    return blocks.render(
+        alert.payload, actions.standing(actions.actions_of(session, [subject])[subject], subject)
+    )
 
 
 def _release(session: Session, delivery: Delivery, alert: Alert, error: str, count: bool = True) -> None:

@@ -8,7 +8,7 @@ Digest routes receive only the daily digest of the changes they match.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ class Route:
     sources: frozenset[str] = frozenset()
     min_severity: Severity = Severity.INFO
     digest: bool = False
+    escalate_after_minutes: float | None = None  # high/critical alerts here not acknowledged by then
 
     def matches(self, payload: dict[str, Any], region_of: dict[str, set[str]]) -> bool:
         country = str(payload.get("country") or "").upper()
@@ -44,6 +45,26 @@ class Routing:
     thread_window_hours: float = 72.0
     routes: tuple[Route, ...] = ()
     regions: dict[str, frozenset[str]] = field(default_factory=dict)
+    escalation_channel: str | None = None
+    escalate_after_minutes: float | None = None  # for alerts that went to the default channel
+
+    def escalation_minutes(self, payload: dict[str, Any], channels: list[str]) -> float | None:
+        """How long a high or critical alert delivered to ``channels`` may stay unacknowledged: the
+        shortest of its matching routes' limits (the top-level one for the default channel)."""
+        if not self.escalation_channel:
+            return None
+        index = self.region_of
+        limits = [
+            r.escalate_after_minutes
+            for r in self.routes
+            if r.escalate_after_minutes is not None
+            and not r.digest
+            and r.channel in channels
+            and r.matches(payload, index)
+        ]
+        if self.escalate_after_minutes is not None and self.default_channel in channels:
+            limits.append(self.escalate_after_minutes)
+        return min(limits) if limits else None
 
     @property
     def region_of(self) -> dict[str, set[str]]:
@@ -54,7 +75,7 @@ class Routing:
         return index
 
     def live_channels(self, payload: dict[str, Any]) -> list[str]:
-        if payload.get("digest"):
+        if payload.get("digest") or payload.get("escalation"):
             return [payload["channel"]]
         if payload.get("ops"):
             channel = self.ops_channel or self.default_channel
@@ -95,7 +116,15 @@ def parse(data: dict[str, Any]) -> Routing:
     for i, raw in enumerate(data.get("routes") or []):
         if not isinstance(raw, dict) or not raw.get("channel"):
             raise RoutingError(f"routes[{i}] needs a channel")
-        unknown = set(raw) - {"channel", "countries", "regions", "sources", "min_severity", "digest"}
+        unknown = set(raw) - {
+            "channel",
+            "countries",
+            "regions",
+            "sources",
+            "min_severity",
+            "digest",
+            "escalate_after_minutes",
+        }
         if unknown:
             raise RoutingError(f"routes[{i}] has unknown keys: {', '.join(sorted(unknown))}")
         region_names = frozenset(str(r) for r in raw.get("regions") or [])
@@ -116,6 +145,7 @@ def parse(data: dict[str, Any]) -> Routing:
                 sources=frozenset(str(s) for s in raw.get("sources") or []),
                 min_severity=severity,
                 digest=bool(raw.get("digest", False)),
+                escalate_after_minutes=_minutes(raw.get("escalate_after_minutes"), f"routes[{i}]"),
             )
         )
     return Routing(
@@ -124,7 +154,17 @@ def parse(data: dict[str, Any]) -> Routing:
         thread_window_hours=float(data.get("thread_window_hours", 72)),
         routes=tuple(routes),
         regions=regions,
+        escalation_channel=data.get("escalation_channel"),
+        escalate_after_minutes=_minutes(data.get("escalate_after_minutes"), "the top level"),
     )
+
+
+def _minutes(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise RoutingError(f"escalate_after_minutes at {where} must be a positive number of minutes")
+    return float(value)
 
 
 def load(path: Path | None, default_channel: str | None = None) -> Routing:
@@ -137,11 +177,7 @@ def load(path: Path | None, default_channel: str | None = None) -> Routing:
         raise RoutingError(f"cannot read routing file {path}: {exc}") from exc
     routing = parse(data)
     if routing.default_channel is None and default_channel:
-        routing = Routing(
-            default_channel,
-            routing.ops_channel or default_channel,
-            routing.thread_window_hours,
-            routing.routes,
-            routing.regions,
+        routing = replace(
+            routing, default_channel=default_channel, ops_channel=routing.ops_channel or default_channel
         )
     return routing

@@ -4,7 +4,8 @@ Rate limits (429 with Retry-After) and 5xx are retried by slack-sdk's retry hand
 (RateLimitErrorRetryHandler, ServerErrorRetryHandler). Connection errors and timeouts are *not*
 retried blindly for chat.postMessage — the message may have been posted — they surface as
 DeliveryUncertain, and the outbox looks for the message (by the marker in its metadata) before
-posting again. Bot scopes: chat:write, channels:history and channels:read (for that look-up).
+posting again. Bot scopes: chat:write, channels:history and channels:read (for that look-up). Messages posted
+with a bot token carry the alert's buttons; ``update``/``reply`` show what people did about it.
 """
 
 from __future__ import annotations
@@ -78,6 +79,24 @@ class SlackWebTransport:
         channel_id = str(response.get("channel") or channel)
         self._channel_ids[channel] = channel_id
         return Posted(channel_id=channel_id, ts=response.get("ts"))
+
+    def update(self, channel_id: str, ts: str, message: dict[str, Any]) -> None:
+        """Rewrite a posted message in place (an action changed where its alert stands)."""
+        try:
+            self.client.chat_update(channel=channel_id, ts=ts, text=message["text"], blocks=message["blocks"])
+        except SlackApiError as exc:
+            _raise_api_error(exc)
+        except _UNCERTAIN as exc:
+            raise DeliveryUncertain(f"{type(exc).__name__}: {exc}") from exc
+
+    def reply(self, channel_id: str, thread_ts: str, text: str) -> None:
+        """A plain reply in a message's thread (who did what)."""
+        try:
+            self.client.chat_postMessage(channel=channel_id, thread_ts=thread_ts, text=text)
+        except SlackApiError as exc:
+            _raise_api_error(exc)
+        except _UNCERTAIN as exc:
+            raise DeliveryUncertain(f"{type(exc).__name__}: {exc}") from exc
 
     def _channel_id(self, channel: str) -> str:
         if not channel.startswith("#"):

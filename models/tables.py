@@ -176,3 +176,32 @@ class FoldCheckpoint(SQLModel, table=True):
     fetch_id: int = Field(foreign_key="fetch.id")
     observed_at: datetime
     state: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class AlertAction(SQLModel, table=True):
+    """What someone did about an alert (acknowledge, assign, snooze its destination) or what the
+    product did (escalate): the audit trail. ``once`` makes a repeated action one row: an alert is
+    acknowledged and escalated once; Slack's retries of one click carry the same action timestamp."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", index=True)
+    kind: str = Field(max_length=16)  # acknowledge | assign | snooze | escalate
+    actor: str = Field(max_length=64)  # Slack user id, the CLI user, or "advisory-watch"
+    actor_name: str = Field(default="", max_length=128)
+    via: str = Field(max_length=8)  # slack | cli | system
+    detail: Any = Field(default=None, sa_column=Column(JSON, nullable=True))  # assignee, until, …
+    channel_id: str | None = Field(default=None, max_length=32)  # the message acted on
+    message_ts: str | None = Field(default=None, max_length=32)
+    once: str = Field(unique=True, max_length=128)
+    created_at: datetime = Field(index=True)
+
+
+class Snooze(SQLModel, table=True):
+    """A destination whose alerts go to the digest instead of the live channels until ``until``."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    country: str = Field(index=True, max_length=8)
+    until: datetime
+    actor: str = Field(max_length=64)
+    action_id: int | None = Field(default=None, foreign_key="alertaction.id")
+    created_at: datetime
