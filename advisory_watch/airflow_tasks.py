@@ -42,6 +42,9 @@ def apply_airflow_configuration() -> None:
                 channel = (conn.extra_dejson or {}).get("channel")
                 if channel and not os.environ.get("ADVISORY_WATCH_SLACK_CHANNEL"):
                     os.environ["ADVISORY_WATCH_SLACK_CHANNEL"] = channel
+                secret = (conn.extra_dejson or {}).get("signing_secret")
+                if secret and not os.environ.get("ADVISORY_WATCH_SLACK_SIGNING_SECRET"):
+                    os.environ["ADVISORY_WATCH_SLACK_SIGNING_SECRET"] = secret
                 break
             if conn.conn_type == "slackwebhook":
                 url = (

@@ -290,6 +290,39 @@ def cmd_alerts_flush(args: argparse.Namespace) -> int:
     return 0 if report.pending == 0 else 1
 
 
+def cmd_alerts_act(args: argparse.Namespace) -> int:
+    """``alerts ack|assign|snooze``: the Slack buttons' actions, recorded as the CLI user."""
+    import getpass
+
+    from advisory_watch.sessions import session_for
+    from alerts import actions
+    from alerts.interactions import tell_slack
+    from alerts.outbox import configured_transport
+
+    kind = {"ack": "acknowledge", "assign": "assign", "snooze": "snooze"}[args.alerts_command]
+    value = getattr(args, "to", None) or getattr(args, "for_", None)
+    user = getpass.getuser()
+    settings = get_settings()
+    with session_for(settings) as session:
+        try:
+            acted = actions.act(session, args.alert_id, kind, actions.Actor(user, user, "cli"), value=value)
+        except actions.ActionError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if acted.action is None:
+            print(f"alert {args.alert_id}: already done, nothing changed", file=sys.stderr)
+            return 0
+        tell_slack(session, configured_transport(settings), acted, None)
+    print(acted.reply.replace("<@", "@").replace(">", ""))
+    return 0
+
+
+def cmd_slack_socket(args: argparse.Namespace) -> int:
+    from alerts.socket_mode import run
+
+    return run(get_settings(), once=args.once)
+
+
 def cmd_alerts_digest(args: argparse.Namespace) -> int:
     from advisory_watch.sessions import session_for
     from alerts.digest import queue_digests
@@ -541,6 +574,20 @@ def build_parser() -> argparse.ArgumentParser:
     test = asub.add_parser("test", help="send a sample alert through the configured sink")
     test.add_argument("--channel", help="send to this channel instead of the routed ones")
     test.set_defaults(func=cmd_alerts_test)
+    ack = asub.add_parser("ack", help="acknowledge an alert (as you, the CLI user)")
+    ack.add_argument("alert_id", type=int)
+    ack.set_defaults(func=cmd_alerts_act)
+    assign = asub.add_parser("assign", help="assign an alert to someone (a Slack user id U… or a name)")
+    assign.add_argument("alert_id", type=int)
+    assign.add_argument("--to", required=True)
+    assign.set_defaults(func=cmd_alerts_act)
+    snooze = asub.add_parser("snooze", help="send an alert's destination to the digest for a while")
+    snooze.add_argument("alert_id", type=int)
+    snooze.add_argument("--for", dest="for_", choices=["1d", "1w"], required=True)
+    snooze.set_defaults(func=cmd_alerts_act)
+    p = sub.add_parser("slack-socket", help="receive Slack button clicks over Socket Mode (no public URL)")
+    p.add_argument("--once", action="store_true", help="stop after the first interaction (tests)")
+    p.set_defaults(func=cmd_slack_socket)
 
     sub.add_parser("sources", help="list the registered sources").set_defaults(func=cmd_sources)
     p = sub.add_parser("health", help="failures, extraction counts and drift per source (exit 1: unhealthy)")

@@ -35,7 +35,7 @@ def redact(text: str) -> str:
 
 
 def _values(settings: object) -> Iterable[str]:
-    for name in ("slack_token", "slack_webhook_url", "ui_token"):
+    for name in ("slack_token", "slack_webhook_url", "ui_token", "slack_signing_secret", "slack_app_token"):
         value = getattr(settings, name, None)
         if value:
             yield value

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     slack_webhook_url: str | None = None
     slack_channel: str | None = None
     slack_base_url: str = "https://slack.com/api/"
+    slack_signing_secret: str | None = Field(
+        default=None, description="Slack app's signing secret: verifies POST /slack/interactions."
+    )
+    slack_app_token: str | None = Field(
+        default=None, description="Slack app-level token (xapp-…) for `advisory-watch slack-socket`."
+    )
     sources: str = Field(default="", description="Comma-separated sources `run` runs (default: all).")
     routing: Path | None = None
     documents: Path | None = Field(default=None, description="Watchlist YAML of the document source.")

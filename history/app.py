@@ -295,6 +295,44 @@ def create_app(
 
         return reports(db)
 
+    @app.get("/alerts", response_class=HTMLResponse)
+    def alerts_page(request: Request, db: Session = Depends(session)) -> HTMLResponse:
+        return page(request, "alerts.html", alerts=queries.alerts_with_actions(db, limit=200))
+
+    @app.get("/alert/{alert_id}", response_class=HTMLResponse, responses=NOT_FOUND)
+    def alert_page(request: Request, alert_id: RowId, db: Session = Depends(session)) -> HTMLResponse:
+        found = queries.alerts_with_actions(db, alert_id=alert_id)
+        if not found:
+            raise HTTPException(404, "no such alert")
+        return page(request, "alert.html", alert=found[0])
+
+    @app.get("/api/alerts", summary="Alerts, newest first, each with its audit trail (actions)")
+    def api_alerts(since: Since = None, db: Session = Depends(session)) -> list[dict[str, Any]]:
+        return queries.alerts_with_actions(db, since=since)
+
+    @app.get(
+        "/export/alerts.csv",
+        summary="Alert actions as CSV: one row per action (alerts nobody acted on: one row without)",
+        response_class=Response,
+        responses=CSV_RESPONSE,
+    )
+    def export_alerts(since: Since = None, db: Session = Depends(session)) -> Response:
+        rows = []
+        for alert in queries.alerts_with_actions(db, since=since):
+            fields = ("id", "created_at", "source", "country", "kind", "severity", "title", "status")
+            base = {("alert_id" if k == "id" else k): alert[k] for k in fields}
+            for action in alert["actions"] or [None]:
+                rows.append(
+                    {
+                        **base,
+                        **{
+                            f"action_{k}": (action or {}).get(k)
+                            for k in ("at", "kind", "actor", "actor_name", "via", "summary")
+                        },
+                    }
+                )
+        return _csv(rows, "alerts.csv")
+
     @app.get("/search", response_class=HTMLResponse)
     def search(request: Request, q: str = "", db: Session = Depends(session)) -> HTMLResponse:
         return page(request, "search.html", q=q, hits=queries.search(db, q))
@@ -407,4 +445,8 @@ def create_app(
             ET.tostring(feed, encoding="unicode", xml_declaration=True), media_type="application/atom+xml"
         )
 
+    from alerts.interactions import interactions_app
+
+    # Mounted apps do not inherit this app's dependencies: Slack signs its requests instead.
+    app.mount("/slack", interactions_app(lambda: settings or get_settings()))
     return app

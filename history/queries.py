@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from diffing.changes import Severity
 from models import store
-from models.tables import Change, DestinationState, Fetch, Snapshot
+from models.tables import Alert, AlertAction, Change, DestinationState, Fetch, Snapshot
 
 STATE_DEPT, OSAC, OC_INDEX = "state-dept-feed", "osac-report", "oc-index"
 
@@ -237,3 +237,63 @@ def search(session: Session, query: str, limit: int = 50) -> list[tuple[str, str
 
 def states_count(session: Session) -> int:
     return session.exec(select(func.count()).select_from(DestinationState)).one()
+
+
+def _action_summary(action: AlertAction) -> str:
+    detail = action.detail or {}
+    if action.kind == "assign":
+        return f"assigned to {detail.get('assignee')}"
+    if action.kind == "snooze":
+        return f"snoozed {detail.get('country')} until {detail.get('until')}"
+    if action.kind == "escalate":
+        return f"escalated to {detail.get('channel')} after {detail.get('after'):g} min"
+    return "acknowledged"
+
+
+def action_dict(action: AlertAction) -> dict[str, Any]:
+    return {
+        "at": action.created_at.isoformat(),
+        "kind": action.kind,
+        "actor": action.actor,
+        "actor_name": action.actor_name,
+        "via": action.via,
+        "summary": _action_summary(action),
+        "detail": action.detail,
+        "channel_id": action.channel_id,
+        "message_ts": action.message_ts,
+    }
+
+
+def alerts_with_actions(
+    session: Session, *, alert_id: int | None = None, since: datetime | None = None, limit: int = 500
+) -> list[dict[str, Any]]:
+    """Alerts, newest first, each with its audit trail."""
+    from alerts.actions import actions_of
+    from alerts.blocks import headline
+
+    query = select(Alert).order_by(col(Alert.created_at).desc(), col(Alert.id).desc()).limit(limit)
+    if alert_id is not None:
+        query = query.where(Alert.id == alert_id)
+    if since is not None:
+        query = query.where(col(Alert.created_at) >= since)
+    rows = session.exec(query).all()
+    trail = actions_of(session, [a.id for a in rows if a.id is not None])
+    out = []
+    for alert in rows:
+        payload = alert.payload or {}
+        out.append(
+            {
+                "id": alert.id,
+                "created_at": alert.created_at.isoformat(),
+                "source": alert.source,
+                "country": alert.country,
+                "kind": alert.kind,
+                "severity": Severity(alert.severity).label,
+                "title": payload.get("title") or headline(payload),
+                "status": alert.status,
+                "delivered_at": alert.delivered_at.isoformat() if alert.delivered_at else None,
+                "history_url": payload.get("history_url") or None,
+                "actions": [action_dict(a) for a in trail.get(alert.id or 0, [])],
+            }
+        )
+    return out

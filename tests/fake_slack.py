@@ -1,7 +1,8 @@
 """A fake Slack Web API on 127.0.0.1 that records requests, checks payloads and injects faults.
 
-It implements what advisory-watch calls (chat.postMessage, conversations.history, conversations.replies,
-conversations.list) closely enough that the real slack-sdk client runs against it unchanged.
+It implements what advisory-watch calls (chat.postMessage, chat.update, conversations.history,
+conversations.replies, conversations.list, apps.connections.open for Socket Mode) closely enough
+that the real slack-sdk client runs against it unchanged.
 Faults are queued per method: {"status": 429, "retry_after": 1}, {"status": 500},
 {"delay": 3, "post": True} (post, then answer too late: the client times out), {"error": "…"}.
 """
@@ -29,6 +30,7 @@ class FakeSlackState:
     faults: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     clock: float = 1_700_000_000.0
+    socket_url: str | None = None  # what apps.connections.open answers (a loopback WebSocket server)
 
     def next_ts(self) -> str:
         """Like Slack's: the current time, unique per message."""
@@ -97,7 +99,10 @@ def _handler(state: FakeSlackState) -> type[BaseHTTPRequestHandler]:
                 state.requests.append({"method": method, "body": body, "time": time.time()})
                 queue = state.faults.get(method) or []
                 fault = queue.pop(0) if queue else None
-            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            app_level = method == "apps.connections.open" and (
+                self.headers.get("Authorization") or ""
+            ).startswith("Bearer xapp-")
+            if self.headers.get("Authorization") != f"Bearer {TOKEN}" and not app_level:
                 return self._reply(200, {"ok": False, "error": "invalid_auth"})
             if fault and fault.get("status"):
                 headers = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else {}
@@ -133,6 +138,24 @@ def _handler(state: FakeSlackState) -> type[BaseHTTPRequestHandler]:
                 }
                 state.messages.append(message)
             return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
+
+        def api_chat_update(self, body: dict[str, Any]) -> dict[str, Any]:
+            problems = _validate(body)
+            if problems:
+                with state.lock:
+                    state.violations += problems
+                return {"ok": False, "error": "invalid_blocks", "problems": problems}
+            with state.lock:
+                for message in state.messages:
+                    if message["channel"] == body.get("channel") and message["ts"] == body.get("ts"):
+                        message["text"], message["blocks"] = body.get("text"), body.get("blocks")
+                        return {"ok": True, "channel": message["channel"], "ts": message["ts"]}
+            return {"ok": False, "error": "message_not_found"}
+
+        def api_apps_connections_open(self, body: dict[str, Any]) -> dict[str, Any]:
+            if not state.socket_url:
+                return {"ok": False, "error": "not_allowed_token_type"}
+            return {"ok": True, "url": state.socket_url}
 
         def _visible(self, message: dict[str, Any], include_metadata: bool) -> dict[str, Any]:
             out = {k: v for k, v in message.items() if k != "metadata"}
@@ -205,3 +228,7 @@ class FakeSlack:
 
     def posts(self) -> list[dict[str, Any]]:
         return [r for r in self.state.requests if r["method"] == "chat.postMessage"]
+
+    def calls(self, method: str) -> list[dict[str, Any]]:
+        with self.state.lock:
+            return [r for r in self.state.requests if r["method"] == method]

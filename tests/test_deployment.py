@@ -29,7 +29,7 @@ def compose() -> dict:
 
 def test_compose_services_share_one_image_one_secret_and_settings(compose):
     services = compose["services"]
-    assert set(services) == AIRFLOW_SERVICES | {"postgres", "redis", "history-ui"}
+    assert set(services) == AIRFLOW_SERVICES | {"postgres", "redis", "history-ui", "slack-socket"}
     images = {services[name]["image"] for name in AIRFLOW_SERVICES}
     assert images == {"advisory-watch-airflow:3.3.2"}
     for name in AIRFLOW_SERVICES:
@@ -73,6 +73,13 @@ def test_history_ui_is_a_service_of_the_same_image_and_store(compose):
     assert ui["environment"]["ADVISORY_WATCH_DATABASE_URL"].endswith("@postgres/advisory_watch")
     assert "ADVISORY_WATCH_UI_TOKEN" in str(ui["healthcheck"]["test"]) and ui["ports"] == ["8000:8000"]
     assert re.search(r"^ADVISORY_WATCH_UI_TOKEN=", (ROOT / ".env.example").read_text(), re.M)
+
+
+def test_socket_mode_is_an_opt_in_service_of_the_same_image(compose):
+    socket = compose["services"]["slack-socket"]
+    assert socket["image"] == "advisory-watch-airflow:3.3.2" and socket["profiles"] == ["socket-mode"]
+    assert socket["entrypoint"] == ["advisory-watch", "slack-socket"]
+    assert re.search(r"^ADVISORY_WATCH_SLACK_APP_TOKEN=", (ROOT / ".env.example").read_text(), re.M)
 
 
 def test_image_pins_airflow_to_the_base_image_version():
