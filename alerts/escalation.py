@@ -20,6 +20,7 @@ from models.tables import Alert, AlertAction, Delivery
 
 ESCALATES_FROM = Severity.HIGH
 SYSTEM = "advisory-watch"
+LOOK_BACK = timedelta(days=7)  # the longest limit honoured: older alerts are history, not pages
 
 
 def queue_escalations(session: Session, routing: Routing, *, now: datetime | None = None) -> int:
@@ -31,6 +32,7 @@ def queue_escalations(session: Session, routing: Routing, *, now: datetime | Non
     candidates = session.exec(
         select(Alert)
         .where(Alert.status == "sent", col(Alert.severity) >= int(ESCALATES_FROM))
+        .where(col(Alert.delivered_at) >= now - LOOK_BACK)
         .where(col(Alert.id).not_in(handled))
         .where(~col(Alert.dedupe_key).startswith("escalation:"))
     ).all()
