@@ -246,7 +246,17 @@ def _high_alert(session, key: str, created: datetime) -> Alert:
     return alert
 
 
-def test_unacknowledged_high_alerts_escalate_once_and_close_when_acknowledged(slack, monkeypatch):
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request, monkeypatch):
+    """The embedded store, and PostgreSQL (the production path) where a server answers."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+        monkeypatch.setenv("ADVISORY_WATCH_DATABASE_URL", url)
+        reset_settings_cache()
+    return request.param
+
+
+def test_unacknowledged_high_alerts_escalate_once_and_close_when_acknowledged(slack, store_url):
     slack.state.channels["security-escalations"] = "C0ESCAL"
     routing = parse(
         {
