@@ -16,7 +16,8 @@ import pytest
 from advisory_watch.settings import Settings
 from tests.ingest_scenario import dump_tables, run_scenario
 
-ADDED_SINCE = {"foldcheckpoint"}  # the fold's checkpoints (#20)
+ADDED_SINCE = {"foldcheckpoint", "alertaction", "snooze"}  # the fold's checkpoints (#20); actions (#19)
+NOBODY_ACTED = {"alertaction", "snooze"}  # the scenario has no people in it: these stay empty
 GOLDEN = json.loads((Path(__file__).parent / "fixtures" / "ingest_tables.json").read_text())
 
 
@@ -27,6 +28,7 @@ def _check(url: str, dialect: str, checkpoint_every: int) -> None:
     wanted = GOLDEN[dialect]
     # Tables added since the digests were taken hold new kinds of rows, nothing the old path wrote.
     assert set(tables) - set(wanted) == ADDED_SINCE
+    assert all(tables[name]["rows"] == 0 for name in NOBODY_ACTED)
     differing = {name: (tables[name], wanted[name]) for name in wanted if tables[name] != wanted[name]}
     assert not differing, differing
 
