@@ -174,6 +174,7 @@ class _Window:
     folds: dict[str, _KeyFold]
     urls_at: dict[int, dict[str, int]]  # position -> each URL's last full reading, at the marks
     complete: bool = True  # False: the observations end at ``until``, the history goes on
+    stored: dict[int, datetime] = field(default_factory=dict)  # the stored checkpoints after ``start``
 
 
 def _window(
@@ -250,7 +251,7 @@ def _window(
     store.get_records(
         session, {s.record_hash for f in folds.values() for s in (*f.history, f.confirmed, f.pending) if s}
     )
-    return _Window(start, timeline, position, folds, urls_at, complete)
+    return _Window(start, timeline, position, folds, urls_at, complete, marks[0] if marks else {})
 
 
 def _add_snapshots(window: _Window, rows: list[SnapRow]) -> None:
@@ -375,8 +376,10 @@ def _fold(
     loads the history only up to the second stored checkpoint past that instant, where it nearly
     always stops; only if it does not is the rest loaded and the fold done over (nothing is written
     until a fold is kept). ``window``: already loaded from ``start`` with the checkpoints' marks."""
-    stored = _checkpoints(session, source.name, start.observed_at if start is not None else None)
-    if window is None:
+    if window is not None:
+        stored = window.stored  # loaded with the window's marks
+    else:
+        stored = _checkpoints(session, source.name, start.observed_at if start is not None else None)
         horizon = _horizon(session, source.name, settled_after) if settled_after is not None else None
         window = _window(session, source, start, marks=(stored, every), until=horizon)
     run = _fold_window(session, source, window, stored, settled_after)

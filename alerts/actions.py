@@ -130,7 +130,7 @@ def act(
         session.add(
             Snooze(
                 country=alert.country,
-                until=when + SNOOZE_FOR[str(value)],
+                until=datetime.fromisoformat(detail["until"]),
                 actor=actor.id[:64],
                 action_id=action.id,
                 created_at=when,
@@ -184,7 +184,7 @@ class Standing:
 def standing(actions: list[AlertAction], alert_id: int) -> Standing:
     acknowledged = assignee = snoozed = escalated = None
     for a in actions:
-        who = f"<@{a.actor}>" if a.via == "slack" else f"{a.actor_name or a.actor} ({a.via})"
+        who = Actor(a.actor, a.actor_name or a.actor, a.via).mention
         if a.kind == "acknowledge":
             acknowledged = f"Acknowledged by {who} at {_hhmm(a.created_at)}"
         elif a.kind == "assign":
