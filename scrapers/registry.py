@@ -103,6 +103,44 @@ SOURCES: dict[str, SourceEntry] = {
             pool_slots=2,
             description="State Department country information pages (restricted travel, emergency numbers)",
         ),
+        # Other governments' travel advice, side by side with the U.S. (scrapers.tiers): one source,
+        # one DAG and one politeness pool each (each government is its own host).
+        SourceEntry(
+            name="uk-fcdo",
+            module="scrapers.uk_fcdo",
+            dag_id="uk_fcdo_travel_advice",
+            schedule="10 * * * *",
+            pool="www_gov_uk",
+            pool_slots=2,
+            description="UK FCDO foreign travel advice (GOV.UK Content API)",
+        ),
+        SourceEntry(
+            name="canada-travel",
+            module="scrapers.canada_travel",
+            dag_id="canada_travel_advice",
+            schedule="25 */3 * * *",
+            pool="travel_gc_ca",
+            pool_slots=1,
+            description="Global Affairs Canada travel advice and advisories (travel.gc.ca)",
+        ),
+        SourceEntry(
+            name="australia-smartraveller",
+            module="scrapers.australia_smartraveller",
+            dag_id="australia_smartraveller_advice",
+            schedule="40 */3 * * *",
+            pool="www_smartraveller_gov_au",
+            pool_slots=1,
+            description="DFAT Smartraveller travel advice (smartraveller.gov.au)",
+        ),
+        SourceEntry(
+            name="ireland-dfa",
+            module="scrapers.ireland_dfa",
+            dag_id="ireland_dfa_travel_advice",
+            schedule="55 */6 * * *",
+            pool="www_ireland_ie",
+            pool_slots=1,
+            description="Ireland DFA travel advice (ireland.ie)",
+        ),
     )
 }
 

@@ -1,0 +1,103 @@
+"""Global Affairs Canada travel advice and advisories, from travel.gc.ca.
+
+Fetch: ``https://travel.gc.ca/destinations/<slug>`` pages (the list of slugs from
+``https://travel.gc.ca/travelling/advisories``). The "Risk level" tab writes one heading per level:
+``<Destination> - <level>`` for the whole country first, then ``<region> - <level>`` for each area
+with its own ("Valley of the Apurímac, Ene and Mantaro Rivers (VRAEM) - Avoid all travel"). The page
+states "Last updated" and "Latest updates"; in the archive they sit in ``info.json`` (``update_date``,
+``update_reason``), which Canada re-stamps nearly every day without another change: the date is kept
+on the record but is not a compared field, so a re-stamp is never a change.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from scrapers import government_advice as ga
+from scrapers import tiers
+from scrapers.base import Discovery, Extraction, Known
+from scrapers.errors import LayoutNotRecognised
+from scrapers.page_text import PageLine
+
+name = "canada-travel"
+title = "Global Affairs Canada travel advice and advisories"
+government = "CA"
+INDEX_URL = "https://travel.gc.ca/travelling/advisories"
+urls: tuple[str, ...] = ()
+allowed_hosts = frozenset({"travel.gc.ca"})
+extractor_version = "canada-travel/1"
+corpus_roles = {"page": ("risk.md",), "info": ("info.json",)}
+corpus_file = "risk.md"
+fields = ga.fields
+policy = ga.policy
+quiet_kinds = ga.quiet_kinds
+health_metrics = ga.health_metrics
+health_floor = {"records": 1}
+
+_LEVEL_HEADING = re.compile(r"^(?P<name>.+?)\s+[-–—]\s+(?P<level>[A-Za-z][A-Za-z \-]+?)\s*$")
+_LAST_UPDATED = re.compile(r"^(?:Last updated|Date modified)\s*:?\s*(?P<date>.+)$", re.I)
+_LATEST = re.compile(r"^Latest updates?\s*:?\s*(?P<reason>.*)$", re.I)
+
+
+def level_headings(lines: list[PageLine]) -> list[tuple[str, int, str, int]]:
+    """(name, tier, native wording, line index) of every "<name> - <level>" heading."""
+    found = []
+    for index, line in enumerate(lines):
+        if not line.heading:
+            continue
+        match = _LEVEL_HEADING.match(line.text)
+        if not match:
+            continue
+        tier = tiers.tier_for(government, match.group("level"))
+        if tier is not None:
+            found.append((match.group("name").strip(), tier, tiers.native(government, tier), index))
+    return found
+
+
+def _dated(lines: list[PageLine]) -> tuple[str | None, str | None]:
+    updated = reason = None
+    for index, line in enumerate(lines):
+        if updated is None and (m := _LAST_UPDATED.match(line.text)):
+            updated = ga.iso_date(m.group("date"))
+        if reason is None and (m := _LATEST.match(line.text)):
+            reason = m.group("reason").strip() or (lines[index + 1].text if index + 1 < len(lines) else None)
+    return updated, reason
+
+
+def extract(content: bytes, *, url: str = "", country: str | None = None) -> Extraction:
+    document = ga.read_document(content, url=url, country=country)
+    headings = level_headings(document.lines)
+    if not headings:
+        raise LayoutNotRecognised("no '<destination> - <risk level>' heading (not a travel.gc.ca risk page)")
+    first_name, tier, native_level, _ = headings[0]
+    where = ga.resolve(document, first_name)
+    areas = [ga.area(ga.area_name(n), government, t) for n, t, _, _ in headings[1:]]
+    statements = []
+    for _, _, _, index in headings:
+        statements.append(document.lines[index].text)
+        if index + 1 < len(document.lines) and not document.lines[index + 1].heading:
+            statements.append(document.lines[index + 1].text)
+    updated, reason = _dated(document.lines)
+    rec = ga.record(
+        where=where,
+        government=government,
+        level=tier,
+        native_level=native_level,
+        areas=areas,
+        updated=updated or ga.iso_date(document.meta.get("update_date")),
+        update_reason=reason or document.meta.get("update_reason"),
+        url=url,
+        text="\n".join(statements),
+    )
+    return ga.extraction(content, rec)
+
+
+_SLUG = re.compile(r'href="(?:https://travel\.gc\.ca)?/destinations/([a-z0-9-]+)"')
+
+
+def discover(fetcher: Any, known: Known) -> Discovery:
+    """The destination pages the advisories list links to."""
+    return ga.discover_links(
+        fetcher, INDEX_URL, allowed_hosts, _SLUG, "https://travel.gc.ca/destinations/{slug}"
+    )

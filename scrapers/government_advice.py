@@ -1,0 +1,390 @@
+"""What the four other governments' travel-advice sources share: record shape, typed changes, the
+noise discipline and the way a document becomes text.
+
+Record (one per destination page): key (ISO 3166-1 alpha-2, or ``CC-XX`` for a sub-national entry
+such as the UK's Canary Islands, with ``region`` naming it), country, country_name, government,
+native_level (the government's words), level (tier 1-4, ``scrapers.tiers``), areas
+([{name, native_level, level}]), updated (YYYY-MM-DD, the government's own date), update_reason,
+url, text (the advice statements, for the alert's diff).
+
+Changes: tier_raised / tier_lowered, area_added / area_removed / area_tier_changed. The government's
+"updated" date is not a field: the UK's "Still current at" and Canada's daily ``update_date``
+re-stamps change the bytes, never a compared field, so they are stored snapshots, not changes.
+
+Every document is read as text (``scrapers.page_text``): a live HTML page, a Content API JSON part
+rendered from its HTML, the archive's Markdown, or a corpus moment bundle all reach the same parser.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from diffing.acceptance import DatedEditionPolicy, Decision, Verdict
+from diffing.changes import Change, Severity
+from diffing.compare import FieldSpec, KeyedListField, Record, compare_records, material_equal
+from scrapers import prose, tiers
+from scrapers.base import Discovery, Extracted, Extraction
+from scrapers.corpus_moment import Bundle, read_bundle
+from scrapers.countries import code_for_name, destination_hint, normalise_name
+from scrapers.errors import DestinationNotRecognised, FieldMissing, LayoutNotRecognised
+from scrapers.page_text import PageLine, clean, page_lines, page_markdown
+
+_TIER_SEVERITY = {4: Severity.CRITICAL, 3: Severity.HIGH, 2: Severity.MEDIUM, 1: Severity.LOW}
+
+
+def tier_severity(old: int, new: int) -> Severity:
+    """A raise is as severe as the tier reached; a lowering is informational."""
+    return _TIER_SEVERITY[new] if new > old else Severity.INFO
+
+
+@dataclass(frozen=True)
+class TierField:
+    """The destination's tier: ``tier_raised`` or ``tier_lowered``, worded in the government's terms."""
+
+    name: str = "level"
+
+    def compare(self, old: Record, new: Record) -> list[Change]:
+        a, b = old.get(self.name), new.get(self.name)
+        if a is None or b is None or a == b:
+            return []
+        subject = new.get("country_name") or new.get("key")
+        summary = (
+            f"{new.get('government')}: {subject} — tier {a} → {b} "
+            f"({old.get('native_level')} → {new.get('native_level')})"
+        )
+        kind = "tier_raised" if b > a else "tier_lowered"
+        return [Change(kind, self.name, a, b, tier_severity(a, b), summary)]
+
+
+fields: tuple[FieldSpec, ...] = (
+    TierField(),
+    KeyedListField(
+        "areas",
+        "area_added",
+        "area_removed",
+        "area_tier_changed",
+        same_item=prose.same_area,
+        attribute="level",
+        severity_added=lambda a: Severity.HIGH if a.get("level", 0) >= 4 else Severity.MEDIUM,
+        severity_removed=lambda a: Severity.INFO,
+        severity_changed=lambda a, b: tier_severity(a.get("level", 0), b.get("level", 0)),
+        describe=lambda a: f"{a['name']} ({a.get('native_level') or 'tier ' + str(a.get('level'))})",
+    ),
+)
+quiet_kinds = frozenset({"advisory_reissued"})
+health_metrics = {
+    "level": lambda r: r.get("level") is not None,
+    "areas": lambda r: bool(r.get("areas")),
+}
+
+
+def _as_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class GovernmentAdvicePolicy(DatedEditionPolicy):
+    """The dated-edition rule (``diffing.acceptance``) for a government's page, which is edited in
+    place (same-date edits count) and whose date may be missing on a live page (then its edition is
+    not compared). A tier change is accepted at once; an area change at once, or — for a source
+    that flickers — only when the next observation shows it again (``immediate_fields``)."""
+
+    date_field: str = "updated"
+    immediate_fields: tuple[str, ...] = ("level", "areas")
+    same_date_edits: bool = True
+
+    def plausible(self, record: Record, observed_at: datetime) -> bool:
+        issued = _as_date(record.get(self.date_field))
+        return issued is None or (
+            issued.year >= self.earliest_year and issued <= (observed_at + self.future_tolerance).date()
+        )
+
+    def decide(
+        self,
+        fields: Sequence[FieldSpec],
+        confirmed: Record | None,
+        pending: Record | None,
+        candidate: Record,
+        observed_at: datetime,
+    ) -> Verdict:
+        if not self.plausible(candidate, observed_at):
+            return Verdict(Decision.IMPLAUSIBLE)
+        if confirmed is None:
+            return Verdict(Decision.BASELINE)
+        new_date, old_date = candidate.get(self.date_field), confirmed.get(self.date_field)
+        if new_date and old_date and new_date < old_date:
+            return Verdict(Decision.STALE)  # an older copy served again (a cache, a mirror)
+        changes = compare_records(fields, confirmed, candidate)
+        if not changes:
+            return Verdict(Decision.UNCHANGED)
+        if any(c.field in self.immediate_fields for c in changes):
+            return Verdict(Decision.ACCEPTED)
+        if pending is not None and material_equal(fields, pending, candidate):
+            return Verdict(Decision.CONFIRMED)
+        return Verdict(Decision.PENDING)
+
+
+policy = GovernmentAdvicePolicy()
+
+
+# --- documents -> text -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Document:
+    """What a parser is given: the page as text lines, its metadata, and where it came from."""
+
+    lines: list[PageLine]
+    markdown: str
+    meta: dict[str, Any]  # info.json (corpus) or the Content API's fields (live UK)
+    hint: str | None  # the destination the address, the folder or --country names
+
+
+def _json_meta(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_document(
+    content: bytes,
+    *,
+    url: str,
+    country: str | None,
+    page_of_json: Callable[[dict[str, Any]], tuple[str, dict[str, Any]]] | None = None,
+) -> Document:
+    """Bytes -> Document: a corpus moment bundle, a JSON API answer (``page_of_json`` renders it),
+    an HTML page or Markdown text."""
+    if not content.strip():
+        raise LayoutNotRecognised("empty response body")
+    bundle: Bundle | None = read_bundle(content)
+    hint = country or destination_hint(url)
+    meta: dict[str, Any] = {}
+    if bundle is not None:
+        markdown = bundle.get("page") or ""
+        meta = _json_meta(bundle.get("info"))
+        hint = country or bundle.destination or hint
+    elif content.lstrip()[:1] in (b"{", b"[") and page_of_json is not None:
+        data = _json_meta(content.decode("utf-8", errors="replace"))
+        if not data:
+            raise LayoutNotRecognised("not a JSON object")
+        html, meta = page_of_json(data)
+        markdown = page_markdown(html.encode()) if html else ""
+    else:
+        markdown = page_markdown(content)
+    return Document(page_lines(markdown), markdown, meta, hint)
+
+
+# --- destinations ------------------------------------------------------------------------------
+
+# Destinations that are part of a country (the government writes separate advice for them):
+# normalised name -> (key, ISO country). ISO 3166-2 codes where one exists.
+REGIONS: dict[str, tuple[str, str]] = {
+    "canary islands": ("ES-CN", "ES"),
+    "antarctica british antarctic territory": ("AQ-BAT", "AQ"),
+    "british antarctic territory": ("AQ-BAT", "AQ"),
+    "azores": ("PT-20", "PT"),
+    "madeira": ("PT-30", "PT"),
+    "bonaire st eustatius saba": ("BQ", "BQ"),
+    "bonaire sint eustatius and saba": ("BQ", "BQ"),
+    "st helena ascension and tristan da cunha": ("SH", "SH"),
+    "st helena": ("SH", "SH"),
+    "st kitts and nevis": ("KN", "KN"),
+    "st lucia": ("LC", "LC"),
+    "st vincent and the grenadines": ("VC", "VC"),
+    "st maarten": ("SX", "SX"),
+    "st martin": ("MF", "MF"),
+    "st pierre and miquelon": ("PM", "PM"),
+    "st barthelemy": ("BL", "BL"),
+    "south georgia and south sandwich islands": ("GS", "GS"),
+    "the occupied palestinian territories": ("PS", "PS"),
+    "occupied palestinian territories": ("PS", "PS"),
+    "palestine": ("PS", "PS"),
+    "israel the west bank and gaza": ("IL", "IL"),
+    "congo": ("CG", "CG"),
+    "democratic republic of the congo": ("CD", "CD"),
+    "dr congo": ("CD", "CD"),
+    "republic of the congo": ("CG", "CG"),
+    "congo brazzaville": ("CG", "CG"),
+    "congo kinshasa": ("CD", "CD"),
+    "korea south": ("KR", "KR"),
+    "korea north": ("KP", "KP"),
+    "ivory coast": ("CI", "CI"),
+    "east timor": ("TL", "TL"),
+    "swaziland": ("SZ", "SZ"),
+    "the netherlands": ("NL", "NL"),
+    "netherlands the": ("NL", "NL"),
+    "usa": ("US", "US"),
+    "united states": ("US", "US"),
+    "united states of america": ("US", "US"),
+    "uk": ("GB", "GB"),
+    "cape verde": ("CV", "CV"),
+    "falkland islands": ("FK", "FK"),
+    "pitcairn island": ("PN", "PN"),
+    "pitcairn islands": ("PN", "PN"),
+    "st pierre miquelon": ("PM", "PM"),
+    "democratic republic of congo": ("CD", "CD"),
+    "democratic republic of congo kinshasa": ("CD", "CD"),
+    "republic of congo": ("CG", "CG"),
+    "republic of congo brazzaville": ("CG", "CG"),
+    "congo democratic republic of drc": ("CD", "CD"),
+    "congo democratic republic of": ("CD", "CD"),
+    "korea democratic republic of north korea": ("KP", "KP"),
+    "israel and the occupied palestinian territories": ("IL", "IL"),
+    "israel and the occupied territories": ("IL", "IL"),
+    "china hong kong macao": ("CN", "CN"),
+    "saint tome sao tome and principe": ("ST", "ST"),
+    "virgin islands uk": ("VG", "VG"),
+    "virgin islands us": ("VI", "VI"),
+    "great britain": ("GB", "GB"),
+}
+
+
+@dataclass(frozen=True)
+class Destination:
+    key: str
+    country: str
+    name: str
+    region: str | None = None
+
+
+def destination(name: str) -> Destination | None:
+    """A destination's key from the name a government (or its folder) writes."""
+    text = name.replace("_", " ").strip()
+    norm = normalise_name(text)
+    if norm in REGIONS:
+        key, country = REGIONS[norm]
+        return Destination(key, country, text, text if key != country else None)
+    code = code_for_name(text)
+    if code is None:
+        return None
+    country = code.split("-", 1)[0]
+    return Destination(code, country, text, text if code != country else None)
+
+
+def resolve(document: Document, named: str | None) -> Destination:
+    """The page's own name wins; the hint (folder, address, --country) is the fallback."""
+    for candidate in (named, document.hint):
+        if candidate and (found := destination(candidate)) is not None:
+            return found
+    raise DestinationNotRecognised(
+        f"destination not recognised (page names {named!r}, hint {document.hint!r})"
+    )
+
+
+# --- the record --------------------------------------------------------------------------------
+
+_DATE_FORMATS = ("%d %B %Y", "%B %d, %Y", "%d %b %Y", "%Y-%m-%d")
+
+
+def iso_date(text: str | None) -> str | None:
+    """'10 December 2025', 'December 10, 2025', '2025-12-10T13:27:42+00:00' -> '2025-12-10'."""
+    if not text:
+        return None
+    text = clean(str(text)).strip()
+    iso = re.match(r"(\d{4}-\d{2}-\d{2})", text)
+    if iso:
+        return iso.group(1) if _as_date(iso.group(1)) else None
+    found = re.search(r"(\d{1,2} [A-Z][a-z]+ \d{4}|[A-Z][a-z]+ \d{1,2}, \d{4})", text)
+    if not found:
+        return None
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(found.group(1), fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def area(name: str, government: str, level: int) -> dict[str, Any]:
+    return {"name": name, "native_level": tiers.native(government, level), "level": level}
+
+
+def record(
+    *,
+    where: Destination,
+    government: str,
+    level: int | None,
+    native_level: str | None,
+    areas: list[dict[str, Any]],
+    updated: str | None,
+    update_reason: str | None,
+    url: str,
+    text: str,
+) -> dict[str, Any]:
+    if level is None:
+        raise FieldMissing(f"{government} advice for {where.name}: no level found on the page")
+    return {
+        "key": where.key,
+        "country": where.country,
+        "country_name": where.name,
+        "region": where.region,
+        "government": government,
+        "native_level": native_level or tiers.native(government, level),
+        "level": level,
+        "areas": _unique_areas(areas),
+        "updated": updated,
+        "update_reason": update_reason,
+        "url": url,
+        "text": text,
+    }
+
+
+def _unique_areas(areas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per (name, tier), in page order."""
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for item in areas:
+        ident = (normalise_name(item["name"]), item["level"])
+        if item["name"] and ident not in seen:
+            seen.add(ident)
+            out.append(item)
+    return out
+
+
+def extraction(content: bytes, rec: dict[str, Any]) -> Extraction:
+    return Extraction(records=[Extracted(key=rec["key"], record=rec, raw=content)])
+
+
+# --- phrases shared by the parsers -------------------------------------------------------------
+
+_DUE_TO = re.compile(r"\s*(?:,\s*)?\b(?:due to|because of|owing to)\b.*$", re.I)
+_TRAILING = re.compile(r"[\s,;:.]+$|\s+(?:and|or)$", re.I)
+
+
+def area_name(text: str) -> str:
+    """An area as a list item or a sentence's object names it: reasons and trailing marks cut."""
+    name = clean(text)
+    name = _DUE_TO.sub("", name)
+    name = re.sub(r"\s*\((?:see|read) [^)]*\)", "", name, flags=re.I)
+    for _ in range(2):
+        name = _TRAILING.sub("", name)
+    return name.strip()
+
+
+def discover_links(
+    fetcher: Any, index_url: str, allowed: frozenset[str], link: re.Pattern[str], address: str
+) -> Discovery:
+    """The destination pages an index page links to: ``link`` finds each slug in the page,
+    ``address`` (``str.format`` with ``slug``) makes its URL. A failed index is a failed discovery
+    (counted like a failed fetch); the cycle goes on."""
+    try:
+        answer = fetcher.get(index_url, allowed_hosts=allowed)
+    except Exception as exc:  # noqa: BLE001 - reported, never raised into the cycle
+        return Discovery([], problems=[f"{index_url}: {exc}"])
+    slugs = sorted(set(link.findall((answer.content or b"").decode("utf-8", errors="replace"))))
+    if not slugs:
+        return Discovery([], problems=[f"{index_url} links to no destination page"])
+    return Discovery([address.format(slug=slug) for slug in slugs])

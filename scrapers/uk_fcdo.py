@@ -1,0 +1,269 @@
+"""UK FCDO foreign travel advice, from the GOV.UK Content API.
+
+Fetch: ``https://www.gov.uk/api/content/foreign-travel-advice`` (the index: ``links.children``, one per
+destination with its ``base_path``) and ``…/foreign-travel-advice/<slug>`` (JSON: ``details.parts[]``
+with ``slug``, ``title`` and an HTML ``body``; ``details.change_description`` is the "Latest update",
+``public_updated_at`` the "Updated" date, ``details.reviewed_at`` the "Still current at" date).
+
+The level is read from the "Warnings and insurance" part's own statements ("FCDO advises against all
+travel to …", "… all but essential travel to …"), the same text the archive's Markdown holds, and
+mapped to a tier in ``scrapers.tiers`` (parts vs the whole country: see there). Areas are the
+part's "Areas where FCDO advises against …" headings, each with the tier of its statements.
+"Still current at" re-stamps change nothing that is compared.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapers import government_advice as ga
+from scrapers.base import Discovery, Extraction, Known
+from scrapers.countries import name_variants, normalise_name
+from scrapers.errors import LayoutNotRecognised
+from scrapers.page_text import PageLine
+
+name = "uk-fcdo"
+title = "UK FCDO foreign travel advice"
+government = "UK"
+INDEX_URL = "https://www.gov.uk/api/content/foreign-travel-advice"
+urls: tuple[str, ...] = ()  # discovered each cycle from the index: see discover()
+allowed_hosts = frozenset({"www.gov.uk"})
+extractor_version = "uk-fcdo/1"
+# The corpus layout (``advisory-watch replay``): the files this source reads at each moment.
+corpus_roles = {"page": ("Warnings and insurance.md",), "info": ("info.json",)}
+corpus_file = "Warnings and insurance.md"
+fields = ga.fields
+policy = ga.policy
+quiet_kinds = ga.quiet_kinds
+health_metrics = ga.health_metrics
+health_floor = {"records": 1}
+
+_STATEMENT = re.compile(
+    r"\badvises?\s+against\s+(all\s+but\s+essential|all)\s+travel\b",
+    re.I,
+)
+_EXCEPT = re.compile(r"[,;]?\s*\(?\b(?:with\s+the\s+)?except(?:ion|ing)?\b.*$", re.I)
+_WHOLE = re.compile(
+    r"^(?:the\s+)?(?:whole\s+of|entire(?:ty\s+of)?|rest\s+of|remainder\s+of|all\s+other\s+(?:parts|"
+    r"regions|areas|provinces|states)\s+of|all\s+parts\s+of|all\s+areas\s+of)\b",
+    re.I,
+)
+_STATED = re.compile(r"^(?:The\s+)?FCDO\s+(?:also\s+|now\s+)?advises")
+_LIST_END = re.compile(r":\s*$")
+_REASON_LIST = re.compile(r"\b(?:due to|because|including)\b[^:]*:\s*$", re.I)
+_OBJECT_START = re.compile(r"^(?:to|within|on|along|in|across|around|near|to within)\b", re.I)
+
+
+@dataclass
+class _Reading:
+    """What the statements of the page say, as they are read in order."""
+
+    country_names: list[str]
+    areas: list[dict[str, Any]] = field(default_factory=list)
+    whole_all: bool = False  # "FCDO advises against all travel to Russia." (no exception)
+    whole: bool = False  # the whole country is covered, some of it less strictly
+    essential: bool = False  # some statement is "all but essential"
+    statements: list[str] = field(default_factory=list)
+
+    def tier(self) -> int:
+        if self.whole_all and not self.essential:
+            return 4
+        if self.whole or self.whole_all:
+            return 3
+        return 2 if self.areas else 1
+
+
+@dataclass(frozen=True)
+class _Statement:
+    tier: int  # 4: all travel, 3: all but essential travel
+    name: str  # the area the statement's object names
+    lists_areas: bool  # "… travel to:" -- the bullets that follow are its areas
+    whole: bool  # the object is the whole country, or all of it left to this advice
+    pure: bool  # the whole country, with no exception
+
+
+def _statements(text: str, country_names: list[str]) -> list[_Statement]:
+    """Each "advises against … travel <object>" in a line; "… to Niamey, and advises against all
+    travel to the rest of Niger" is two."""
+    found = list(_STATEMENT.finditer(text))
+    out = []
+    for i, match in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(text)
+        obj = re.sub(r"[,;]?\s*(?:and|but)?\s*(?:FCDO|it|we)?\s*$", "", text[match.end() : end].strip())
+        if not _OBJECT_START.match(obj):
+            continue  # "areas where FCDO advises against all travel, to leave …": no object
+        tier = 3 if "essential" in match.group(1).lower() else 4
+        lists_areas = bool(_LIST_END.search(obj)) and not _REASON_LIST.search(obj) and "except" not in obj
+        target = ga.area_name(re.sub(r"^to\s+", "", obj, flags=re.I))
+        whole, pure = _covers_whole(target, country_names)
+        out.append(_Statement(tier, ga.area_name(_EXCEPT.sub("", target)), lists_areas, whole, pure))
+    return out
+
+
+def _covers_whole(target: str, country_names: list[str]) -> tuple[bool, bool]:
+    """(covers the whole country, with no exception and no part left to other advice)."""
+    if _WHOLE.match(target):
+        return True, False
+    norm = normalise_name(target)
+    for variant in country_names:
+        if norm == variant or norm.startswith(variant + " except") or norm.startswith(variant + " with the"):
+            return True, norm == variant
+    return False, False
+
+
+def read_statements(lines: list[PageLine], country_names: list[str]) -> _Reading:
+    """The page's advice statements, in order: areas with their tiers, and what covers the whole."""
+    reading = _Reading(country_names)
+    section_tier: int | None = None  # inside "## Areas where FCDO advises against …"
+    heading: str | None = None  # the ### area heading the statements sit under
+    heading_used = False
+    collecting: int | None = None  # the tier of the bullets that follow a "… travel to:" statement
+
+    def close_heading() -> None:
+        if heading and not heading_used and section_tier is not None:
+            reading.areas.append(ga.area(heading, government, section_tier))
+
+    for line in lines:
+        if line.heading:
+            collecting = None
+            if line.heading <= 2:
+                close_heading()
+                text = line.text.lower()
+                section_tier = None
+                if text.startswith(("areas where fcdo advises against", "areas where the fcdo advises")):
+                    section_tier = 3 if "essential" in text else 4
+                heading, heading_used = None, False
+            elif section_tier is not None:
+                close_heading()
+                heading, heading_used = line.text.rstrip(":").strip(), False
+                if line.text.endswith(":"):
+                    heading, collecting = None, section_tier  # "### All parts:" labels a list
+                continue
+        statements = _statements(line.text, country_names)
+        if not statements:
+            if line.bullet and collecting is not None:
+                if heading is None:
+                    reading.areas.append(ga.area(ga.area_name(line.text), government, collecting))
+                else:
+                    heading_used = True
+            elif not line.bullet and not line.heading and not line.text.startswith("("):
+                collecting = None
+            continue
+        stated = (
+            line.heading
+            or line.bullet
+            or re.match(r"^(?:The\s+)?FCDO\s+(?:also\s+|now\s+)?advises", line.text)
+        )
+        if section_tier is None and not stated:
+            continue  # prose that mentions advice, not a statement of it
+        reading.statements.append(line.text)
+        collecting = None
+        for found in statements:
+            reading.essential = reading.essential or found.tier == 3
+            if found.whole:
+                reading.whole = True
+                reading.whole_all = reading.whole_all or (found.pure and found.tier == 4)
+                heading_used = True  # "### All other regions of Ukraine" names the rest, not an area
+                continue
+            if found.lists_areas:
+                collecting = found.tier
+            if heading is not None and section_tier is not None:
+                reading.areas.append(ga.area(heading, government, found.tier))
+                heading_used = True
+            elif not found.lists_areas and found.name:
+                reading.areas.append(ga.area(found.name, government, found.tier))
+    close_heading()
+    return reading
+
+
+def _after(lines: list[PageLine], label: str) -> str | None:
+    """The value of a "Label:" line (the next line, a definition rendered ":   value")."""
+    for i, line in enumerate(lines[:40]):
+        if line.text.rstrip(":").strip().lower() == label.lower() and i + 1 < len(lines):
+            return lines[i + 1].text.lstrip(":").strip()
+    return None
+
+
+def page_of_json(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A Content API travel-advice item -> (its "Warnings and insurance" part's HTML, metadata)."""
+    details = data.get("details") or {}
+    parts = details.get("parts") or []
+    if not isinstance(parts, list) or not parts:
+        raise LayoutNotRecognised("GOV.UK content item has no details.parts")
+    chosen = next(
+        (p for p in parts if isinstance(p, dict) and "warnings" in str(p.get("slug", ""))),
+        parts[0] if isinstance(parts[0], dict) else {},
+    )
+    body = chosen.get("body")
+    if isinstance(body, list):  # the multi-content-type form: [{content_type, content}]
+        body = next((b.get("content") for b in body if b.get("content_type") == "text/html"), "")
+    country = (details.get("country") or {}).get("name") or data.get("title")
+    meta = {
+        "name": country,
+        "update_reason": details.get("change_description"),
+        "update_date": data.get("public_updated_at"),
+        "reviewed_at": details.get("reviewed_at"),
+        "alert_status": details.get("alert_status"),
+    }
+    return f"<html><body><main>{body or ''}</main></body></html>", meta
+
+
+def extract(content: bytes, *, url: str = "", country: str | None = None) -> Extraction:
+    document = ga.read_document(content, url=url, country=country, page_of_json=page_of_json)
+    dated = any(line.text.lower().startswith("still current at") for line in document.lines[:20])
+    if not (dated or document.meta.get("update_date") or any("FCDO" in line.text for line in document.lines)):
+        raise LayoutNotRecognised("not an FCDO travel advice page (no 'Still current at', no FCDO)")
+    where = ga.resolve(document, document.meta.get("name"))
+    names = list(
+        dict.fromkeys(
+            v
+            for n in (where.name, document.hint or "", document.meta.get("name") or "")
+            if n
+            for v in name_variants(n)
+        )
+    )
+    reading = read_statements(document.lines, names)
+    tier = reading.tier()
+    rec = ga.record(
+        where=where,
+        government=government,
+        level=tier,
+        native_level=_native(reading, tier),
+        areas=reading.areas,
+        updated=ga.iso_date(_after(document.lines, "Updated"))
+        or ga.iso_date(document.meta.get("update_date")),
+        update_reason=_after(document.lines, "Latest update") or document.meta.get("update_reason"),
+        url=url,
+        text="\n".join(reading.statements),
+    )
+    if document.meta.get("alert_status") is not None:
+        rec["alert_status"] = document.meta["alert_status"]
+    return ga.extraction(content, rec)
+
+
+def _native(reading: _Reading, tier: int) -> str:
+    if tier == 2:
+        kind = "all travel" if any(a["level"] == 4 for a in reading.areas) else "all but essential travel"
+        return f"FCDO advises against {kind} to parts"
+    return ga.tiers.native(government, tier)
+
+
+def discover(fetcher: Any, known: Known) -> Discovery:
+    """The destinations' Content API addresses, from the index's ``links.children``."""
+    import json
+
+    try:
+        answer = fetcher.get(INDEX_URL, allowed_hosts=allowed_hosts)
+        children = (json.loads(answer.content or b"{}").get("links") or {}).get("children") or []
+    except Exception as exc:  # noqa: BLE001 - reported as a failed discovery, the cycle goes on
+        return Discovery([], problems=[f"GOV.UK travel advice index: {exc}"])
+    found = []
+    for child in children:
+        path = child.get("base_path") or ""
+        if path.startswith("/foreign-travel-advice/"):
+            found.append(f"https://www.gov.uk/api/content{path}")
+    if not found:
+        return Discovery([], problems=["GOV.UK travel advice index listed no destination"])
+    return Discovery(sorted(set(found)))
