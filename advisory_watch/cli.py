@@ -67,30 +67,52 @@ def _use_database(url: str | None) -> tempfile.TemporaryDirectory | None:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from advisory_watch.replay import is_corpus, replay_corpus, replay_files
+    from advisory_watch.replay import is_corpus, replay_corpus, replay_files, replay_governments
     from advisory_watch.results import FAILED_STATUSES
 
-    folder = Path(args.dir)
-    files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else [folder]
-    corpus = is_corpus(folder)
-    if corpus and not hasattr(registry.load(args.source), "corpus_file"):
-        print(f"{args.source} reads no file of the corpus layout", file=sys.stderr)
+    if args.all:
+        if len(args.target) != 1:
+            print("replay --all takes one folder (of government folders)", file=sys.stderr)
+            return 2
+        source_name, folder = None, Path(args.target[0])
+    elif len(args.target) == 2:
+        source_name, folder = args.target[0], Path(args.target[1])
+        if source_name not in registry.names():
+            print(f"unknown source {source_name!r}; known: {', '.join(registry.names())}", file=sys.stderr)
+            return 2
+    else:
+        print("replay takes SOURCE DIR, or --all DIR", file=sys.stderr)
         return 2
+    files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else [folder]
+    corpus = source_name is None or is_corpus(folder)
+    if source_name is not None and corpus:
+        source = registry.load(source_name)
+        if not (hasattr(source, "corpus_file") or hasattr(source, "corpus_roles")):
+            print(f"{source_name} reads no file of the corpus layout", file=sys.stderr)
+            return 2
     holder = _use_database(args.db)
     failed = 0
     url = None
-    if args.source == "document":
+    if source_name == "document":
         # The files are successive versions of one document, watched with the given keywords.
         from scrapers.documents import WatchedDocument, watch_adhoc
 
         url = folder.resolve().as_uri()
         watch_adhoc(WatchedDocument(name=folder.name, url=url, keywords=tuple(args.keyword or ())))
     try:
-        results = replay_corpus(args.source, folder) if corpus else replay_files(args.source, files, url=url)
+        if source_name is None:
+            results = replay_governments(folder)
+        elif corpus:
+            results = replay_corpus(source_name, folder)
+        else:
+            results = replay_files(source_name, files, url=url)
         for result in results:
             for payload in result.alerts:
                 _print_json_line(payload)
             failed += result.status in FAILED_STATUSES
+    except ValueError as exc:
+        print(f"replay: {exc}", file=sys.stderr)
+        return 2
     finally:
         if holder is not None:
             holder.cleanup()
@@ -510,9 +532,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_extract)
 
-    p = sub.add_parser("replay", help="feed captured files through the pipeline; print alerts as JSON lines")
-    p.add_argument("source", choices=sources)
-    p.add_argument("dir")
+    p = sub.add_parser(
+        "replay",
+        help="feed captured files through the pipeline; print alerts as JSON lines",
+        description="replay SOURCE DIR: one source's captures (files, or the corpus layout); "
+        "replay --all DIR: a folder of government folders (unitedstates, unitedkingdom, canada, australia, "
+        "ireland) in time order into one store, so that cross-government consensus alerts appear",
+    )
+    p.add_argument("target", nargs="+", metavar="SOURCE DIR | DIR")
+    p.add_argument("--all", action="store_true", help="DIR holds several governments' corpus folders")
     p.add_argument("--db", help="SQLAlchemy URL (default: a fresh temporary SQLite database)")
     p.add_argument(
         "--keyword", action="append", help="document: a watched keyword or re:pattern (repeatable)"

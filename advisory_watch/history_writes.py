@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from advisory_watch import consensus
 from advisory_watch.alert_records import add_alert
 from advisory_watch.results import IngestResult, NotifyMode
 from advisory_watch.settings import Settings
@@ -156,4 +157,8 @@ def record_changes(
     )
     primary = next(i for i, c in enumerate(stored) if c is alerting[0])
     dedupe = f"{source.name}:{new.get('key') or ''}:{to_id}"
-    return [add_alert(session, payload, dedupe, notify=notify, change_id=ids[primary])]
+    alerts = [add_alert(session, payload, dedupe, notify=notify, change_id=ids[primary])]
+    if any(c.kind in consensus.RAISE_KINDS and c.new > c.old for c in changes if isinstance(c.new, int)):
+        session.flush()  # the alert's id, for the consensus alert to thread with
+        alerts += consensus.check(session, source.name, new, when, notify=notify)
+    return alerts

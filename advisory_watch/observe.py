@@ -29,6 +29,9 @@ from models.tables import Fetch
 from scrapers.base import Extracted, Source
 
 
+_FEW = 20
+
+
 @dataclass
 class _Step:
     key: str
@@ -51,7 +54,9 @@ def apply_observation(
     isolate: bool = False,
 ) -> None:
     when = store.as_utc(fetch.observed_at)
-    states, snapshots = store.states_and_snapshots(session, source.name)
+    # A page of one destination reads that destination's state, not the source's ~200 (a feed: all).
+    few = chosen_by_key.keys() if len(chosen_by_key) <= _FEW else None
+    states, snapshots = store.states_and_snapshots(session, source.name, few)
     context = (session, source, fetch, when, states, snapshots, result)
     if not isolate:
         steps = [_plan(*context, key, chosen_by_key[key]) for key in sorted(chosen_by_key)]

@@ -7,16 +7,19 @@ government's folder of destinations.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import heapq
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
+
+from sqlmodel import Session
 
 from advisory_watch.ingest import ingest
 from advisory_watch.results import FetchInfo, IngestResult
 from advisory_watch.sessions import session_for
 from advisory_watch.settings import Settings, get_settings
-from scrapers import registry
+from scrapers import corpus_moment, registry
 from scrapers.base import Source
 
 _MOMENT = "%Y-%m-%dT%H%M%SZ"
@@ -77,15 +80,76 @@ def _replay(
 
 
 def replay_corpus(name: str, folder: Path, *, settings: Settings | None = None) -> Iterator[IngestResult]:
-    """Each moment's file of the source (its ``corpus_file``), observed at that moment. The file's
-    address names its folder, so the destination comes from there when the page does not name it."""
+    """Each moment of the source's files, observed at that moment: its ``corpus_roles`` as a bundle
+    (``scrapers.corpus_moment``) or its single ``corpus_file``. The address names the moment's folder,
+    so the destination comes from there when the page does not name it."""
     source = registry.load(name)
+    with session_for(settings or get_settings()) as session:
+        for _, _, observed in corpus_observations(source, folder):
+            yield observed(session, settings or get_settings())
+
+
+# One observation of the corpus, ready to ingest into a session.
+Observation = Callable[[Session, Settings], IngestResult]
+
+
+def corpus_observations(source: Source, folder: Path) -> Iterator[tuple[datetime, str, Observation]]:
+    """(time, source name, observation) for every moment of ``folder`` the source reads, oldest first."""
+    roles = getattr(source, "corpus_roles", None)
     file_name = getattr(source, "corpus_file", None)
-    if file_name is None:
-        raise ValueError(f"{name} has no file in the corpus layout (it declares no corpus_file)")
-    moments = corpus_moments(folder, file_name)
-    documents = ((path, path.resolve().as_uri(), when, None) for when, path in moments)
-    return _replay(source, documents, settings or get_settings())
+    if roles is None and file_name is None:
+        raise ValueError(f"{source.name} has no file in the corpus layout (it declares no corpus_file)")
+
+    def observe(content: bytes, url: str, provenance: str, when: datetime) -> Observation:
+        def run(session: Session, settings: Settings) -> IngestResult:
+            return ingest(
+                session,
+                source,
+                content,
+                url=url,
+                observed_at=when,
+                info=FetchInfo(provenance="replay", provenance_url=provenance),
+                notify=False,
+                settings=settings,
+            )
+
+        return run
+
+    if roles is None:
+        for when, path in corpus_moments(folder, file_name):
+            yield when, source.name, observe(path.read_bytes(), path.resolve().as_uri(), str(path), when)
+        return
+    for when, destination, moment in corpus_moment.moments(folder, roles):
+        content = corpus_moment.bundle_bytes(destination, moment, roles)
+        if content is not None:
+            where = destination / moment
+            yield when, source.name, observe(content, where.resolve().as_uri(), str(where), when)
+
+
+# The shared corpus's government folders and the source that reads each.
+GOVERNMENT_FOLDERS = {
+    "unitedstates": "state-dept-page",
+    "unitedkingdom": "uk-fcdo",
+    "canada": "canada-travel",
+    "australia": "australia-smartraveller",
+    "ireland": "ireland-dfa",
+}
+
+
+def replay_governments(folder: Path, *, settings: Settings | None = None) -> Iterator[IngestResult]:
+    """Every government folder under ``folder`` replayed into one store in time order, so that
+    findings and consensus alerts across governments appear as they would have live."""
+    settings = settings or get_settings()
+    streams = [
+        corpus_observations(registry.load(name), folder / sub)
+        for sub, name in GOVERNMENT_FOLDERS.items()
+        if (folder / sub).is_dir()
+    ]
+    if not streams:
+        raise ValueError(f"{folder} holds none of {', '.join(GOVERNMENT_FOLDERS)}")
+    with session_for(settings) as session:
+        for _, _, observed in heapq.merge(*streams, key=lambda item: (item[0], item[1])):
+            yield observed(session, settings)
 
 
 def replay_files(

@@ -12,11 +12,15 @@ from typing import Any
 
 from diffing.changes import Change, Severity
 from diffing.textdiff import excerpt, iter_line_then_word_diff, render_markup
+from scrapers.tiers import government_of
+
+# A destination's own level moving: what an alert leads with (the U.S. level; another government's tier).
+LEVEL_KINDS = frozenset({"level_changed", "tier_raised", "tier_lowered"})
 
 
 def primary_change(changes: list[Change]) -> Change:
     """The change that names the alert: a level change if there is one, else the most severe."""
-    return next((c for c in changes if c.kind == "level_changed"), None) or max(
+    return next((c for c in changes if c.kind in LEVEL_KINDS), None) or max(
         changes, key=lambda c: int(c.severity)
     )
 
@@ -53,8 +57,10 @@ def change_payload(
     summary = primary.summary
     if len(ordered) > 1:
         summary += "; " + "; ".join(c.summary.split(" — ", 1)[-1] for c in ordered[1:])
+    government = government_of(source)
     return {
         "source": source,
+        **({"government": government.code} if government else {}),
         "country": new_record.get("country") or "",
         "key": new_record.get("key") or "",
         "country_name": new_record.get("country_name") or "",

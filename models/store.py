@@ -209,7 +209,8 @@ def confirmed_raw_by_key(session: Session, source: str) -> dict[str, str]:
     }
 
 
-def states_for(session: Session, source: str) -> dict[str, StateRow]:
+def states_for(session: Session, source: str, keys: Iterable[str] | None = None) -> dict[str, StateRow]:
+    """A source's destination states: all of them, or those of ``keys``."""
     columns = (
         DestinationState.key,
         DestinationState.confirmed_snapshot_id,
@@ -217,15 +218,20 @@ def states_for(session: Session, source: str) -> dict[str, StateRow]:
         DestinationState.last_snapshot_id,
         DestinationState.updated_at,
     )
-    rows = _rows(session, select(*columns).where(DestinationState.source == source))
+    query = select(*columns).where(DestinationState.source == source)
+    if keys is not None:
+        query = query.where(col(DestinationState.key).in_(sorted(keys)))
+    rows = _rows(session, query)
     # updated_at as stored (naive on SQLite): callers that compare it take ``as_utc`` themselves.
     return {r[0]: StateRow(source, r[0], r[1], r[2], r[3], r[4]) for r in rows}
 
 
-def states_and_snapshots(session: Session, source: str) -> tuple[dict[str, StateRow], dict[int, SnapRow]]:
-    """Every destination's state and its confirmed, pending and last snapshots, their records loaded
-    into the cache: what one step of the acceptance rule reads."""
-    states = states_for(session, source)
+def states_and_snapshots(
+    session: Session, source: str, keys: Iterable[str] | None = None
+) -> tuple[dict[str, StateRow], dict[int, SnapRow]]:
+    """Every destination's state (or those of ``keys``) and its confirmed, pending and last
+    snapshots, their records loaded into the cache: what one step of the acceptance rule reads."""
+    states = states_for(session, source, keys)
     wanted = {
         sid
         for st in states.values()

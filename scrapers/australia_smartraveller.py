@@ -32,6 +32,8 @@ corpus_file = "overview.md"
 fields = ga.fields
 policy = ga.policy
 quiet_kinds = ga.quiet_kinds
+triage = ga.triage
+findings = ga.findings
 health_metrics = ga.health_metrics
 health_floor = {"records": 1}
 

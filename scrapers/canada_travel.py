@@ -32,6 +32,8 @@ corpus_file = "risk.md"
 fields = ga.fields
 policy = ga.policy
 quiet_kinds = ga.quiet_kinds
+triage = ga.triage
+findings = ga.findings
 health_metrics = ga.health_metrics
 health_floor = {"records": 1}
 
@@ -55,6 +57,20 @@ def level_headings(lines: list[PageLine]) -> list[tuple[str, int, str, int]]:
     return found
 
 
+_GENERIC = re.compile(r"^regional advisor(?:y|ies)\b", re.I)
+
+
+def _listed(lines: list[PageLine], index: int) -> list[str]:
+    """The list items under the heading at ``index``, to the next heading."""
+    items = []
+    for line in lines[index + 1 :]:
+        if line.heading:
+            break
+        if line.bullet:
+            items.append(line.text)
+    return items
+
+
 def _dated(lines: list[PageLine]) -> tuple[str | None, str | None]:
     updated = reason = None
     for index, line in enumerate(lines):
@@ -72,7 +88,17 @@ def extract(content: bytes, *, url: str = "", country: str | None = None) -> Ext
         raise LayoutNotRecognised("no '<destination> - <risk level>' heading (not a travel.gc.ca risk page)")
     first_name, tier, native_level, _ = headings[0]
     where = ga.resolve(document, first_name)
-    areas = [ga.area(ga.area_name(n), government, t) for n, t, _, _ in headings[1:]]
+    if first_name.isupper() and document.hint and (spelled := ga.destination(document.hint)) is not None:
+        where = spelled if spelled.key == where.key else where  # "NEPAL - AVOID …": the folder's spelling
+    areas = []
+    for area_heading, area_tier, _, index in headings[1:]:
+        if _GENERIC.match(area_heading):
+            # "Regional advisory - Avoid all travel" heads a list: the listed places are the areas
+            areas += [
+                ga.area(ga.area_name(item), government, area_tier) for item in _listed(document.lines, index)
+            ]
+        else:
+            areas.append(ga.area(ga.area_name(area_heading), government, area_tier))
     statements = []
     for _, _, _, index in headings:
         statements.append(document.lines[index].text)

@@ -77,6 +77,40 @@ fields: tuple[FieldSpec, ...] = (
     ),
 )
 quiet_kinds = frozenset({"advisory_reissued"})
+_AREA_KINDS = frozenset({"area_added", "area_removed", "area_tier_changed"})
+# An update note that speaks of the advice itself ("FCDO now advises against all travel to …",
+# "Regional risk – …", "We now advise reconsider your need to travel to …").
+_ADVICE_NOTE = re.compile(
+    r"\badvis|\badvice level|\brisk level|\bregional (?:risk|advisor)|\breconsider\b|\bdo not travel\b|"
+    r"\bnon-essential travel\b|\ball travel\b|\bhigh degree of caution\b",
+    re.I,
+)
+
+
+def triage(changes: list[Change], old: dict, new: dict) -> tuple[list[Change], list[Change]]:
+    """Which typed changes alert. A tier change always does. Area lists are read from prose that is
+    reworded far more often than the advice changes, so an area change alerts when the government's
+    own update note, new in this version, speaks of its advice ("FCDO now advises against all travel
+    to the districts of …"); a government that writes no note (Ireland) alerts on an area newly at
+    tier 4 only. The rest is recorded (history, digests) and rides along in the next alert."""
+    note = new.get("update_reason") or ""
+    noted = bool(note) and note != (old.get("update_reason") or "") and bool(_ADVICE_NOTE.search(note))
+    writes_notes = bool(note or old.get("update_reason"))
+    alerting = []
+    for change in changes:
+        if change.kind in quiet_kinds:
+            continue
+        if (
+            change.kind not in _AREA_KINDS
+            or noted
+            or not writes_notes
+            and (change.new or {}).get("level") == 4
+            and change.kind != "area_removed"
+        ):
+            alerting.append(change)
+    return alerting, []
+
+
 health_metrics = {
     "level": lambda r: r.get("level") is not None,
     "areas": lambda r: bool(r.get("areas")),
@@ -244,6 +278,8 @@ REGIONS: dict[str, tuple[str, str]] = {
     "korea democratic republic of north korea": ("KP", "KP"),
     "israel and the occupied palestinian territories": ("IL", "IL"),
     "israel and the occupied territories": ("IL", "IL"),
+    "israel and palestine": ("IL", "IL"),
+    "israel the west bank and the gaza strip": ("IL", "IL"),
     "china hong kong macao": ("CN", "CN"),
     "saint tome sao tome and principe": ("ST", "ST"),
     "virgin islands uk": ("VG", "VG"),
@@ -308,8 +344,10 @@ def iso_date(text: str | None) -> str | None:
     return None
 
 
-def area(name: str, government: str, level: int) -> dict[str, Any]:
-    return {"name": name, "native_level": tiers.native(government, level), "level": level}
+def area(name: str, government: str, level: int, native_level: str | None = None) -> dict[str, Any]:
+    """An area with its own tier; ``native_level`` where the government words an area's advice
+    otherwise than a country's (the UK's "all travel" to a part)."""
+    return {"name": name, "native_level": native_level or tiers.native(government, level), "level": level}
 
 
 def record(
@@ -361,6 +399,8 @@ def extraction(content: bytes, rec: dict[str, Any]) -> Extraction:
 # --- phrases shared by the parsers -------------------------------------------------------------
 
 _DUE_TO = re.compile(r"\s*(?:,\s*)?\b(?:due to|because of|owing to)\b.*$", re.I)
+_SENTENCE_END = re.compile(r"(?<=[a-z)])\.\s+(?=[A-Z])")
+_EXCEPTION = re.compile(r",?\s+with the exception of\b.*$", re.I)
 _TRAILING = re.compile(r"[\s,;:.]+$|\s+(?:and|or)$", re.I)
 
 
@@ -368,6 +408,8 @@ def area_name(text: str) -> str:
     """An area as a list item or a sentence's object names it: reasons and trailing marks cut."""
     name = clean(text)
     name = _DUE_TO.sub("", name)
+    name = _SENTENCE_END.split(name, maxsplit=1)[0]  # "… India and Pakistan. The Wagah crossing is closed"
+    name = _EXCEPTION.sub("", name)
     name = re.sub(r"\s*\((?:see|read) [^)]*\)", "", name, flags=re.I)
     for _ in range(2):
         name = _TRAILING.sub("", name)
@@ -388,3 +430,23 @@ def discover_links(
     if not slugs:
         return Discovery([], problems=[f"{index_url} links to no destination page"])
     return Discovery([address.format(slug=slug) for slug in slugs])
+
+
+def findings(
+    rec: dict[str, Any], confirmed: Callable[[str, str | None], dict[str, Any] | None]
+) -> list[Change]:
+    """``governments_disagree`` against every other government's confirmed advice for the same
+    destination (``diffing.consensus``): stored beside the changes as information, never alerted."""
+    from diffing.consensus import disagreements
+
+    own = rec.get("government")
+    others: dict[str, dict[str, Any]] = {}
+    for code, gov in tiers.GOVERNMENTS.items():
+        if code == own:
+            continue
+        for source_name in gov.sources:
+            other = confirmed(source_name, rec.get("key"))
+            if other is not None and other.get("level") is not None:
+                others[code] = other
+                break
+    return disagreements(rec, str(own), others, prose.same_area)

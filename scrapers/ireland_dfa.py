@@ -32,6 +32,8 @@ corpus_file = "Overview.md"
 fields = ga.fields
 policy = ga.policy
 quiet_kinds = ga.quiet_kinds
+triage = ga.triage
+findings = ga.findings
 health_metrics = ga.health_metrics
 health_floor = {"records": 1}
 
@@ -102,7 +104,7 @@ def _areas(lines: list[PageLine], names: list[str]) -> list[dict[str, Any]]:
     areas: list[dict[str, Any]] = []
     collecting: int | None = None
     for line in lines:
-        match = None if line.heading else _AREA_ADVICE.search(line.text)
+        match = _AREA_ADVICE.search(line.text)  # a statement may be a heading ("#### … all travel to:")
         if match is None:
             if line.bullet and collecting is not None:
                 areas.append(ga.area(ga.area_name(line.text), government, collecting))

@@ -37,6 +37,8 @@ corpus_file = "Warnings and insurance.md"
 fields = ga.fields
 policy = ga.policy
 quiet_kinds = ga.quiet_kinds
+triage = ga.triage
+findings = ga.findings
 health_metrics = ga.health_metrics
 health_floor = {"records": 1}
 
@@ -50,7 +52,7 @@ _WHOLE = re.compile(
     r"regions|areas|provinces|states)\s+of|all\s+parts\s+of|all\s+areas\s+of)\b",
     re.I,
 )
-_STATED = re.compile(r"^(?:The\s+)?FCDO\s+(?:also\s+|now\s+)?advises")
+_STATED = re.compile(r"^(?:The\s+)?FCDO\s+(?:also\s+|now\s+|currently\s+|continues\s+to\s+)?advises?")
 _LIST_END = re.compile(r":\s*$")
 _REASON_LIST = re.compile(r"\b(?:due to|because|including)\b[^:]*:\s*$", re.I)
 _OBJECT_START = re.compile(r"^(?:to|within|on|along|in|across|around|near|to within)\b", re.I)
@@ -102,14 +104,33 @@ def _statements(text: str, country_names: list[str]) -> list[_Statement]:
     return out
 
 
+_AREA_WORDING = {4: "FCDO advises against all travel", 3: "FCDO advises against all but essential travel"}
+
+
+def _area(name_text: str, government_code: str, tier: int) -> dict[str, Any]:
+    return ga.area(name_text, government_code, tier, _AREA_WORDING[tier])
+
+
 def _covers_whole(target: str, country_names: list[str]) -> tuple[bool, bool]:
     """(covers the whole country, with no exception and no part left to other advice)."""
-    if _WHOLE.match(target):
-        return True, False
+    marker = _WHOLE.match(target)
+    if marker:
+        # "the rest of Niger", "all other regions of Ukraine" -- not "the rest of Cabo Delgado Province"
+        remainder = normalise_name(target[marker.end() :])
+        covers = remainder.startswith("the country") or any(
+            remainder == v or remainder.startswith(v + " ") for v in country_names
+        )
+        return covers, False
     norm = normalise_name(target)
     for variant in country_names:
-        if norm == variant or norm.startswith(variant + " except") or norm.startswith(variant + " with the"):
-            return True, norm == variant
+        if norm == variant:
+            return True, True
+        rest = norm[len(variant) :] if norm.startswith(variant + " ") else ""
+        if rest.startswith((" except", " with the")):
+            return True, False
+        if rest.startswith((" and ", " including ")):
+            # "Israel and the Occupied Palestinian Territories": the country and more, no exception
+            return True, "except" not in rest
     return False, False
 
 
@@ -118,36 +139,30 @@ def read_statements(lines: list[PageLine], country_names: list[str]) -> _Reading
     reading = _Reading(country_names)
     section_tier: int | None = None  # inside "## Areas where FCDO advises against …"
     heading: str | None = None  # the ### area heading the statements sit under
-    heading_used = False
     collecting: int | None = None  # the tier of the bullets that follow a "… travel to:" statement
-
-    def close_heading() -> None:
-        if heading and not heading_used and section_tier is not None:
-            reading.areas.append(ga.area(heading, government, section_tier))
 
     for line in lines:
         if line.heading:
             collecting = None
             if line.heading <= 2:
-                close_heading()
                 text = line.text.lower()
                 section_tier = None
                 if text.startswith(("areas where fcdo advises against", "areas where the fcdo advises")):
                     section_tier = 3 if "essential" in text else 4
-                heading, heading_used = None, False
+                heading = None
             elif section_tier is not None:
-                close_heading()
-                heading, heading_used = line.text.rstrip(":").strip(), False
+                heading = line.text.rstrip(":").strip()
                 if line.text.endswith(":"):
                     heading, collecting = None, section_tier  # "### All parts:" labels a list
                 continue
+        if section_tier is not None and line.text.lower().startswith("find out more about"):
+            section_tier, heading = None, None  # what follows ("### Cyclone Gezani") is news, not areas
+            continue
         statements = _statements(line.text, country_names)
         if not statements:
             if line.bullet and collecting is not None:
                 if heading is None:
-                    reading.areas.append(ga.area(ga.area_name(line.text), government, collecting))
-                else:
-                    heading_used = True
+                    reading.areas.append(_area(ga.area_name(line.text), government, collecting))
             elif not line.bullet and not line.heading and not line.text.startswith("("):
                 collecting = None
             continue
@@ -165,16 +180,13 @@ def read_statements(lines: list[PageLine], country_names: list[str]) -> _Reading
             if found.whole:
                 reading.whole = True
                 reading.whole_all = reading.whole_all or (found.pure and found.tier == 4)
-                heading_used = True  # "### All other regions of Ukraine" names the rest, not an area
                 continue
             if found.lists_areas:
                 collecting = found.tier
             if heading is not None and section_tier is not None:
-                reading.areas.append(ga.area(heading, government, found.tier))
-                heading_used = True
+                reading.areas.append(_area(heading, government, found.tier))
             elif not found.lists_areas and found.name:
-                reading.areas.append(ga.area(found.name, government, found.tier))
-    close_heading()
+                reading.areas.append(_area(found.name, government, found.tier))
     return reading
 
 
