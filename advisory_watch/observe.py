@@ -28,7 +28,6 @@ from models.store import SnapRow, StateRow
 from models.tables import Fetch
 from scrapers.base import Extracted, Source
 
-
 _FEW = 20
 
 

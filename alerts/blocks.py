@@ -103,7 +103,12 @@ def render(payload: dict[str, Any], standing: Standing | None = None) -> dict[st
                     "text": " · ".join(
                         [
                             f"`{escape_mrkdwn(payload.get('kind'))}`",
-                            escape_mrkdwn(payload.get("source")),
+                            escape_mrkdwn(payload.get("source"))
+                            + (
+                                f" ({escape_mrkdwn(payload['government'])})"
+                                if payload.get("government")
+                                else ""
+                            ),
                             f"observed {escape_mrkdwn(payload.get('observed_at'))}",
                         ]
                     ),
@@ -115,6 +120,15 @@ def render(payload: dict[str, Any], standing: Standing | None = None) -> dict[st
         notified = ", ".join(escape_mrkdwn(c) for c in escalation.get("notified") or []) or "nobody"
         text = f"*Not acknowledged within {escalation.get('after_minutes'):g} minutes.* Notified: {notified}."
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": cut(text, MAX_SECTION)}})
+    if payload.get("raises"):
+        moves = "\n".join(
+            f"• *{escape_mrkdwn(r.get('government'))}* tier {escape_mrkdwn(r.get('old'))} → "
+            f"{escape_mrkdwn(r.get('new'))} ({escape_mrkdwn(str(r.get('observed_at'))[:10])}): "
+            f"{escape_mrkdwn(r.get('summary'))}"
+            for r in payload["raises"]
+        )
+        text = cut("*Governments moving together*\n" + moves, MAX_SECTION)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     lines = _change_lines(payload)
     if lines:
         blocks.append(

@@ -149,7 +149,23 @@ def _claim(session: Session, delivery_id: int, now: datetime, lease: timedelta) 
     return token if result.rowcount == 1 else None
 
 
-def _thread_root(session: Session, delivery: Delivery, window: timedelta, now: datetime) -> Delivery | None:
+def _thread_root(
+    session: Session, delivery: Delivery, window: timedelta, now: datetime, alert: Alert
+) -> Delivery | None:
+    """The message a delivery replies under: the first of the alerts it names (``thread_with``: a
+    consensus alert joins the governments' own alerts), else the last alert of the same source and
+    destination in this channel within the thread window."""
+    named = [i for i in (alert.payload or {}).get("thread_with") or [] if isinstance(i, int)]
+    if named:
+        first = session.exec(
+            select(Delivery)
+            .where(Delivery.channel == delivery.channel, col(Delivery.alert_id).in_(named))
+            .where(Delivery.status == "sent", col(Delivery.sent_at) >= now - window)
+            .order_by(col(Delivery.sent_at))
+            .limit(1)
+        ).first()
+        if first is not None:
+            return first
     if not delivery.key:
         return None
     return session.exec(
@@ -329,7 +345,9 @@ def _deliver(
         if delivery.attempts > 0:
             thread_ts = delivery.thread_ts  # where the earlier attempt posted: look there, post there again
         else:
-            root = _thread_root(session, delivery, window, moment) if transport.supports_threads else None
+            root = (
+                _thread_root(session, delivery, window, moment, alert) if transport.supports_threads else None
+            )
             thread_ts = (root.thread_ts or root.ts) if root else None
         try:
             if delivery.attempts > 0 and transport.can_verify:

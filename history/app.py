@@ -33,10 +33,15 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from advisory_watch.settings import Settings, get_settings
 from diffing.changes import Severity
+from diffing.consensus import disagreements as disagreements_of
 from diffing.textdiff import EQUAL, INSERT, word_diff
+from history import governments as government_views
 from history import queries
-from history.svg import level_chart
+from history.svg import aligned_steps, level_chart
+from history.worldmap import world_map
 from models.tables import Snapshot
+from scrapers.prose import same_area
+from scrapers.tiers import GOVERNMENTS, mapping_table
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 
@@ -50,6 +55,8 @@ Since = Annotated[
 ]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such destination or snapshot"}}
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}, "description": "CSV"}}
+Basis = Literal["highest", "us", "consensus"]
+DestinationKey = Annotated[str, FastApiPath(pattern=r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,8})?$")]
 MinSeverity = Annotated[SeverityName | None, Query(description="minimum: info, low, medium, high, critical")]
 
 
@@ -444,6 +451,107 @@ def create_app(
         return Response(
             ET.tostring(feed, encoding="unicode", xml_declaration=True), media_type="application/atom+xml"
         )
+
+    @app.get("/governments", response_class=HTMLResponse)
+    def governments_page(
+        request: Request, basis: Basis = "highest", db: Session = Depends(session)
+    ) -> HTMLResponse:
+        tiers, labels = government_views.world(db, basis)
+        by_government = government_views.tiers_by_government(db)
+        keys = sorted({k for records in by_government.values() for k in records})
+        rows = []
+        for key in keys:
+            levels = {c: r[key]["level"] for c, r in by_government.items() if key in r}
+            words = {c: r[key].get("native_level") or "" for c, r in by_government.items() if key in r}
+            name = next((r[key].get("country_name") for r in by_government.values() if key in r), key)
+            rows.append(
+                {
+                    "key": key,
+                    "name": name,
+                    "levels": levels,
+                    "words": words,
+                    "spread": max(levels.values()) - min(levels.values()),
+                }
+            )
+        rows.sort(key=lambda r: (-r["spread"], str(r["name"]).lower()))
+        title = f"World map: {government_views.BASES[basis]}"
+        svg = world_map(tiers, labels, link="/compare/{key}", title=title, base=base_path)
+        return page(
+            request,
+            "governments.html",
+            map=svg,
+            rows=rows,
+            basis=basis,
+            bases=government_views.BASES,
+            governments=list(GOVERNMENTS.values()),
+        )
+
+    @app.get(
+        "/governments/map.svg",
+        summary="The world map as SVG (basis: highest, us or consensus tier)",
+        response_class=Response,
+        responses={200: {"content": {"image/svg+xml": {}}, "description": "SVG"}},
+    )
+    def governments_map(basis: Basis = "highest", db: Session = Depends(session)) -> Response:
+        tiers, labels = government_views.world(db, basis)
+        title = f"World map: {government_views.BASES[basis]}"
+        svg = world_map(tiers, labels, link="/compare/{key}", title=title, base=base_path)
+        return Response(svg, media_type="image/svg+xml")
+
+    @app.get("/compare/{key}", response_class=HTMLResponse, responses=NOT_FOUND)
+    def compare_page(request: Request, key: DestinationKey, db: Session = Depends(session)) -> HTMLResponse:
+        advice = government_views.compare(db, key.upper())
+        if not any(a.record for a in advice):
+            raise HTTPException(404, "no government has advice for this destination")
+        name = next(a.record.get("country_name") for a in advice if a.record)
+        chart = aligned_steps([(a.government.code, a.series) for a in advice], now=datetime.now(UTC))
+        rows = [a.record for a in advice if a.record]
+        disagreements = [
+            c.summary
+            for a in advice
+            if a.record
+            for c in disagreements_of(
+                a.record | {"government": a.government.code},
+                a.government.code,
+                {b.government.code: b.record for b in advice if b.record and b is not a},
+                same_area,
+            )
+        ]
+        return page(
+            request,
+            "compare.html",
+            key=key.upper(),
+            name=name,
+            advice=advice,
+            chart=chart,
+            disagreements=list(dict.fromkeys(disagreements)),
+            governments=list(GOVERNMENTS.values()),
+            count=len(rows),
+        )
+
+    @app.get("/api/governments/{key}", summary="Every government's current advice for a destination")
+    def api_compare(key: DestinationKey, db: Session = Depends(session)) -> list[dict[str, Any]]:
+        found = []
+        for a in government_views.compare(db, key.upper()):
+            record = {k: v for k, v in (a.record or {}).items() if k != "text"}
+            found.append(
+                {
+                    "government": a.government.code,
+                    "government_name": a.government.name,
+                    "source": a.source,
+                    "level": a.level,
+                    "native_level": record.get("native_level"),
+                    "areas": record.get("areas") or [],
+                    "updated": (a.seen or {}).get("updated") or record.get("updated") or record.get("issued"),
+                    "update_reason": (a.seen or {}).get("update_reason") or record.get("update_reason"),
+                    "series": [{"from": when.isoformat(), "level": level} for when, level in a.series],
+                }
+            )
+        return found
+
+    @app.get("/api/tiers", summary="The tier table: every government's wording of tiers 1-4")
+    def api_tiers() -> list[dict[str, Any]]:
+        return mapping_table()
 
     from alerts.interactions import interactions_app
 

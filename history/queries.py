@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 from diffing.changes import Severity
 from models import store
 from models.tables import Alert, AlertAction, Change, DestinationState, Fetch, Snapshot
+from scrapers.tiers import government_of
 
 STATE_DEPT, OSAC, OC_INDEX = "state-dept-feed", "osac-report", "oc-index"
 
@@ -182,9 +183,11 @@ def provenance(session: Session, snapshot_ids: set[int]) -> dict[int, tuple[str,
 
 
 def change_dict(change: Change) -> dict[str, Any]:
+    government = government_of(change.source)
     return {
         "id": change.id,
         "source": change.source,
+        "government": government.code if government else None,
         "country": change.country,
         "key": change.key,
         "kind": change.kind,

@@ -65,8 +65,9 @@ def _blocks(lines: list[PageLine]) -> list[tuple[int, str, list[str]]]:
         found = None if line.bullet else tiers.find_tier(government, line.text)
         if found is not None:
             tier, wording_end = found
-            if current is None or current[0] != tier:
-                current = (tier, _object(line.text, wording_end), [])
+            obj = _object(line.text, wording_end)
+            if current is None or current[0] != tier or not _restates(current[1], obj):
+                current = (tier, obj, [])
                 blocks.append(current)
             continue
         if line.bullet and current is not None:
@@ -74,6 +75,13 @@ def _blocks(lines: list[PageLine]) -> list[tuple[int, str, list[str]]]:
         elif line.text.startswith("See ") or line.heading:
             current = None
     return blocks
+
+
+def _restates(first: str, again: str) -> bool:
+    """The long form of a statement repeats its short form ("… to Gaza." / "… to Gaza due to …");
+    "Do not travel to border areas with Lebanon" after "Do not travel to Gaza" is another area."""
+    a, b = normalise_name(first), normalise_name(again)
+    return not a or not b or a.startswith(b) or b.startswith(a)
 
 
 def _is_overall(obj: str, names: list[str]) -> bool:

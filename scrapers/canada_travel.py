@@ -18,7 +18,7 @@ from scrapers import government_advice as ga
 from scrapers import tiers
 from scrapers.base import Discovery, Extraction, Known
 from scrapers.errors import LayoutNotRecognised
-from scrapers.page_text import PageLine
+from scrapers.page_text import PageLine, clean
 
 name = "canada-travel"
 title = "Global Affairs Canada travel advice and advisories"
@@ -60,14 +60,19 @@ def level_headings(lines: list[PageLine]) -> list[tuple[str, int, str, int]]:
 _GENERIC = re.compile(r"^regional advisor(?:y|ies)\b", re.I)
 
 
-def _listed(lines: list[PageLine], index: int) -> list[str]:
-    """The list items under the heading at ``index``, to the next heading."""
-    items = []
-    for line in lines[index + 1 :]:
-        if line.heading:
-            break
-        if line.bullet:
-            items.append(line.text)
+def _listed(markdown: str, heading: str) -> list[str]:
+    """The top-level list items under a heading, to the next heading. Nested items ("+ the city of
+    Los Mochis" under "Sinaloa, excluding the following areas:") are exceptions, not areas."""
+    items: list[str] = []
+    inside = False
+    for raw in markdown.splitlines():
+        if raw.startswith("#"):
+            if inside:
+                break
+            inside = clean(raw.lstrip("#")).startswith(heading)
+            continue
+        if inside and re.match(r"^\*\s+\S", raw):  # depth 1 is "*"; "+" and "-" are nested
+            items.append(clean(raw[1:]))
     return items
 
 
@@ -91,12 +96,11 @@ def extract(content: bytes, *, url: str = "", country: str | None = None) -> Ext
     if first_name.isupper() and document.hint and (spelled := ga.destination(document.hint)) is not None:
         where = spelled if spelled.key == where.key else where  # "NEPAL - AVOID …": the folder's spelling
     areas = []
-    for area_heading, area_tier, _, index in headings[1:]:
+    for area_heading, area_tier, _, _ in headings[1:]:
         if _GENERIC.match(area_heading):
             # "Regional advisory - Avoid all travel" heads a list: the listed places are the areas
-            areas += [
-                ga.area(ga.area_name(item), government, area_tier) for item in _listed(document.lines, index)
-            ]
+            listed = _listed(document.markdown, area_heading)
+            areas += [ga.area(ga.area_name(item), government, area_tier) for item in listed]
         else:
             areas.append(ga.area(ga.area_name(area_heading), government, area_tier))
     statements = []

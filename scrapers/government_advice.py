@@ -400,7 +400,7 @@ def extraction(content: bytes, rec: dict[str, Any]) -> Extraction:
 
 _DUE_TO = re.compile(r"\s*(?:,\s*)?\b(?:due to|because of|owing to)\b.*$", re.I)
 _SENTENCE_END = re.compile(r"(?<=[a-z)])\.\s+(?=[A-Z])")
-_EXCEPTION = re.compile(r",?\s+with the exception of\b.*$", re.I)
+_EXCEPTION = re.compile(r",?\s+(?:with the exception of|excluding)\b.*$", re.I)
 _TRAILING = re.compile(r"[\s,;:.]+$|\s+(?:and|or)$", re.I)
 
 

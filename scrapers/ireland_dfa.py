@@ -41,7 +41,8 @@ health_floor = {"records": 1}
 _AREA_ADVICE = re.compile(
     r"\b(?:advised?\s+(?:citizens\s+)?(?:strongly\s+)?against\s+(?P<all>all)\s+travel"
     r"|(?:advised?\s+(?:citizens\s+)?(?:to\s+)?)?avoid\s+(?:all\s+)?(?P<ne>non[-\s]essential)\s+travel"
-    r"|advised?\s+(?:citizens\s+)?(?:strongly\s+)?against\s+(?:all\s+)?(?P<ne2>non[-\s]essential)\s+travel"
+    r"|advised?\s+(?:citizens\s+)?(?:strongly\s+)?against\s+(?:all\s+)?(?P<ne2>non[-\s]essential|but\s+essential)"
+    r"\s+travel"
     r"|\bdo\s+not\s+travel)\b(?P<object>.*)$",
     re.I,
 )
