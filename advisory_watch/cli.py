@@ -22,10 +22,21 @@ def _print_json_line(payload: dict[str, Any]) -> None:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
+    from scrapers.corpus_moment import bundle_for_path
     from scrapers.errors import ExtractionError
 
     source = registry.load(args.source)
-    content = Path(args.file).read_bytes()
+    path = Path(args.file)
+    roles = getattr(source, "corpus_roles", None)
+    # A corpus moment (its folder, or a file in it) is read as the source reads it: each of its files
+    # as it stood at that moment.
+    bundled = bundle_for_path(path, roles) if roles else None
+    if bundled is None and path.is_dir():
+        print(
+            f"extraction failed: {path} is a folder but not a corpus moment of {args.source}", file=sys.stderr
+        )
+        return 2
+    content = bundled if bundled is not None else path.read_bytes()
     options: dict[str, Any] = {"edition": args.edition} if args.edition else {}
     if args.country:
         options["country"] = args.country
@@ -523,12 +534,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("extract", help="print the records extracted from a captured file as JSON")
     p.add_argument("source", choices=sources)
-    p.add_argument("file")
+    p.add_argument("file", help="a captured page, or a corpus moment folder (YYYY-MM-DDTHHMMSSZ)")
     p.add_argument("--with-text", action="store_true", help="include the full advisory text")
     p.add_argument("--edition", type=int, help="oc-index: the edition (year) to extract; default the latest")
     p.add_argument("--url", help="the address the file was fetched from (a hint to the destination)")
     p.add_argument(
-        "--country", help="state-dept-page, country-page: the destination, where the page does not name it"
+        "--country",
+        help="page sources: the destination, where the page does not name it (a name or ISO code)",
     )
     p.set_defaults(func=cmd_extract)
 

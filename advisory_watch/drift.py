@@ -48,11 +48,19 @@ def counts(source: Source, extraction: Extraction, findings: dict[str, int]) -> 
     return found
 
 
+# The usual is the median of the latest observations in the window, at most this many: an hourly feed
+# has 336 in a fortnight; a source of one page per destination (~200 pages, each fetched daily) would
+# otherwise read thousands of rows at every page it ingests.
+USUAL_ROWS = 500
+
+
 def _usual(session: Session, source: str, when: datetime) -> tuple[dict[str, float], int]:
     rows = session.exec(
         select(ExtractionHealth.counts)
         .where(ExtractionHealth.source == source)
         .where(col(ExtractionHealth.observed_at) >= when - WINDOW, col(ExtractionHealth.observed_at) < when)
+        .order_by(col(ExtractionHealth.observed_at).desc())
+        .limit(USUAL_ROWS)
     ).all()
     names = {name for row in rows for name in (row or {})}
     return {n: statistics.median((row or {}).get(n, 0) for row in rows) for n in names}, len(rows)

@@ -109,7 +109,8 @@ def extract(content: bytes, *, url: str = "", country: str | None = None) -> Ext
             continue
         for item in items or [obj]:
             area_name = ga.area_name(item)
-            if area_name:
+            # "… in Oman due to the hostilities" restating "… in Oman overall" names no area
+            if area_name and not _is_overall(area_name, names):
                 areas.append(ga.area(area_name, government, tier))
     rec = ga.record(
         where=where,

@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 MOMENT_FORMAT = "%Y-%m-%dT%H%M%SZ"
@@ -48,20 +49,31 @@ def _role_of(file_name: str, roles: Roles) -> str | None:
     )
 
 
+@lru_cache(maxsize=4096)
+def _listing(destination: Path) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A destination's moment folders, oldest first, each with its file names. The corpus is read
+    only; a replay asks for every moment of a destination, so it is listed once."""
+    return tuple(
+        (p.name, tuple(sorted(f.name for f in p.iterdir())))
+        for p in sorted(destination.iterdir())
+        if p.is_dir() and moment_time(p.name) is not None
+    )
+
+
 def _moments(destination: Path) -> list[Path]:
-    return sorted(p for p in destination.iterdir() if p.is_dir() and moment_time(p.name) is not None)
+    return [destination / name for name, _ in _listing(destination)]
 
 
 def state_at(destination: Path, moment: str, roles: Roles) -> dict[str, Path]:
     """Each role's newest file at or before ``moment`` (role -> path)."""
     found: dict[str, Path] = {}
-    for folder in _moments(destination):
-        if folder.name > moment:
+    for name, files in _listing(destination):
+        if name > moment:
             break
-        for path in sorted(folder.iterdir()):
-            role = _role_of(path.name, roles)
+        for file_name in files:
+            role = _role_of(file_name, roles)
             if role is not None:
-                found[role] = path
+                found[role] = destination / name / file_name
     return found
 
 
@@ -100,11 +112,11 @@ def moments(folder: Path, roles: Roles) -> Iterator[tuple[datetime, Path, str]]:
     oldest first across destinations."""
     found = []
     for destination in destinations(folder):
-        for moment_folder in _moments(destination):
-            if any(_role_of(p.name, roles) for p in moment_folder.iterdir()):
-                when = moment_time(moment_folder.name)
+        for name, files in _listing(destination):
+            if any(_role_of(f, roles) for f in files):
+                when = moment_time(name)
                 assert when is not None
-                found.append((when, destination, moment_folder.name))
+                found.append((when, destination, name))
     yield from sorted(found, key=lambda m: (m[0], m[1].name))
 
 

@@ -207,7 +207,7 @@ def read_document(
     hint = country or destination_hint(url)
     meta: dict[str, Any] = {}
     if bundle is not None:
-        markdown = bundle.get("page") or ""
+        markdown = page_markdown((bundle.get("page") or "").encode())  # Markdown, or a saved HTML page
         meta = _json_meta(bundle.get("info"))
         hint = country or bundle.destination or hint
     elif content.lstrip()[:1] in (b"{", b"[") and page_of_json is not None:

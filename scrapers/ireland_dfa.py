@@ -114,15 +114,18 @@ def _areas(lines: list[PageLine], names: list[str]) -> list[dict[str, Any]]:
             continue
         tier = 4 if match.group("all") or "not travel" in match.group(0).lower() else 3
         obj = match.group("object").strip()
-        target = re.sub(r"^(?:to|in|within)\s+", "", obj, flags=re.I)
         if not re.match(r"^(?:to|in|within)\b|^:", obj, re.I):
             collecting = None
             continue
+        # The statement's own sentence: "… to the Chittagong Hill Tracts. The area is made up of …:"
+        target = re.split(
+            r"(?<=[a-z)])[.;]\s+(?=[A-Z])", re.sub(r"^(?:to|in|within)\s+", "", obj, flags=re.I)
+        )[0]
         if target.rstrip().endswith(":") or obj.startswith(":"):
             collecting = tier
             continue
         collecting = None
-        area_name = ga.area_name(re.split(r"[.;]\s", target, maxsplit=1)[0])
+        area_name = ga.area_name(target)
         norm = normalise_name(area_name)
         if not area_name or _ELSEWHERE.match(area_name) or any(norm == n for n in names):
             continue

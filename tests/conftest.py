@@ -38,6 +38,10 @@ UPSTREAMS = (
     "https://www.osac.gov",
     "https://osac.gov",
     "https://web.archive.org",
+    "https://www.gov.uk",
+    "https://travel.gc.ca",
+    "https://www.smartraveller.gov.au",
+    "https://www.ireland.ie",
 )
 FEED_URL = "https://travel.state.gov" + FEED_PATH
 PG_ADMIN_URL = os.environ.get("ADVISORY_WATCH_TEST_PG", "postgresql://127.0.0.1:5432/test")

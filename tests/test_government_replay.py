@@ -1,0 +1,103 @@
+"""``advisory-watch replay --all``: every government's corpus in time order into one store.
+
+One replay (about two minutes: 7,316 moments of five governments) serves every test here. Its alerts
+must be exactly the hand-checked list ``tests/corpus/governments_replay_alerts.txt`` (each line's
+verdict quotes the government's own note), the U.S. pages' alerts the same as their own replay's,
+and the consensus alerts the real 2025-2026 cases. Re-stamps (the UK's "Still current at", Canada's
+daily ``update_date``) must raise nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHARED
+
+GOVERNMENTS = SHARED / "fixtures" / "governments"
+CHECKED = Path(__file__).parent / "corpus"
+pytestmark = pytest.mark.skipif(
+    not GOVERNMENTS.is_dir(), reason="../shared/fixtures/governments is not beside the project"
+)
+
+
+@pytest.fixture(scope="module")
+def replayed() -> list[dict]:
+    out = subprocess.run(
+        [sys.executable, "-m", "advisory_watch.cli", "replay", "--all", str(GOVERNMENTS)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+def _line(alert: dict) -> str:
+    if alert["source"] == "consensus":
+        what = f"{'+'.join(alert['governments'])} {alert['severity']}"
+    else:
+        what = ",".join(sorted({c["kind"] for c in alert["changes"]}))
+    return f"{alert['source']} | {alert['key']} | {alert['observed_at'][:10]} | {what}"
+
+
+def _checked(name: str) -> list[str]:
+    lines = [line for line in (CHECKED / name).read_text().splitlines() if not line.startswith("#")]
+    assert all(" | genuine" in line for line in lines)
+    return [" | ".join(line.split(" | ")[:4]) for line in lines]
+
+
+def test_the_governments_alerts_are_the_checked_list(replayed):
+    others = [a for a in replayed if not a.get("ops") and a["source"] != "state-dept-page"]
+    assert [_line(a) for a in others] == _checked("governments_replay_alerts.txt")
+
+
+def test_every_alert_names_its_government(replayed):
+    codes = {"state-dept-page": "US", "uk-fcdo": "UK", "canada-travel": "CA",
+             "australia-smartraveller": "AU", "ireland-dfa": "IE"}  # fmt: skip
+    for alert in replayed:
+        if alert.get("ops"):
+            continue
+        if alert["source"] == "consensus":
+            assert alert["government"] == "+".join(alert["governments"])
+        else:
+            assert alert["government"] == codes[alert["source"]], alert["summary"]
+
+
+def test_the_us_pages_alert_as_in_their_own_replay(replayed):
+    us = [
+        f"state-dept-page | {a['country']} | {a['observed_at'][:10]} | {a['kind']}"
+        for a in replayed
+        if a["source"] == "state-dept-page" and not a.get("ops")
+    ]
+    expected = [
+        line for line in _checked("unitedstates_replay_alerts.txt") if line.startswith("state-dept-page")
+    ]
+    assert us == expected
+
+
+def test_consensus_alerts_are_the_real_cases(replayed):
+    found = {
+        (a["key"], a["observed_at"][:10], tuple(a["governments"]), a["severity"])
+        for a in replayed
+        if a["source"] == "consensus"
+    }
+    # June 2025, the Israel-Iran war: Australia, Ireland, then the UK within two days.
+    assert ("IL", "2025-06-14", ("AU", "IE", "UK"), "critical") in found
+    # Madagascar, Sept-Oct 2025: the UK, Canada and Ireland within seven days.
+    assert ("MG", "2025-10-03", ("UK", "CA", "IE"), "critical") in found
+    assert ("QA", "2025-06-18", ("CA", "AU"), "high") in found
+    israel = next(a for a in replayed if a["source"] == "consensus" and a["key"] == "IL")
+    assert [r["government"] for r in israel["raises"]] == ["AU", "IE"] and israel["thread_with"]
+    assert israel["severity"] == "critical"  # a raise to tier 4
+
+
+def test_re_stamps_raise_nothing(replayed):
+    """Canada's Peru page: 60 moments, nearly all a new ``update_date`` alone; the UK's Spain: a new
+    "Still current at" date at most moments. Neither raised any alert in the whole year."""
+    assert not [a for a in replayed if a.get("key") == "PE" and a["source"] in ("canada-travel", "uk-fcdo")]
+    assert not [a for a in replayed if a.get("key") == "ES" and a["source"] == "uk-fcdo"]
+    assert len(list((GOVERNMENTS / "canada" / "Peru").iterdir())) >= 60
