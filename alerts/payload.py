@@ -92,8 +92,10 @@ def ops_payload(
     error: str = "",
     severity: Severity = Severity.HIGH,
 ) -> dict[str, Any]:
+    government = government_of(source)
     return {
         "source": source,
+        **({"government": government.code} if government else {}),
         "country": "",
         "key": "",
         "country_name": "",

@@ -97,11 +97,14 @@ class DatedEditionPolicy(AcceptancePolicy):
     future_tolerance: timedelta = timedelta(days=1)
     # A single authoritative page (no duplicate copies) may be edited in place without a new date.
     same_date_edits: bool = False
+    # A record without its date is implausible (a feed item must carry one); a page whose date may be
+    # missing is read for what it says, its edition not compared.
+    require_date: bool = True
 
     def plausible(self, record: Record, observed_at: datetime) -> bool:
         issued = _as_date(record.get(self.date_field))
         if issued is None:
-            return False
+            return not self.require_date
         return issued.year >= self.earliest_year and issued <= (observed_at + self.future_tolerance).date()
 
     def pick(self, candidates: Sequence[Record]) -> Record:
@@ -121,19 +124,22 @@ class DatedEditionPolicy(AcceptancePolicy):
         if confirmed is None:
             return Verdict(Decision.BASELINE)
         new_date, old_date = candidate.get(self.date_field), confirmed.get(self.date_field)
-        if new_date < old_date:
+        # A source whose ``plausible`` admits undated records (a live page without its date) has no
+        # edition to compare for them: only what they say decides.
+        dated = bool(new_date and old_date)
+        if dated and new_date < old_date:
             return Verdict(Decision.STALE)
         changes = compare_records(fields, confirmed, candidate)
         if not changes:
             return Verdict(Decision.UNCHANGED)
         immediate = any(c.field in self.immediate_fields for c in changes)
-        if new_date == old_date and not immediate and not self.same_date_edits:
+        if dated and new_date == old_date and not immediate and not self.same_date_edits:
             return Verdict(Decision.SAME_EDITION)
-        if immediate and (new_date > old_date or self.same_date_edits):
+        if immediate and (not dated or new_date > old_date or self.same_date_edits):
             return Verdict(Decision.ACCEPTED)
         if (
             pending is not None
-            and (pending.get(self.date_field) or "") <= new_date
+            and (not new_date or (pending.get(self.date_field) or "") <= new_date)
             and material_equal(fields, pending, candidate)
         ):
             return Verdict(Decision.CONFIRMED)

@@ -41,7 +41,7 @@ from history.svg import aligned_steps, level_chart
 from history.worldmap import world_map
 from models.tables import Snapshot
 from scrapers.prose import same_area
-from scrapers.tiers import GOVERNMENTS, mapping_table
+from scrapers.tiers import GOVERNMENTS, government_of, mapping_table
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 
@@ -447,6 +447,8 @@ def create_app(
             )
             ET.SubElement(entry, "link", href=str(request.base_url).rstrip("/") + link)
             ET.SubElement(entry, "category", term=change.kind)
+            if (government := government_of(change.source)) is not None:
+                ET.SubElement(entry, "category", term=f"government:{government.code}", label=government.name)
             ET.SubElement(entry, "summary").text = f"{change.source}: {change.kind} {change.item}".strip()
         return Response(
             ET.tostring(feed, encoding="unicode", xml_declaration=True), media_type="application/atom+xml"

@@ -18,6 +18,17 @@ from scrapers import tiers
 from scrapers.base import Discovery, Extraction, Known
 from scrapers.countries import name_variants, normalise_name
 from scrapers.errors import LayoutNotRecognised
+
+# What changes matter, how much, and when a version is accepted: the same for the four governments.
+from scrapers.government_advice import (  # noqa: F401 - this source's declarations
+    fields,
+    findings,
+    health_floor,
+    health_metrics,
+    policy,
+    quiet_kinds,
+    triage,
+)
 from scrapers.page_text import PageLine
 
 name = "australia-smartraveller"
@@ -29,13 +40,6 @@ allowed_hosts = frozenset({"www.smartraveller.gov.au"})
 extractor_version = "australia-smartraveller/1"
 corpus_roles = {"page": ("overview.md",), "info": ("info.json",)}
 corpus_file = "overview.md"
-fields = ga.fields
-policy = ga.policy
-quiet_kinds = ga.quiet_kinds
-triage = ga.triage
-findings = ga.findings
-health_metrics = ga.health_metrics
-health_floor = {"records": 1}
 
 _UPDATED = re.compile(r"^(?:Last updated|Updated|Date updated)\s*:?\s*(?P<date>.+)$", re.I)
 

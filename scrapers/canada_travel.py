@@ -18,6 +18,17 @@ from scrapers import government_advice as ga
 from scrapers import tiers
 from scrapers.base import Discovery, Extraction, Known
 from scrapers.errors import LayoutNotRecognised
+
+# What changes matter, how much, and when a version is accepted: the same for the four governments.
+from scrapers.government_advice import (  # noqa: F401 - this source's declarations
+    fields,
+    findings,
+    health_floor,
+    health_metrics,
+    policy,
+    quiet_kinds,
+    triage,
+)
 from scrapers.page_text import PageLine, clean
 
 name = "canada-travel"
@@ -29,13 +40,6 @@ allowed_hosts = frozenset({"travel.gc.ca"})
 extractor_version = "canada-travel/1"
 corpus_roles = {"page": ("risk.md",), "info": ("info.json",)}
 corpus_file = "risk.md"
-fields = ga.fields
-policy = ga.policy
-quiet_kinds = ga.quiet_kinds
-triage = ga.triage
-findings = ga.findings
-health_metrics = ga.health_metrics
-health_floor = {"records": 1}
 
 _LEVEL_HEADING = re.compile(r"^(?P<name>.+?)\s+[-–—]\s+(?P<level>[A-Za-z][A-Za-z \-]+?)\s*$")
 _LAST_UPDATED = re.compile(r"^(?:Last updated|Date modified)\s*:?\s*(?P<date>.+)$", re.I)

@@ -19,18 +19,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
-from diffing.acceptance import DatedEditionPolicy, Decision, Verdict
+from diffing.acceptance import DatedEditionPolicy
 from diffing.changes import Change, Severity
-from diffing.compare import FieldSpec, KeyedListField, Record, compare_records, material_equal
+from diffing.compare import FieldSpec, KeyedListField, Record
 from scrapers import prose, tiers
 from scrapers.base import Discovery, Extracted, Extraction
 from scrapers.corpus_moment import Bundle, read_bundle
-from scrapers.countries import code_for_name, destination_hint, normalise_name
+from scrapers.countries import code_for_name, destination_hint, normalise_name, slug_name
 from scrapers.errors import DestinationNotRecognised, FieldMissing, LayoutNotRecognised
 from scrapers.page_text import PageLine, clean, page_lines, page_markdown
 
@@ -115,6 +116,7 @@ health_metrics = {
     "level": lambda r: r.get("level") is not None,
     "areas": lambda r: bool(r.get("areas")),
 }
+health_floor = {"records": 1}  # one page per observation
 
 
 def _as_date(value: str | None) -> date | None:
@@ -124,49 +126,13 @@ def _as_date(value: str | None) -> date | None:
         return None
 
 
-@dataclass(frozen=True)
-class GovernmentAdvicePolicy(DatedEditionPolicy):
-    """The dated-edition rule (``diffing.acceptance``) for a government's page, which is edited in
-    place (same-date edits count) and whose date may be missing on a live page (then its edition is
-    not compared). A tier change is accepted at once; an area change at once, or — for a source
-    that flickers — only when the next observation shows it again (``immediate_fields``)."""
-
-    date_field: str = "updated"
-    immediate_fields: tuple[str, ...] = ("level", "areas")
-    same_date_edits: bool = True
-
-    def plausible(self, record: Record, observed_at: datetime) -> bool:
-        issued = _as_date(record.get(self.date_field))
-        return issued is None or (
-            issued.year >= self.earliest_year and issued <= (observed_at + self.future_tolerance).date()
-        )
-
-    def decide(
-        self,
-        fields: Sequence[FieldSpec],
-        confirmed: Record | None,
-        pending: Record | None,
-        candidate: Record,
-        observed_at: datetime,
-    ) -> Verdict:
-        if not self.plausible(candidate, observed_at):
-            return Verdict(Decision.IMPLAUSIBLE)
-        if confirmed is None:
-            return Verdict(Decision.BASELINE)
-        new_date, old_date = candidate.get(self.date_field), confirmed.get(self.date_field)
-        if new_date and old_date and new_date < old_date:
-            return Verdict(Decision.STALE)  # an older copy served again (a cache, a mirror)
-        changes = compare_records(fields, confirmed, candidate)
-        if not changes:
-            return Verdict(Decision.UNCHANGED)
-        if any(c.field in self.immediate_fields for c in changes):
-            return Verdict(Decision.ACCEPTED)
-        if pending is not None and material_equal(fields, pending, candidate):
-            return Verdict(Decision.CONFIRMED)
-        return Verdict(Decision.PENDING)
-
-
-policy = GovernmentAdvicePolicy()
+# The dated-edition rule (``diffing.acceptance``) for a government's page: edited in place (same-date
+# edits count), its date possibly missing on a live page. A tier change is accepted at once; an area
+# change at once too — for a source that flickers, take "areas" out of ``immediate_fields`` and an
+# area change waits for the next observation to show it again.
+policy = DatedEditionPolicy(
+    date_field="updated", immediate_fields=("level", "areas"), same_date_edits=True, require_date=False
+)
 
 
 # --- documents -> text -------------------------------------------------------------------------
@@ -192,6 +158,15 @@ def _json_meta(text: str | None) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _slug_hint(url: str) -> str | None:
+    """A live page's address names its destination: ``…/destinations/americas/peru``,
+    ``…/advice/united-arab-emirates/`` -> "peru", "united arab emirates"."""
+    if not url.startswith(("http://", "https://")):
+        return None
+    last = [part for part in urlsplit(url).path.split("/") if part][-1:]
+    return slug_name(last[0]) if last and re.fullmatch(r"[a-z0-9-]+", last[0]) else None
+
+
 def read_document(
     content: bytes,
     *,
@@ -204,7 +179,7 @@ def read_document(
     if not content.strip():
         raise LayoutNotRecognised("empty response body")
     bundle: Bundle | None = read_bundle(content)
-    hint = country or destination_hint(url)
+    hint = country or destination_hint(url) or _slug_hint(url)
     meta: dict[str, Any] = {}
     if bundle is not None:
         markdown = page_markdown((bundle.get("page") or "").encode())  # Markdown, or a saved HTML page

@@ -14,6 +14,7 @@ part's "Areas where FCDO advises against …" headings, each with the tier of it
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,17 @@ from scrapers import government_advice as ga
 from scrapers.base import Discovery, Extraction, Known
 from scrapers.countries import name_variants, normalise_name
 from scrapers.errors import LayoutNotRecognised
+
+# What changes matter, how much, and when a version is accepted: the same for the four governments.
+from scrapers.government_advice import (  # noqa: F401 - this source's declarations
+    fields,
+    findings,
+    health_floor,
+    health_metrics,
+    policy,
+    quiet_kinds,
+    triage,
+)
 from scrapers.page_text import PageLine
 
 name = "uk-fcdo"
@@ -34,13 +46,6 @@ extractor_version = "uk-fcdo/1"
 # The corpus layout (``advisory-watch replay``): the files this source reads at each moment.
 corpus_roles = {"page": ("Warnings and insurance.md",), "info": ("info.json",)}
 corpus_file = "Warnings and insurance.md"
-fields = ga.fields
-policy = ga.policy
-quiet_kinds = ga.quiet_kinds
-triage = ga.triage
-findings = ga.findings
-health_metrics = ga.health_metrics
-health_floor = {"records": 1}
 
 _STATEMENT = re.compile(
     r"\badvises?\s+against\s+(all\s+but\s+essential|all)\s+travel\b",
@@ -264,8 +269,6 @@ def _native(reading: _Reading, tier: int) -> str:
 
 def discover(fetcher: Any, known: Known) -> Discovery:
     """The destinations' Content API addresses, from the index's ``links.children``."""
-    import json
-
     try:
         answer = fetcher.get(INDEX_URL, allowed_hosts=allowed_hosts)
         children = (json.loads(answer.content or b"{}").get("links") or {}).get("children") or []

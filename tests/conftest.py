@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -44,6 +45,7 @@ UPSTREAMS = (
     "https://www.ireland.ie",
 )
 FEED_URL = "https://travel.state.gov" + FEED_PATH
+SCREENSHOTS = ROOT / "docs" / "screenshots"  # what the browser tests see, shown in the README
 PG_ADMIN_URL = os.environ.get("ADVISORY_WATCH_TEST_PG", "postgresql://127.0.0.1:5432/test")
 
 
@@ -149,3 +151,41 @@ def slack(monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setenv("ADVISORY_WATCH_SLACK_BASE_URL", fake.base_url)
         reset_settings_cache()
         yield fake
+
+
+def _chromium() -> tuple[str, str]:
+    browser, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not browser or not driver:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser test, but chromium/chromedriver are not installed")
+        pytest.skip(
+            "Debian's chromium and chromium-driver are not installed "
+            "(apt-get install chromium chromium-driver)"
+        )
+    return browser, driver
+
+
+@pytest.fixture(scope="module")
+def browser():
+    binary, driver_path = _chromium()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,900",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    yield driver
+    driver.quit()

@@ -116,11 +116,13 @@ def test_airflow_dags_test_produces_snapshots_and_alerts(tmp_path, feed_server):
 
 @pytest.mark.postgres
 def test_every_dag_runs_with_airflow_metadata_on_postgres(tmp_path, feed_server, postgres_url):
+    from tests.test_government_live import serve_one_destination_each
     from tests.test_osac import GUID, SEED_000, FakeOsac, as_page
 
     osac = FakeOsac(
         {f"/Content/Report/{GUID}": (200, as_page(SEED_000.read_text(encoding="utf-8")))}
     ).__enter__()
+    serve_one_destination_each(feed_server, tmp_path)  # the four governments' DAGs need a page each
     rewrite = os.environ["ADVISORY_WATCH_URL_REWRITE"].replace(
         f"https://www.osac.gov={feed_server.url}", f"https://www.osac.gov={osac.url}"
     )

@@ -68,6 +68,45 @@ def _content_item(destination: str, moment: str) -> dict:
     }
 
 
+def serve_one_destination_each(server, folder: Path) -> None:
+    """One real destination per government on ``server`` at its live address, each government's
+    index listing it: what a DAG's cycle needs to discover and read a page (Peru, its latest moment)."""
+
+    def route(path: str, name: str, text: str) -> None:
+        _serve(server, path, text, folder, name)
+
+    def page_of(source: str, corpus: str) -> str:
+        destination = GOVERNMENTS / corpus / "Peru"
+        latest = max(p.name for p in destination.iterdir() if moment_time(p.name))
+        markdown = json.loads(bundle_bytes(destination, latest, registry.load(source).corpus_roles))["files"][
+            "page"
+        ]
+        return f"<html><body><main>{_HTML.render(markdown)}</main></body></html>"
+
+    index = {"links": {"children": [{"base_path": "/foreign-travel-advice/peru"}]}}
+    route("/api/content/foreign-travel-advice", "uk-index.json", json.dumps(index))
+    route(
+        "/api/content/foreign-travel-advice/peru",
+        "uk-peru.json",
+        json.dumps(_content_item("Peru", "2025-12-11T062209Z")),
+    )
+    route(
+        "/travelling/advisories",
+        "ca-index.html",
+        '<html><body><a href="/destinations/peru">Peru</a></body></html>',
+    )
+    route("/destinations/peru", "ca-peru.html", page_of("canada-travel", "canada"))
+    route(
+        "/destinations",
+        "au-index.html",
+        '<html><body><a href="/destinations/americas/peru">Peru</a></body></html>',
+    )
+    route("/destinations/americas/peru", "au-peru.html", page_of("australia-smartraveller", "australia"))
+    advice = "/en/dfa/overseas-travel/advice/"
+    route(advice, "ie-index.html", f'<html><body><a href="{advice}peru/">Peru</a></body></html>')
+    route(f"{advice}peru/", "ie-peru.html", page_of("ireland-dfa", "ireland"))
+
+
 @pytest.fixture
 def upstream(tmp_path, monkeypatch):
     from advisory_watch.fixture_server import FixtureServer
@@ -105,6 +144,20 @@ def test_uk_content_api_cycles_raise_once_then_304(upstream, tmp_path):
     assert [r.status for r in third] == ["not_modified"]
     log = [r for r in httpx.get(f"{upstream.url}/__fixture/log").json() if r["path"] == page]
     assert "If-None-Match" in log[-1]["headers"]
+
+
+def test_every_government_discovers_and_reads_its_pages(upstream, tmp_path):
+    """Each government's cycle reads its index, then its destination page (Peru), as HTML or JSON."""
+    serve_one_destination_each(upstream, tmp_path)
+    expected = {"uk-fcdo": 2, "canada-travel": 2, "australia-smartraveller": 2, "ireland-dfa": 2}
+    for source_name in expected:
+        results = run_source(source_name, settings=get_settings())
+        assert [r.status for r in results] == ["ok"], (source_name, [r.problems for r in results])
+    from models import store
+
+    with session_for() as session:
+        for source_name, level in expected.items():
+            assert store.confirmed_records(session, source_name)["PE"]["level"] == level, source_name
 
 
 def test_a_failed_index_and_a_changed_layout_are_ops_alerts_and_lose_nothing(upstream, tmp_path):

@@ -14,9 +14,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
-from tests.conftest import SHARED
+from advisory_watch.settings import Settings
+from tests.conftest import SCREENSHOTS, SHARED
+from tests.loopback_app import serving
 
 GOVERNMENTS = SHARED / "fixtures" / "governments"
 CHECKED = Path(__file__).parent / "corpus"
@@ -26,14 +29,26 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def replayed() -> list[dict]:
+def store_url(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('governments') / 'replay.db'}"
+
+
+@pytest.fixture(scope="module")
+def replayed(store_url) -> list[dict]:
     out = subprocess.run(
-        [sys.executable, "-m", "advisory_watch.cli", "replay", "--all", str(GOVERNMENTS)],
+        [sys.executable, "-m", "advisory_watch.cli", "replay", "--all", str(GOVERNMENTS), "--db", store_url],
         capture_output=True,
         text=True,
         check=True,
     )
     return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def server(replayed, store_url):
+    """The history browser over the replayed store, on loopback."""
+    with serving(Settings(database_url=store_url)) as url:
+        yield url
 
 
 def _line(alert: dict) -> str:
@@ -101,3 +116,55 @@ def test_re_stamps_raise_nothing(replayed):
     assert not [a for a in replayed if a.get("key") == "PE" and a["source"] in ("canada-travel", "uk-fcdo")]
     assert not [a for a in replayed if a.get("key") == "ES" and a["source"] == "uk-fcdo"]
     assert len(list((GOVERNMENTS / "canada" / "Peru").iterdir())) >= 60
+
+
+def test_comparison_api_csv_and_atom_carry_the_government(server):
+    advice = httpx.get(f"{server}/api/governments/MG").json()
+    assert [a["government"] for a in advice] == ["US", "UK", "CA", "AU", "IE"]
+    by = {a["government"]: a for a in advice}
+    assert by["UK"]["series"] and [s["level"] for s in by["UK"]["series"]][:3] == [1, 3, 1]
+    assert by["CA"]["native_level"] == "Exercise a high degree of caution"
+    changes = httpx.get(f"{server}/api/changes", params={"country": "MG"}).json()
+    assert {c["government"] for c in changes} >= {"UK", "CA", "IE"}
+    csv_text = httpx.get(f"{server}/export/changes.csv", params={"country": "MG"}).text
+    assert csv_text.splitlines()[0].split(",")[:3] == ["id", "source", "government"]
+    atom = httpx.get(f"{server}/feeds/changes.atom", params={"country": "MG"}).text
+    assert 'term="government:UK"' in atom
+    tiers = httpx.get(f"{server}/api/tiers").json()
+    uk3 = next(t for t in tiers if (t["government"], t["tier"]) == ("UK", 3))
+    assert uk3["native_level"] == "FCDO advises against all but essential travel to the whole country"
+    assert len(tiers) == 20
+    assert httpx.get(f"{server}/compare/ZZ").status_code == 404
+    assert httpx.get(f"{server}/compare/not-a-key").status_code == 422
+    assert httpx.get(f"{server}/governments", params={"basis": "nonsense"}).status_code == 422
+
+
+def test_comparison_page_and_world_map_in_headless_chromium(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.set_window_size(1280, 1500)
+    browser.get(f"{server}/compare/MG")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#governments tbody tr")
+    assert [r.get_attribute("data-government") for r in rows] == ["US", "UK", "CA", "AU", "IE"]
+    steps = browser.find_element(By.CSS_SELECTOR, "svg.steps")
+    assert steps.size["height"] > 200 and len(steps.find_elements(By.TAG_NAME, "rect")) >= 8
+    browser.save_screenshot(str(SCREENSHOTS / "compare-mg.png"))
+    browser.get(f"{server}/compare/IL")
+    assert "Gaza" in browser.find_element(By.ID, "governments").text
+    browser.save_screenshot(str(SCREENSHOTS / "compare-il.png"))
+
+    browser.get(f"{server}/governments")
+    world = browser.find_element(By.CSS_SELECTOR, "svg.worldmap")
+    assert world.size["width"] >= 900
+    coloured = world.find_elements(By.CSS_SELECTOR, "a[data-tier]")
+    assert len(coloured) >= 120
+    assert {a.get_attribute("data-tier") for a in coloured} == {"1", "2", "3", "4"}
+    browser.save_screenshot(str(SCREENSHOTS / "governments.png"))
+    # A country on the map is a link to its comparison page.
+    peru = world.find_element(By.CSS_SELECTOR, 'a[data-key="PE"]')
+    href = browser.execute_script("return arguments[0].getAttribute('href')", peru)  # an SVG link
+    assert href == "/compare/PE"
+    browser.get(server + href)
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Peru")
+    browser.get(f"{server}/governments?basis=us")
+    assert browser.find_elements(By.CSS_SELECTOR, "svg.worldmap a[data-tier]")

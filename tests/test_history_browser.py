@@ -6,78 +6,19 @@ installed; under CI=true it fails instead (.ci/run installs it).
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import threading
-import time
-from pathlib import Path
-
 import pytest
-import uvicorn
 
-from history.app import create_app
+from tests.conftest import SCREENSHOTS
 from tests.history_fixture import build
+from tests.loopback_app import serving
 from tests.test_history import sao_tome_snapshots
-
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-
-
-def _chromium() -> tuple[str, str]:
-    browser, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not browser or not driver:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the browser test, but chromium/chromedriver are not installed")
-        pytest.skip(
-            "Debian's chromium and chromium-driver are not installed "
-            "(apt-get install chromium chromium-driver)"
-        )
-    return browser, driver
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     settings = build(tmp_path_factory.mktemp("browser"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if instance.started:
-            break
-        time.sleep(0.05)
-    yield settings, f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    binary, driver_path = _chromium()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,900",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    yield driver
-    driver.quit()
+    with serving(settings) as url:
+        yield settings, url
 
 
 def test_index_timeline_and_diff_as_a_person_sees_them(server, browser):
