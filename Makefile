@@ -61,6 +61,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_history.py
 	$(BIN)/python bench/bench_backfill.py
 	$(BIN)/python bench/bench_page_corpus.py
+	$(BIN)/python bench/bench_government_corpus.py
 
 clean:
 	rm -rf $(VENV) var

@@ -39,7 +39,6 @@ urls: tuple[str, ...] = ()
 allowed_hosts = frozenset({"www.smartraveller.gov.au"})
 extractor_version = "australia-smartraveller/1"
 corpus_roles = {"page": ("overview.md",), "info": ("info.json",)}
-corpus_file = "overview.md"
 
 _UPDATED = re.compile(r"^(?:Last updated|Updated|Date updated)\s*:?\s*(?P<date>.+)$", re.I)
 

@@ -39,7 +39,6 @@ urls: tuple[str, ...] = ()
 allowed_hosts = frozenset({"travel.gc.ca"})
 extractor_version = "canada-travel/1"
 corpus_roles = {"page": ("risk.md",), "info": ("info.json",)}
-corpus_file = "risk.md"
 
 _LEVEL_HEADING = re.compile(r"^(?P<name>.+?)\s+[-–—]\s+(?P<level>[A-Za-z][A-Za-z \-]+?)\s*$")
 _LAST_UPDATED = re.compile(r"^(?:Last updated|Date modified)\s*:?\s*(?P<date>.+)$", re.I)

@@ -39,7 +39,6 @@ urls: tuple[str, ...] = ()
 allowed_hosts = frozenset({"www.ireland.ie"})
 extractor_version = "ireland-dfa/1"
 corpus_roles = {"page": ("Overview.md", "Travel to * overview.md"), "info": ("info.json",)}
-corpus_file = "Overview.md"
 
 # Statements of stricter advice for areas, and the tier each states.
 _AREA_ADVICE = re.compile(

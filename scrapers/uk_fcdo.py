@@ -45,7 +45,6 @@ allowed_hosts = frozenset({"www.gov.uk"})
 extractor_version = "uk-fcdo/1"
 # The corpus layout (``advisory-watch replay``): the files this source reads at each moment.
 corpus_roles = {"page": ("Warnings and insurance.md",), "info": ("info.json",)}
-corpus_file = "Warnings and insurance.md"
 
 _STATEMENT = re.compile(
     r"\badvises?\s+against\s+(all\s+but\s+essential|all)\s+travel\b",
