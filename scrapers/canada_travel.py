@@ -14,9 +14,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import lxml.html
+
 from scrapers import government_advice as ga
 from scrapers import tiers
 from scrapers.base import Discovery, Extraction, Known
+from scrapers.decoding import decode_html
 from scrapers.errors import LayoutNotRecognised
 
 # What changes matter, how much, and when a version is accepted: the same for the four governments.
@@ -29,7 +32,7 @@ from scrapers.government_advice import (  # noqa: F401 - this source's declarati
     quiet_kinds,
     triage,
 )
-from scrapers.page_text import PageLine, clean
+from scrapers.page_text import PageLine, clean, is_html
 
 name = "canada-travel"
 title = "Global Affairs Canada travel advice and advisories"
@@ -89,8 +92,30 @@ def _dated(lines: list[PageLine]) -> tuple[str | None, str | None]:
     return updated, reason
 
 
+# The live page's labelled fields (the archive's info.json was read from them).
+_LABELS = {"name": "nameLbl", "update_date": "lastUpdateDateLbl", "update_reason": "lastUpdateTextLbl"}
+
+
+def _labelled(content: bytes) -> dict[str, str]:
+    """The page's name, "Last updated" date and "Latest updates" note by their element ids, where
+    the content is the live HTML page; {} otherwise."""
+    if not is_html(content):
+        return {}
+    try:
+        root = lxml.html.fromstring(decode_html(content))
+    except (lxml.etree.ParserError, ValueError):
+        return {}
+    found = {}
+    for field, element_id in _LABELS.items():
+        element = root.get_element_by_id(element_id, None)
+        if element is not None and element.text_content().strip():
+            found[field] = " ".join(element.text_content().split())
+    return found
+
+
 def extract(content: bytes, *, url: str = "", country: str | None = None) -> Extraction:
     document = ga.read_document(content, url=url, country=country)
+    document.meta.update(_labelled(content))
     headings = level_headings(document.lines)
     if not headings:
         raise LayoutNotRecognised("no '<destination> - <risk level>' heading (not a travel.gc.ca risk page)")
@@ -112,6 +137,8 @@ def extract(content: bytes, *, url: str = "", country: str | None = None) -> Ext
         if index + 1 < len(document.lines) and not document.lines[index + 1].heading:
             statements.append(document.lines[index + 1].text)
     updated, reason = _dated(document.lines)
+    if document.meta.get("update_reason"):  # the page's own label wins over a line that looks like one
+        reason = document.meta["update_reason"]
     rec = ga.record(
         where=where,
         government=government,

@@ -400,7 +400,8 @@ def discover_links(
     try:
         answer = fetcher.get(index_url, allowed_hosts=allowed)
     except Exception as exc:  # noqa: BLE001 - reported, never raised into the cycle
-        return Discovery([], problems=[f"{index_url}: {exc}"])
+        said = str(exc)
+        return Discovery([], problems=[said if index_url in said else f"{index_url}: {said}"])
     slugs = sorted(set(link.findall((answer.content or b"").decode("utf-8", errors="replace"))))
     if not slugs:
         return Discovery([], problems=[f"{index_url} links to no destination page"])

@@ -95,7 +95,18 @@ def serve_one_destination_each(server, folder: Path) -> None:
         "ca-index.html",
         '<html><body><a href="/destinations/peru">Peru</a></body></html>',
     )
-    route("/destinations/peru", "ca-peru.html", page_of("canada-travel", "canada"))
+    # travel.gc.ca labels the name, date and note by element id (the archive's info.json came from them)
+    info = json.loads((GOVERNMENTS / "canada" / "Peru" / "2026-02-27T072159Z" / "info.json").read_text())
+    labels = (
+        f'<p><span id="nameLbl">{info["name"]}</span> Last updated: <span id="lastUpdateDateLbl">'
+        f"February 26, 2026 14:02</span> ET</p>"
+        f'<p>Latest updates: <span id="lastUpdateTextLbl">{info["update_reason"]}</span></p>'
+    )
+    route(
+        "/destinations/peru",
+        "ca-peru.html",
+        page_of("canada-travel", "canada").replace("<main>", "<main>" + labels),
+    )
     route(
         "/destinations",
         "au-index.html",
@@ -158,6 +169,9 @@ def test_every_government_discovers_and_reads_its_pages(upstream, tmp_path):
     with session_for() as session:
         for source_name, level in expected.items():
             assert store.confirmed_records(session, source_name)["PE"]["level"] == level, source_name
+        canada = store.confirmed_records(session, "canada-travel")["PE"]
+    assert canada["updated"] == "2026-02-26"
+    assert canada["update_reason"].startswith("Natural disasters and climate")
 
 
 def test_a_failed_index_and_a_changed_layout_are_ops_alerts_and_lose_nothing(upstream, tmp_path):
