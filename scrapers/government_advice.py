@@ -198,8 +198,9 @@ def read_document(
 
 # --- destinations ------------------------------------------------------------------------------
 
-# Destinations that are part of a country (the government writes separate advice for them):
-# normalised name -> (key, ISO country). ISO 3166-2 codes where one exists.
+# Names these governments write that pycountry does not resolve, and destinations that are part of a
+# country (separate advice for a region, keyed by its ISO 3166-2 code where one exists):
+# normalised name -> (key, ISO country).
 REGIONS: dict[str, tuple[str, str]] = {
     "canary islands": ("ES-CN", "ES"),
     "antarctica british antarctic territory": ("AQ-BAT", "AQ"),
