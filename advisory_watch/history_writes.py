@@ -22,7 +22,7 @@ from alerts.payload import change_payload
 from models import store
 from models.store import SnapRow
 from models.tables import Change, Snapshot
-from scrapers.base import QUIET_KINDS, Extracted, Source, transition
+from scrapers.base import Extracted, Source, transition
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,19 @@ def record_findings(
     result.changes += len(rows)
 
 
+def _stored_row_of(stored: list, payload: dict[str, Any]) -> int:
+    """The stored row an alert is about: its primary claim's (a claim on the note's word and an area
+    revision are stored rows of their own), else the first of its kind (a name the alert mended)."""
+    key = (payload["kind"], payload.get("item"))
+    same_kind = None
+    for i, change in enumerate(stored):
+        if (change.kind, change.item) == key:
+            return i
+        if same_kind is None and change.kind == key[0]:
+            same_kind = i
+    return same_kind or 0
+
+
 def record_changes(
     session: Session,
     source: Source,
@@ -143,10 +156,9 @@ def record_changes(
         result.findings[finding.kind] += 1
     if not alerting:
         return []
-    riding = [c for c in changes if c not in alerting and c.kind not in QUIET_KINDS]
     payload = change_payload(
         source=source.name,
-        changes=alerting + riding,
+        changes=found.stated,
         old_record=old,
         new_record=new,
         observed_at=when,
@@ -154,10 +166,11 @@ def record_changes(
         to_snapshot=to_id,
         history_base_url=settings.history_base_url,
         alerting=alerting,
+        note_by=getattr(source, "note_by", None),
     )
-    primary = next(i for i, c in enumerate(stored) if c is alerting[0])
+    primary = _stored_row_of(stored, payload)
     dedupe = f"{source.name}:{new.get('key') or ''}:{to_id}"
-    alerts = [add_alert(session, payload, dedupe, notify=notify, change_id=ids[primary])]
+    alerts = [add_alert(session, payload, dedupe, notify=notify, change_id=ids[primary] if ids else None)]
     if any(c.kind in consensus.RAISE_KINDS and c.new > c.old for c in changes if isinstance(c.new, int)):
         session.flush()  # the alert's id, for the consensus alert to thread with
         alerts += consensus.check(session, source.name, new, when, notify=notify)

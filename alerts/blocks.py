@@ -11,6 +11,10 @@ import re
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from diffing.witness import FIELD, NOTE, READING, witness_label
+
+WITNESSES = (FIELD, NOTE, READING)
+
 if TYPE_CHECKING:
     from alerts.actions import Standing
 
@@ -68,12 +72,20 @@ def diff_mrkdwn(diff: str) -> str:
     return text.replace("~*", "~ *").replace("*~", "* ~")
 
 
+def witness_words(change: dict[str, Any], note_by: str | None) -> str:
+    """Who says so, in words: "stated as data", "State's change note", "read from the text"."""
+    said = [witness_label(w, note_by) for w in change.get("witnesses") or [] if w in WITNESSES]
+    return " + ".join(said)
+
+
 def _change_lines(payload: dict[str, Any]) -> list[str]:
     lines = []
     for change in payload.get("changes") or []:
         what = str(change.get("summary") or change.get("kind"))
         what = what.split(" — ", 1)[-1] if " — " in what else what
-        lines.append(f"• {escape_mrkdwn(what)}  _({escape_mrkdwn(change.get('severity'))})_")
+        who = witness_words(change, payload.get("note_by"))
+        who = f" · {escape_mrkdwn(who)}" if who else ""
+        lines.append(f"• {escape_mrkdwn(what)}  _({escape_mrkdwn(change.get('severity'))}{who})_")
     return lines
 
 
@@ -137,8 +149,10 @@ def render(payload: dict[str, Any], standing: Standing | None = None) -> dict[st
                 "text": {"type": "mrkdwn", "text": cut("*What changed*\n" + "\n".join(lines), MAX_SECTION)},
             }
         )
-    if payload.get("change_note"):
-        note = "*The advisory's own note:* " + escape_mrkdwn(payload["change_note"])
+    quoted = payload.get("note") or payload.get("change_note")
+    if quoted:
+        whose = payload.get("note_by") or "The advisory's own note"
+        note = f"*{escape_mrkdwn(whose[:1].upper() + whose[1:])}:*\n>{escape_mrkdwn(quoted)}"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": cut(note, MAX_SECTION)}})
     if payload.get("error"):
         error = "*Error:*\n```" + cut(escape_mrkdwn(payload["error"]), MAX_SECTION - 20) + "```"

@@ -36,12 +36,15 @@ def change_payload(
     to_snapshot: int,
     history_base_url: str = "",
     alerting: list[Change] | None = None,
+    note_by: str | None = None,
 ) -> dict[str, Any]:
     """One alert for one update of one destination, listing every typed change in it.
 
     ``alerting``: the changes that raised the alert (default: all). The headline and the severity
     come from them; the other changes ride along as context (an unconfirmed area change must not
-    make a confirmed indicator change look critical)."""
+    make a confirmed indicator change look critical). Each change names its witnesses
+    (``diffing.witness``); ``note`` quotes the government's own note where a claim rests on it and
+    ``note_by`` says whose note it is."""
     deciding = alerting or changes
     primary = primary_change(deciding)
     ordered = [primary] + [c for c in changes if c is not primary]
@@ -74,12 +77,21 @@ def change_payload(
         "summary": summary,
         "url": new_record.get("url") or "",
         "change_note": new_record.get("change_note"),
+        **_note(ordered, note_by),
         "changes": [c.as_dict() for c in ordered],
         "diff": diff_text,
         "from_snapshot": from_snapshot,
         "to_snapshot": to_snapshot,
         "history_url": history_url,
     }
+
+
+def _note(changes: list[Change], note_by: str | None) -> dict[str, Any]:
+    """The note the alert quotes: the words of the government's note its claims rest on."""
+    quoted = next(
+        (c.details.get("note") for c in changes if "note" in c.witnesses and c.details.get("note")), None
+    )
+    return {"note": quoted, "note_by": note_by or "the government's note"} if quoted else {}
 
 
 def ops_payload(

@@ -45,6 +45,8 @@ class Change:
     summary: str
     item: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    # Who says so (``diffing.witness``): "field", "note", "reading"; empty where nobody was asked.
+    witnesses: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -169,8 +169,7 @@ def parse(lines: list[PageLine], hint: str | None = None) -> dict:
         )
         if not prose.is_placeholder(area["name"])
     ]
-    sentence, _ = prose.headline(prose_lines)
-    countrywide = prose.indicators_in(prose.due_to_clause(sentence))
+    countrywide = prose.summary_indicators(prose_lines)
     return {
         "key": key,
         "country_name": name,

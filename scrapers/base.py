@@ -15,9 +15,11 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Protocol
 
+from diffing import witness
 from diffing.acceptance import AcceptancePolicy
 from diffing.changes import Change
 from diffing.compare import FieldSpec, compare_records, unique_changes
+from scrapers import prose
 
 
 @dataclass(frozen=True)
@@ -128,29 +130,87 @@ QUIET_KINDS = frozenset({"advisory_reissued"})
 
 @dataclass(frozen=True)
 class Transition:
-    """What a source makes of one confirmed transition old -> new: its typed changes, the ones that
-    alert, findings about it (stored beside the changes, never alerted) and every row to store."""
+    """What a source makes of one confirmed transition old -> new: its typed changes, what the alert
+    may state about them (each claim with its witnesses, ``diffing.witness``), the ones that alert,
+    findings about it (stored beside the changes, never alerted) and every row to store."""
 
     changes: list[Change]
     alerting: list[Change]
     findings: list[Change]
+    stated: list[Change]
 
     @property
     def stored(self) -> list[Change]:
-        return unique_changes([*self.changes, *self.findings])
+        """Typed changes, findings, and the claims an alert makes beyond what was read (a change on
+        the note's word, an area revision), so history lists every change an alert stated."""
+        said = [c for c in self.stated if c.kind == "area_revised" or c.witnesses == (witness.NOTE,)]
+        return unique_changes([*self.changes, *self.findings, *said])
+
+
+def fields_witnessed(source: Source, old: dict[str, Any], new: dict[str, Any]) -> frozenset[str]:
+    own = getattr(source, "witnessed_fields", None)
+    return own(old, new) if own is not None else getattr(source, "field_witnessed", frozenset())
+
+
+def standing_areas(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Names of the areas both versions advise against at the same level."""
+    before = {(a.get("name"), a.get("level")) for a in old.get("areas") or [] if isinstance(a, dict)}
+    return [
+        str(a.get("name"))
+        for a in new.get("areas") or []
+        if isinstance(a, dict) and (a.get("name"), a.get("level")) in before
+    ]
+
+
+def note_of(source: Source, old: dict[str, Any], new: dict[str, Any]) -> tuple[str | None, bool]:
+    """The government's note on the new version, and whether it is new there: its words changed. (A
+    re-dated edition repeating its note announces nothing again: the feed re-dates whole batches.)"""
+    note_field = getattr(source, "note_field", None)
+    if note_field is None:
+        return None, False
+    note = new.get(note_field) or None
+    return note, bool(note) and note != (old.get(note_field) or None)
 
 
 def transition(source: Source, old: dict[str, Any], new: dict[str, Any]) -> Transition:
-    """The source's ``triage`` (changes, old, new) -> (alerting, findings) where it has one, else
-    every change whose kind is not in its ``quiet_kinds``. The live cycle and re-derived history
-    both call this, so they store the same rows."""
+    """A source that declares its note (``note_field``, ``read_note``) is weighed by the witness
+    rule (``diffing.witness.weigh``); one with a ``triage`` (changes, old, new) -> (alerting,
+    findings) decides itself; else every change whose kind is not in its ``quiet_kinds`` alerts.
+    The live cycle and re-derived history both call this, so they store the same rows."""
     changes = compare_records(source.fields, old, new)
+    quiet = getattr(source, "quiet_kinds", QUIET_KINDS)
+    fielded = fields_witnessed(source, old, new)
+    read_note = getattr(source, "read_note", None)
+    if read_note is not None:
+        note, is_new = note_of(source, old, new)
+        testimony = witness.weigh(
+            changes,
+            read_note(note, new) if is_new else [],
+            note=note,
+            note_is_new=is_new,
+            field_witnessed=fielded,
+            quiet_kinds=quiet,
+            subject_name=str(new.get("country_name") or new.get("key") or ""),
+            note_exhaustive=getattr(source, "note_exhaustive", False),
+            standing_areas=standing_areas(old, new),
+            level_after=new.get("level") if isinstance(new.get("level"), int) else None,
+            same_place=prose.same_area,
+            alerts_unnoted=getattr(source, "alerts_unnoted", lambda change: False),
+        )
+        return Transition(changes, testimony.alerting, testimony.findings, testimony.stated)
     triage = getattr(source, "triage", None)
     if triage is not None:
         alerting, findings = triage(changes, old, new)
-        return Transition(changes, list(alerting), list(findings))
-    quiet = getattr(source, "quiet_kinds", QUIET_KINDS)
-    return Transition(changes, [c for c in changes if c.kind not in quiet], [])
+        alerting = list(alerting)
+    else:
+        alerting, findings = [c for c in changes if c.kind not in quiet], []
+    riding = [c for c in changes if c not in alerting and c.kind not in QUIET_KINDS]
+
+    def told(change: Change) -> Change:
+        return witness.witnessed(change, witness.FIELD if change.field in fielded else witness.READING)
+
+    stated = [told(c) for c in [*alerting, *riding]]
+    return Transition(changes, stated[: len(alerting)], list(findings), stated)
 
 
 def record_hash(record: dict[str, Any]) -> str:

@@ -42,6 +42,10 @@ class Claim:
     items: tuple[str, ...] = ()
     to: int | None = None
     text: str = ""
+    place: str = ""  # the part an area claim names ("the Babuyan Islands"), where the note names one
+    # False for a statement the note makes without marking it as news ("We advise against all travel
+    # towards North Sinai": no "now", no "no longer"): it may restate standing advice.
+    news: bool = True
 
     def describe(self) -> str:
         what = f" {','.join(self.items)}" if self.items else ""
@@ -104,6 +108,7 @@ _LEVEL_CHANGED = re.compile(
 _NO_CHANGE_REISSUE = re.compile(
     r"\b(?:without changes|with no changes|with no edits|with minor (?:edits|changes|updates))\b", re.I
 )
+_CARVEOUT_CHANGED = re.compile(r"\bchanges? to\b[^.]*\bfor an? carveout\b", re.I)
 _AREA = re.compile(
     r"\bareas? of (?:increased|higher) risk\b|\bdo not travel\b|\barea-specific\b|\bcarveout\b", re.I
 )
@@ -146,6 +151,10 @@ def _sentence_claims(sentence: str) -> list[Claim]:
     reissue = "reissued" in lowered or "updated after periodic review" in lowered
     if reissue and _NO_CHANGE_REISSUE.search(sentence):
         return [Claim(s, "none", text=sentence) for s in ("level", "indicators", "areas")]
+    if _CARVEOUT_CHANGED.search(sentence):
+        # "There were changes to the advisory level and risk indicators for a carveout, Level 2 for
+        # unexploded ordnance": the level and indicators of an area, not of the country.
+        return [Claim("areas", "changed", text=sentence)]
     if _NO_LEVEL.search(sentence):
         out.append(Claim("level", "none", text=sentence))
     elif move := _LEVEL_MOVE.search(sentence):

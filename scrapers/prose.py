@@ -233,6 +233,26 @@ def headline(lines: list[Line]) -> tuple[str, int | None]:
     return (match.group(1) + match.group(2)).strip(), LEVEL_PHRASES.get(phrase)
 
 
+_LEVEL_SENTENCE = re.compile(
+    r"(?:Do\s+not\s+travel|Reconsider\s+travel|Exercise\s+increased?\s+caution)", re.I
+)
+
+
+def summary_indicators(lines: list[Line]) -> list[str]:
+    """The indicators of every level sentence of the summary paragraph, not only the first: Burma's
+    "Do not travel to Burma due to civil unrest, armed conflict … Reconsider travel to Burma due to
+    limited … healthcare … Exercise increased caution due to wrongful detentions." names U, O, H, D."""
+    sentence, _ = headline(lines)
+    if not sentence:
+        return []
+    paragraph = next((line.text for line in lines if sentence[:60] in line.text), sentence)
+    found: set[str] = set()
+    for part in _SENTENCE_SPLIT.split(paragraph):
+        if _LEVEL_SENTENCE.match(part.strip()):
+            found.update(indicators_in(due_to_clause(part)))
+    return sorted(found)
+
+
 def change_note(lines: list[Line]) -> str | None:
     """The editor's note many descriptions open with ("Reissued after periodic review …")."""
     for line in lines[:3]:
@@ -264,6 +284,70 @@ def containment(a: frozenset[str], b: frozenset[str]) -> float:
 def same_area(a: str, b: str, threshold: float = 0.75) -> bool:
     ta, tb = area_tokens(a), area_tokens(b)
     return max(containment(ta, tb), containment(tb, ta)) >= threshold
+
+
+# Words that name no particular place: a note's "some areas", "parts of", "neighbouring areas".
+_GENERIC_PLACE = frozenset(
+    [
+        "some",
+        "parts",
+        "part",
+        "certain",
+        "neighbouring",
+        "neighboring",
+        "other",
+        "several",
+        "remaining",
+        "these",
+        "those",
+        "this",
+        "all",
+        "border",
+        "borders",
+        "coast",
+        "coastal",
+        "north",
+        "south",
+        "east",
+        "west",
+        "northern",
+        "southern",
+        "eastern",
+        "western",
+        "central",
+        "city",
+        "cities",
+        "town",
+        "towns",
+        "province",
+        "provinces",
+        "district",
+        "districts",
+        "state",
+        "states",
+        "county",
+        "zone",
+        "zones",
+        "within",
+        "km",
+        "kilometres",
+        "kilometers",
+        "miles",
+        "near",
+    ]
+)
+
+
+def names_place(place: str, area: str) -> bool:
+    """Does a note's place ("the districts of Mecula and Marrupo in Niassa Province") speak of this
+    area ("Niassa Province")? The same area, or a word of the area's name that names a place (not
+    "Province", "border") in the note's words. A place of generic words only ("some areas", "parts
+    of") speaks of any area."""
+    distinctive = {t for t in area_tokens(place) if t not in _GENERIC_PLACE and not t.isdigit()}
+    if not distinctive or same_area(place, area):
+        return True
+    own = {t for t in area_tokens(area) if t not in _GENERIC_PLACE}
+    return any(_token_match(t, u) for t in own for u in distinctive)
 
 
 def is_placeholder(name: str) -> bool:

@@ -18,11 +18,11 @@ from html import unescape
 from lxml import etree
 
 from diffing.acceptance import DatedEditionPolicy
-from diffing.changes import Change, Severity
+from diffing.changes import Severity
 from diffing.compare import EditionField, KeyedListField, ScalarField, SetField
 from scrapers import change_note, prose
 from scrapers.base import Extracted, Extraction, recall_item
-from scrapers.countries import code_for_name, country_of, destination_key
+from scrapers.countries import code_for_name, country_of, destination_key, pycountry_name
 from scrapers.errors import ExtractionError
 
 name = "state-dept-feed"
@@ -38,7 +38,9 @@ _LEVEL_SEVERITY = {4: Severity.CRITICAL, 3: Severity.HIGH, 2: Severity.MEDIUM, 1
 _SERIOUS_INDICATORS = frozenset({"K", "T", "D"})
 _PLACEHOLDER = re.compile(r"summary not available", re.I)
 _LEVEL_IN_TEXT = re.compile(r"Level\s*([1-4])\b", re.I)
-_TITLE_SPLIT = re.compile(r"\s+-\s+See Summaries\b.*$|\s+-\s+Level\s*\d.*$|\s+Travel Advisory\b.*$", re.I)
+_TITLE_SPLIT = re.compile(
+    r"\s*-?\s*See (?:Individual )?Summaries\b.*$|\s+-\s+Level\s*\d.*$|\s+Travel Advisory\b.*$", re.I
+)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
 
 
@@ -86,7 +88,7 @@ health_floor = {"records": 150}
 policy = DatedEditionPolicy(date_field="issued", immediate_fields=("level",))
 # The feed states indicators and areas only in prose, which the two CMSs render differently: on their
 # own, changes to them are recorded (history, digests) and carried in the next level-change alert.
-# They alert when State's own change note confirms them (``triage``).
+# They alert when State's own change note confirms them (``diffing.witness``).
 quiet_kinds = frozenset(
     {
         "advisory_reissued",
@@ -97,85 +99,16 @@ quiet_kinds = frozenset(
         "area_level_changed",
     }
 )
-# Which claim of a change note speaks to a change kind, and in which direction.
-_SUBJECT = {
-    "level_changed": "level",
-    "indicator_added": "indicators",
-    "indicator_removed": "indicators",
-    "area_added": "areas",
-    "area_removed": "areas",
-    "area_level_changed": "areas",
-}
-_DIRECTION = {
-    "indicator_added": "added",
-    "indicator_removed": "removed",
-    "area_added": "added",
-    "area_removed": "removed",
-}
+# The witnesses (``diffing.witness``): the level is data (Threat-Level, the title); indicators and
+# areas are read from prose; State's change note, new with each edition, says what that edition changed.
+field_witnessed = frozenset({"level"})
+note_field = "change_note"
+note_exhaustive = True  # "There was no change to the advisory level. The "unrest" risk indicator was added."
+note_by = "State's change note"
 
 
-def _confirms(claim: change_note.Claim, change: Change, new: dict) -> bool:
-    if claim.subject != _SUBJECT.get(change.kind) or claim.change == "none":
-        return False
-    if claim.subject == "level":
-        return claim.to is None or claim.to == new.get("level")
-    if claim.change in ("added", "removed") and claim.change != _DIRECTION.get(change.kind, "changed"):
-        return claim.change == "removed" and change.kind == "area_level_changed"
-    return not claim.items or change.item in claim.items
-
-
-def triage(changes: list[Change], old: dict, new: dict) -> tuple[list[Change], list[Change]]:
-    """Which changes alert, and what the change note adds as findings.
-
-    A level change always alerts (the feed states the level as data). An indicator or area change
-    alerts when the note confirms it; one the note contradicts ("no changes to … risk indicators")
-    is wording drift: recorded, not alerted, and a ``note_disagrees`` finding; a claim that no
-    extracted difference matches is a ``note_unmatched`` finding (the extractor may have missed it).
-    """
-    claims = change_note.claims(new.get("change_note"))
-    if not claims or (
-        old.get("change_note") == new.get("change_note") and old.get("issued") == new.get("issued")
-    ):
-        return [c for c in changes if c.kind not in quiet_kinds], []
-    alerting: list[Change] = []
-    findings: list[Change] = []
-    used: set[change_note.Claim] = set()
-    subject_name = new.get("country_name") or new.get("key") or ""
-    for change in changes:
-        confirming = [c for c in claims if _confirms(c, change, new)]
-        used.update(confirming)
-        denied = any(c.subject == _SUBJECT.get(change.kind) and c.change == "none" for c in claims)
-        # A level change is never quiet; a quiet kind alerts only when a claim confirms it.
-        if confirming or change.kind not in quiet_kinds:
-            alerting.append(change)
-        if denied and not confirming:
-            findings.append(
-                Change(
-                    "note_disagrees",
-                    change.field,
-                    change.old,
-                    change.new,
-                    Severity.INFO,
-                    f"{subject_name} — {change.kind} {change.item or ''} contradicts the note: "
-                    f"{new.get('change_note')}",
-                    item=f"{change.kind} {change.item or ''}".strip(),
-                )
-            )
-    for claim in claims:
-        if claim.change != "none" and claim not in used:
-            findings.append(
-                Change(
-                    "note_unmatched",
-                    claim.subject,
-                    None,
-                    claim.describe(),
-                    Severity.INFO,
-                    f"{subject_name} — the note says {claim.describe()} but the extracted record "
-                    f"shows no such change: {new.get('change_note')}",
-                    item=claim.describe(),
-                )
-            )
-    return alerting, findings
+def read_note(note: str | None, record: dict) -> list[change_note.Claim]:
+    return change_note.claims(note)
 
 
 def _text(item: etree._Element, tag: str) -> str:
@@ -230,8 +163,9 @@ def _extract_raw_item(raw: bytes) -> Extracted:
     title_text = prose._clean(unescape(_text(item, "title")))
     cats = _categories(item)
     name_text = country_name_from_title(title_text)
-    key = destination_key(cats.get("Country-Tag"), name_text)
-    if not name_text or key is None:
+    link = _text(item, "link").strip()
+    key = destination_key(cats.get("Country-Tag"), name_text, link)
+    if key is None:
         raise ExtractionError(f"item {title_text!r}: destination not recognised")
     level_match = _LEVEL_IN_TEXT.search(cats.get("Threat-Level", "")) or _LEVEL_IN_TEXT.search(title_text)
     if not level_match:
@@ -246,11 +180,10 @@ def _extract_raw_item(raw: bytes) -> Extracted:
     area_list = prose.areas(area_lines, name_text, is_country=lambda name: code_for_name(name) == key)
     countrywide = prose.indicators_in(prose.due_to_clause(sentence))
     indicators = sorted(set(countrywide).union(*(a["indicators"] for a in area_list)))
-    link = _text(item, "link").strip()
     record = {
         "key": key,
         "country": country_of(key),
-        "country_name": name_text,
+        "country_name": name_text or pycountry_name(key),
         "level": int(level_match.group(1)),
         "title": title_text,
         "issued": parse_issued(_text(item, "pubDate")),

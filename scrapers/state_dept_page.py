@@ -23,7 +23,6 @@ import pycountry
 from markdownify import markdownify
 
 from diffing.acceptance import DatedEditionPolicy
-from diffing.changes import Change
 from scrapers import advisory_text, prose, state_dept_feed
 from scrapers.base import Extracted, Extraction
 from scrapers.countries import code_for_name, country_of, destination_hint
@@ -37,23 +36,28 @@ urls: tuple[str, ...] = ()  # planned each run from the feed: see due_urls()
 allowed_hosts = frozenset({"travel.state.gov"})
 # The file this source reads at each moment of the corpus layout (`advisory-watch replay`).
 corpus_file = "Advisory.md"
-extractor_version = "state-dept-page/2"  # 2: legacy pages read as text (HTML or Markdown)
+# 2: legacy pages read as text (HTML or Markdown); 3: every level sentence of the summary names
+# indicators ("… Exercise increased caution due to wrongful detentions."), not only the first.
+extractor_version = "state-dept-page/3"
 fields = state_dept_feed.fields
 # The page is authoritative: its indicators and areas are explicit, and it is edited in place.
 policy = DatedEditionPolicy(
     date_field="issued", immediate_fields=("level", "indicators", "areas"), same_date_edits=True
 )
-quiet_kinds = frozenset({"advisory_reissued"})
+# Indicators and areas the page marks (new layout, legacy HTML pills) are data and alert as they
+# change. Read from prose (the archive's Markdown, where the pills are not marked) they are as
+# uncertain as the feed's and alert the way the feed's do: when the page's change note confirms them.
+quiet_kinds = state_dept_feed.quiet_kinds
+note_field = state_dept_feed.note_field
+note_exhaustive = state_dept_feed.note_exhaustive
+note_by = state_dept_feed.note_by
+read_note = state_dept_feed.read_note
 
 
-def triage(changes: list[Change], old: dict, new: dict) -> tuple[list[Change], list[Change]]:
-    """Indicators and areas the page marks (new layout, legacy HTML pills) alert as they change.
-    Read from prose (the archive's Markdown, where the pills are not marked), they are as
-    uncertain as the feed's, and alert the way the feed's do: when the page's change note confirms
-    them (``state_dept_feed.triage``)."""
+def witnessed_fields(old: dict, new: dict) -> frozenset[str]:
     if "prose" in (old.get("indicators_from"), new.get("indicators_from")):
-        return state_dept_feed.triage(changes, old, new)
-    return [c for c in changes if c.kind not in quiet_kinds], []
+        return state_dept_feed.field_witnessed
+    return frozenset({"level", "indicators", "areas"})
 
 
 SWEEP = timedelta(days=7)

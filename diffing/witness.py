@@ -1,0 +1,493 @@
+"""Which witness backs each claim an alert makes, and which claims an alert may make at all.
+
+A typed change is read from one of three witnesses, and an alert states a claim only when a witness
+supports it and none denies it:
+
+* ``field`` — a structured field the publisher sets (the feed's Threat-Level, GOV.UK's
+  ``alert_status``, Canada's "Risk level" heading, Smartraveller's "Advice levels", Ireland's
+  "Security Status"): always stated.
+* ``note`` — the government's own note on the edition (State's change note, the UK's "Latest
+  update", Canada's "Latest updates", Smartraveller's update line), read into claims.
+* ``reading`` — our reading of the advice text (prose indicators, area lists): stated when no new
+  note speaks, or when the note confirms it.
+
+A new note that says what changed is the authority on that edition: a reading-only claim it
+contradicts *or leaves out* is wording drift, recorded in history but not stated; a claim the
+note makes that no reading confirms is stated on the note's word (the government announced it);
+field-witnessed claims stand whatever the note says. Area names are stated only when they read as
+a clean place phrase (``clean_area_name``): a garbled name is never put in front of a reader.
+
+Pure functions; the sources declare their note (``note_field``, ``read_note``) and which fields
+are structured (``field_witnessed``), and ``scrapers.base.transition`` applies this to all of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from diffing.changes import Change, Severity
+from scrapers.prose import names_place
+
+FIELD, NOTE, READING = "field", "note", "reading"
+
+# What a change kind is about, and the direction a note would word it in.
+SUBJECT = {
+    "level_changed": "level",
+    "tier_raised": "level",
+    "tier_lowered": "level",
+    "indicator_added": "indicators",
+    "indicator_removed": "indicators",
+    "area_added": "areas",
+    "area_removed": "areas",
+    "area_level_changed": "areas",
+    "area_tier_changed": "areas",
+    "area_revised": "areas",
+}
+_DIRECTION = {
+    "indicator_added": "added",
+    "indicator_removed": "removed",
+    "area_added": "added",
+    "area_removed": "removed",
+}
+_AREA_LEVEL_KINDS = frozenset({"area_level_changed", "area_tier_changed"})
+
+
+class NoteClaim(Protocol):
+    """One thing a note says (``scrapers.change_note.Claim``): subject level / indicators / areas;
+    change none, up, down, changed, added or removed; the indicator letters or the level it names."""
+
+    subject: str
+    change: str
+    items: tuple[str, ...]
+    to: int | None
+    text: str
+
+    def describe(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Testimony:
+    """What one transition may say: ``stated`` (every claim the alert makes, each with its
+    witnesses, the alerting ones first), ``alerting`` (the stated claims that raise an alert),
+    ``findings`` (stored beside the changes: where note and reading part ways)."""
+
+    stated: list[Change]
+    alerting: list[Change]
+    findings: list[Change]
+
+
+def confirms(claim: NoteClaim, change: Change) -> bool:
+    """Does this claim of the note speak for this typed change (same subject, same direction)?"""
+    subject = SUBJECT.get(change.kind)
+    if claim.subject != subject or claim.change == "none":
+        return False
+    if subject == "level":
+        if claim.to is not None:
+            return claim.to == change.new
+        if claim.change in ("up", "down") and isinstance(change.old, int) and isinstance(change.new, int):
+            return (change.new > change.old) == (claim.change == "up")
+        return True
+    if claim.change in ("added", "removed") and claim.change != _DIRECTION.get(change.kind, "changed"):
+        if change.kind not in _AREA_LEVEL_KINDS:
+            return False
+        # "The Level 4 area near X was removed" while the reading shows it at another level; "FCDO
+        # now advises against all travel to X" for an area that was at all but essential travel.
+        if claim.change == "removed":
+            return True
+        return _level_of(change.new) > _level_of(change.old)
+    if not claim.items or change.item in claim.items:
+        return _speaks_of(claim, change)
+    return False
+
+
+def _speaks_of(claim: NoteClaim, change: Change) -> bool:
+    """A claim naming a place confirms only changes of areas that place names ("avoid all travel to
+    Cabo Delgado Province" says nothing of Pemba City); ``scrapers.prose.names_place``."""
+    place = getattr(claim, "place", "")
+    if not place or SUBJECT.get(change.kind) != "areas":
+        return True
+    value = change.new if change.kind != "area_removed" else change.old
+    name = value.get("name") if isinstance(value, dict) else change.item
+    return not isinstance(name, str) or names_place(place, name)
+
+
+def _restated_level(claim: NoteClaim, changes: Sequence[Change], level_after: int | None) -> NoteClaim:
+    """ "Risk level – exercise a high degree of caution in the Bahamas" while the Bahamas stay at that
+    level: the note restates the level because a part's advice changed (a hurricane advisory lifted),
+    so it speaks of the areas, without saying how."""
+    moved = any(SUBJECT.get(c.kind) == "level" for c in changes)
+    if claim.subject == "level" and claim.to is not None and claim.to == level_after and not moved:
+        return replace(claim, subject="areas", change="touched", to=None)  # type: ignore[type-var]
+    return claim
+
+
+def _absorbed(change: Change, level_after: int | None) -> bool:
+    """An area gone from the page because the whole destination now carries its advice (the UK's
+    "all travel to Israel": Gaza, the West Bank, … are no longer listed apart) was not lifted."""
+    if change.kind != "area_removed" or not isinstance(level_after, int):
+        return False
+    return 0 < _level_of(change.old) <= level_after
+
+
+def _level_of(area: Any) -> int:
+    return int(area.get("level") or 0) if isinstance(area, dict) else 0
+
+
+# --- area names ---------------------------------------------------------------------------------
+
+# A capital letter cut from the rest of its word by a stray space ("southeast T urkiye"); "A" and
+# "I" are words of their own.
+_SPLIT_WORD = re.compile(r"\b([B-HJ-Z]) ([a-z]{3,})\b")
+# Words glued across a lost space ("Rwanda-BurundiBorder", "(DRC)Border").
+_GLUED = re.compile(r"(?:(?<=[a-z]{3})|(?<=\)))(?=[A-Z][a-z]{2,})")
+# A preposition left at the front of a name cut from its statement ("for mainland regions along …").
+_LEADING_PREPOSITION = re.compile(r"^(?:for|to|in|into|on)\s+(?=[a-z])", re.I)
+_NOT_A_PLACE = re.compile(
+    r"^(?:level\b|levels?\s*[:\d]|or\b|and\b|but\b|if\b|the following\b|following\b|these\b|those\b|"
+    r"this\b|such\b|which\b|areas where\b|areas? (?:listed|named|mentioned) (?:below|above)\b)"
+    r"|\b(?:must|should|is allowed|are allowed|may not|will be|is advised|are advised|personnel)\b"
+    r"|^[^A-Za-z]*$|[:;]\s*$|^\W",
+    re.I,
+)
+_MAX_AREA_WORDS = 60
+
+
+def clean_area_name(name: Any) -> str | None:
+    """The area's name as a clean place phrase, or None where it is not one ("Level: 4",
+    "following territories", a sentence about personnel, "or remain in Venezuela"). A word split
+    by a stray space or glued to the next is mended ("southeast T urkiye" -> "southeast Turkiye")."""
+    if not isinstance(name, str):
+        return None
+    text = " ".join(name.split())
+    text = _SPLIT_WORD.sub(lambda m: m.group(1) + m.group(2), text)
+    text = _GLUED.sub(" ", text)
+    text = re.sub(r"\s+'s\b", "'s", text)  # "St. Ann 's Parish"
+    text = _LEADING_PREPOSITION.sub("", text)
+    if not text or _NOT_A_PLACE.search(text) or len(text.split()) > _MAX_AREA_WORDS:
+        return None
+    if len(text) < 3 or not re.search(r"[A-Za-z]{3,}", text):
+        return None
+    return text
+
+
+def _area_name_of(change: Change) -> str | None:
+    value = change.new if change.kind != "area_removed" else change.old
+    name = value.get("name") if isinstance(value, dict) else change.item
+    return clean_area_name(name)
+
+
+# --- the verdict ---------------------------------------------------------------------------------
+
+
+def witnessed(change: Change, *witnesses: str, note: str | None = None) -> Change:
+    """The change with the witnesses that back it (and, for a note, the note's words)."""
+    details = dict(change.details)
+    if note and NOTE in witnesses:
+        details["note"] = note
+    return replace(change, witnesses=tuple(dict.fromkeys(witnesses)), details=details)
+
+
+def _mended(change: Change) -> Change | None:
+    """An area change restated with its clean name, or None where the name is not a place."""
+    if SUBJECT.get(change.kind) != "areas":
+        return change
+    clean = _area_name_of(change)
+    if clean is None:
+        return None
+    raw = change.item or ""
+    if clean == raw or raw.startswith(clean):
+        return change
+    summary = change.summary.replace(raw, clean) if raw and raw in change.summary else change.summary
+    return replace(change, item=clean, summary=summary)
+
+
+_SERIOUS_INDICATORS = frozenset({"K", "T", "D"})
+_LEVEL_SEVERITY = {4: Severity.CRITICAL, 3: Severity.HIGH, 2: Severity.MEDIUM, 1: Severity.INFO}
+
+
+def note_severity(claim: NoteClaim, item: str | None) -> Severity:
+    """How severe a change stated on the note's word alone is: as the typed change would be."""
+    if claim.subject == "level":
+        if claim.change == "down":
+            return Severity.INFO
+        return _LEVEL_SEVERITY.get(claim.to, Severity.MEDIUM) if claim.to else Severity.MEDIUM
+    if claim.change == "removed":
+        return Severity.INFO
+    if claim.subject == "indicators":
+        return Severity.HIGH if item in _SERIOUS_INDICATORS else Severity.MEDIUM
+    return Severity.MEDIUM
+
+
+def _note_only(claim: NoteClaim, subject_name: str) -> Iterable[Change]:
+    """The claims a note makes that no reading confirmed, as changes stated on the note's word."""
+    kind = {
+        ("indicators", "added"): "indicator_added",
+        ("indicators", "removed"): "indicator_removed",
+        ("areas", "added"): "area_added",
+        ("areas", "removed"): "area_removed",
+    }.get((claim.subject, claim.change))
+    if claim.subject == "level":
+        kind = "level_announced"
+    elif kind is None:
+        kind = f"{claim.subject.rstrip('s')}_announced"  # "an area of increased risk was updated"
+    items: Iterable[str | None] = claim.items or (None,)
+    for item in items:
+        what = describe_claim(claim, item)
+        yield Change(
+            kind,
+            claim.subject,
+            None,
+            claim.to if claim.subject == "level" else item,
+            note_severity(claim, item),
+            f"{subject_name} — {what}",
+            item=item,
+            witnesses=(NOTE,),
+            details={"note": claim.text},
+        )
+
+
+def describe_claim(claim: NoteClaim, item: str | None = None) -> str:
+    """A note's claim in words: "the note says: level raised to 3", "+U (the note)"."""
+    if claim.subject == "level":
+        verb = {"up": "raised", "down": "lowered"}.get(claim.change, "changed")
+        return f"level {verb}" + (f" to {claim.to}" if claim.to is not None else "") + " (per the note)"
+    if claim.subject == "indicators":
+        sign = {"added": "+", "removed": "−"}.get(claim.change, "±")
+        return (
+            f"{sign}{item} indicator (per the note)"
+            if item
+            else f"risk indicators {claim.change} (per the note)"
+        )
+    verb = {"added": "added", "removed": "removed"}.get(claim.change, "changed")
+    return f"an area of increased risk {verb} (per the note)"
+
+
+def weigh(
+    changes: Sequence[Change],
+    claims: Sequence[NoteClaim],
+    *,
+    note: str | None,
+    note_is_new: bool,
+    field_witnessed: frozenset[str],
+    quiet_kinds: frozenset[str],
+    subject_name: str,
+    note_exhaustive: bool = False,
+    standing_areas: Sequence[str] = (),
+    level_after: int | None = None,
+    same_place: Callable[[str, str], bool] = lambda a, b: a == b,
+    alerts_unnoted: Callable[[Change], bool] = lambda change: False,
+) -> Testimony:
+    """The module's rule over one transition's typed changes and its note's claims.
+
+    ``note_exhaustive``: the note lists everything its edition changed (the State Department's), so
+    a reading-only claim it leaves out is not stated; other governments' notes tell the headline
+    news only, and there only a claim the note contradicts is withheld. ``standing_areas``: areas
+    both versions name, so a note that names one of them (``same_place``) without marking it as news
+    ("We advise against all travel towards North Sinai") restates standing advice. ``level_after``:
+    the destination's level in the new version (an area whose advice the whole destination now
+    carries is absorbed, not removed). ``alerts_unnoted``: a source's own rule for a reading-only
+    claim that alerts where no note speaks (Ireland writes no notes: an area newly advised against
+    at tier 4)."""
+    speaking = [_restated_level(c, changes, level_after) for c in claims] if note_is_new else []
+    if "level" not in field_witnessed:
+        # A level the note announces and no reading shows (Palestine "now … all but essential travel
+        # to Israel and Palestine"): areas under it are absorbed by it too.
+        announced = [c.to for c in speaking if c.subject == "level" and c.to is not None]
+        level_after = max([level_after or 0, *announced]) or level_after
+    areas_moved = any(SUBJECT.get(c.kind) == "areas" for c in changes)
+    stated: list[Change] = []
+    alerting: list[Change] = []
+    findings: list[Change] = []
+    used: set[int] = set()
+    letters_used: set[tuple[int, str | None]] = set()
+    revised: list[Change] = []  # area adds/removals the note calls an update or a revision
+    for change in changes:
+        subject = SUBJECT.get(change.kind)
+        base = FIELD if change.field in field_witnessed else READING
+        if _absorbed(change, level_after):
+            continue  # the whole destination is now advised against as strictly: no removal
+        confirming = [i for i, c in enumerate(speaking) if confirms(c, change)]
+        used.update(confirming)
+        letters_used.update((i, change.item) for i in confirming)
+        denied = any(c.subject == subject and c.change == "none" for c in speaking)
+        if denied and not confirming:
+            findings.append(_disagreement(change, subject_name, note))
+        if subject is None:  # a kind no note speaks of (a reissue, a number, a section)
+            if change.kind in quiet_kinds:
+                continue  # history (a reissue), not news
+            told = witnessed(change, base)
+            stated.append(told)
+            if change.kind not in quiet_kinds:
+                alerting.append(told)
+            continue
+        if confirming:
+            told = _mended(change) or _nameless(change)
+            told = witnessed(told, base, NOTE, note=note)
+            stated.append(told)
+            alerting.append(told)
+            if (
+                change.kind in _DIRECTION
+                and subject == "areas"
+                and all(speaking[i].change == "changed" for i in confirming)
+            ):
+                revised.append(told)
+        elif base == FIELD:
+            told = witnessed(change, FIELD)
+            stated.append(told)
+            alerting.append(told)
+        elif not speaking or not note_exhaustive and not any(c.subject == subject for c in speaking):
+            told = _mended(change)
+            if told is None:
+                continue  # not a place: recorded, never stated
+            told = witnessed(told, READING)
+            stated.append(told)
+            if change.kind not in quiet_kinds or alerts_unnoted(change):
+                alerting.append(told)
+        # else: the new note says what changed and this is not in it: recorded, not stated.
+    for i, claim in enumerate(speaking):
+        if claim.change in ("none", "touched"):
+            continue
+        if i not in used:
+            findings.append(_unmatched(claim, subject_name, note))
+        if claim.subject in field_witnessed:
+            continue  # the field says what it is; a note cannot move it (a restated older change)
+        place = getattr(claim, "place", "")
+        standing = (
+            place
+            and not getattr(claim, "news", True)
+            and not areas_moved
+            and any(same_place(place, area) for area in standing_areas)
+        )
+        if i not in used and standing:
+            continue  # "We advise against all travel towards North Sinai": advice that stood before
+        for told in _note_only(claim, subject_name):
+            if i in used and (not claim.items or (i, told.item) in letters_used):
+                continue
+            if any(_same_claim(told, s) for s in stated):
+                continue
+            stated.append(told)
+            alerting.append(told)
+    stated = _revisions(_nameless_once(stated), revised, subject_name, note_exhaustive)
+    alerting = [c for c in stated if any(c is a for a in alerting) or c.kind == "area_revised"]
+    order = {id(c): n for n, c in enumerate(alerting)}
+    stated.sort(key=lambda c: (id(c) not in order, order.get(id(c), 0)))
+    return Testimony(stated, alerting, findings)
+
+
+def _revisions(
+    stated: list[Change], revised: list[Change], subject_name: str, exhaustive: bool
+) -> list[Change]:
+    """Area adds and removals that a note calls an update ("An area of increased risk was updated",
+    "… was revised", "… was lowered to Level 3") are one revision, not a removal and an addition:
+    stated as the area's wording before and after (what the reading could read of each)."""
+    removed = any(c.kind == "area_removed" for c in revised)
+    added = any(c.kind == "area_added" for c in revised)
+    if not removed or not (added or exhaustive):
+        # Only additions: new areas, named as they read. Only removals under a headline note
+        # ("updated risk levels"): the areas read are gone, said as such.
+        return stated
+    ids = {id(c) for c in revised}
+    named = [c for c in revised if c.item]
+    before = list(dict.fromkeys(c.item for c in named if c.kind == "area_removed"))
+    after = list(dict.fromkeys(c.item for c in named if c.kind == "area_added"))
+    words = "; ".join(before) or "an area of increased risk"
+    if after:
+        words = f"{words} → {'; '.join(after)}" if before else "; ".join(after)
+    elif before:
+        words += " (its new wording was not read)"
+    first = revised[0]
+    merged = Change(
+        "area_revised",
+        "areas",
+        before or None,
+        after or None,
+        max(c.severity for c in revised),
+        f"{subject_name} — area revised: {words}",
+        item="; ".join(after or before) or None,
+        witnesses=first.witnesses,
+        details=first.details,
+    )
+    out: list[Change] = []
+    for change in stated:
+        if id(change) in ids:
+            if change is first:
+                out.append(merged)
+            continue
+        out.append(change)
+    return out
+
+
+def _same_claim(a: Change, b: Change) -> bool:
+    return (
+        SUBJECT.get(a.kind, a.field) == SUBJECT.get(b.kind, b.field)
+        and a.item == b.item
+        and (a.kind == b.kind or a.kind.endswith("_announced"))
+    )
+
+
+def _nameless(change: Change) -> Change:
+    """An area change the note confirms whose read name is not a place: stated without the name."""
+    verb = {"area_added": "added", "area_removed": "removed"}.get(change.kind, "changed")
+    subject = change.summary.split(" — ", 1)[0]
+    return replace(change, item=None, summary=f"{subject} — an area of increased risk {verb}")
+
+
+def _nameless_once(stated: list[Change]) -> list[Change]:
+    """One claim said once: several garbled names confirmed by one note claim read as one nameless
+    claim, and two renderings mended to one name ("southeast T urkiye", "southeast Turkiye") as one."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for change in stated:
+        if SUBJECT.get(change.kind) == "areas":
+            said = (change.kind, change.item or change.summary)
+            if said in seen:
+                continue
+            seen.add(said)
+        out.append(change)
+    return out
+
+
+def _disagreement(change: Change, subject_name: str, note: str | None) -> Change:
+    return Change(
+        "note_disagrees",
+        change.field,
+        change.old,
+        change.new,
+        Severity.INFO,
+        f"{subject_name} — {change.kind} {change.item or ''} contradicts the note: {note}",
+        item=f"{change.kind} {change.item or ''}".strip(),
+    )
+
+
+def _unmatched(claim: NoteClaim, subject_name: str, note: str | None) -> Change:
+    return Change(
+        "note_unmatched",
+        claim.subject,
+        None,
+        claim.describe(),
+        Severity.INFO,
+        f"{subject_name} — the note says {claim.describe()} but the extracted record "
+        f"shows no such change: {note}",
+        item=claim.describe(),
+    )
+
+
+def witness_label(witness: str, note_by: str | None = None) -> str:
+    """How an alert names a witness to a reader."""
+    return {FIELD: "stated as data", NOTE: note_by or "the government's note", READING: "read from the text"}[
+        witness
+    ]
+
+
+def claim_line(change: dict[str, Any]) -> str:
+    """One stated claim on a line, as the hand-read sample writes it: "kind what [witnesses]"
+    ("level_changed 2→3 [field,note]", "indicator_added U [reading,note]")."""
+    kind = str(change.get("kind"))
+    if SUBJECT.get(kind) == "level" or kind == "level_announced":
+        what = f"{change.get('old')}→{change.get('new')}"
+    else:
+        what = str(change.get("item") or "-")
+    return f"{kind} {what} [{','.join(change.get('witnesses') or [])}]"
