@@ -21,19 +21,22 @@ from scrapers.errors import LayoutNotRecognised
 
 # What changes matter, how much, and when a version is accepted: the same for the four governments.
 from scrapers.government_advice import (  # noqa: F401 - this source's declarations
+    field_witnessed,
     fields,
     findings,
     health_floor,
     health_metrics,
+    note_field,
     policy,
     quiet_kinds,
-    triage,
+    read_note,
 )
 from scrapers.page_text import PageLine
 
 name = "australia-smartraveller"
 title = "DFAT Smartraveller travel advice (Australia)"
 government = "AU"
+note_by = "Smartraveller's latest update"
 INDEX_URL = "https://www.smartraveller.gov.au/destinations"
 urls: tuple[str, ...] = ()
 allowed_hosts = frozenset({"www.smartraveller.gov.au"})

@@ -24,19 +24,22 @@ from scrapers.errors import LayoutNotRecognised
 
 # What changes matter, how much, and when a version is accepted: the same for the four governments.
 from scrapers.government_advice import (  # noqa: F401 - this source's declarations
+    field_witnessed,
     fields,
     findings,
     health_floor,
     health_metrics,
+    note_field,
     policy,
     quiet_kinds,
-    triage,
+    read_note,
 )
 from scrapers.page_text import PageLine, clean, is_html
 
 name = "canada-travel"
 title = "Global Affairs Canada travel advice and advisories"
 government = "CA"
+note_by = 'Canada\'s "Latest updates"'
 INDEX_URL = "https://travel.gc.ca/travelling/advisories"
 urls: tuple[str, ...] = ()
 allowed_hosts = frozenset({"travel.gc.ca"})

@@ -28,10 +28,10 @@ from urllib.parse import urlsplit
 from diffing.acceptance import DatedEditionPolicy
 from diffing.changes import Change, Severity
 from diffing.compare import FieldSpec, KeyedListField, Record
-from scrapers import prose, tiers
+from scrapers import government_note, prose, tiers
 from scrapers.base import Discovery, Extracted, Extraction
 from scrapers.corpus_moment import Bundle, read_bundle
-from scrapers.countries import code_for_name, destination_hint, normalise_name, slug_name
+from scrapers.countries import code_for_name, destination_hint, nearest_code, normalise_name, slug_name
 from scrapers.errors import DestinationNotRecognised, FieldMissing, LayoutNotRecognised
 from scrapers.page_text import PageLine, clean, page_lines, page_markdown
 
@@ -62,8 +62,31 @@ class TierField:
         return [Change(kind, self.name, a, b, tier_severity(a, b), summary)]
 
 
+def describe_area(area: dict[str, Any]) -> str:
+    """ "Niassa Province: the districts of Mecula and Marrupo in Niassa Province (FCDO advises against
+    all but essential travel)": the area, the part its statement names, and the advice."""
+    part = f": {area['detail']}" if area.get("detail") else ""
+    return f"{area['name']}{part} ({area.get('native_level') or 'tier ' + str(area.get('level'))})"
+
+
+@dataclass(frozen=True)
+class NoteField:
+    """A new update note that announces a move of the advice (``scrapers.government_note``): a
+    ``note_updated`` change, so that a version whose reading shows nothing new is weighed too."""
+
+    name: str = "update_reason"
+
+    def compare(self, old: Record, new: Record) -> list[Change]:
+        a, b = old.get(self.name), new.get(self.name)
+        if not b or a == b or not government_note.claims(b, new):
+            return []
+        subject = new.get("country_name") or new.get("key")
+        return [Change("note_updated", self.name, a, b, Severity.INFO, f"{subject} — new note: {b}")]
+
+
 fields: tuple[FieldSpec, ...] = (
     TierField(),
+    NoteField(),
     KeyedListField(
         "areas",
         "area_added",
@@ -74,42 +97,23 @@ fields: tuple[FieldSpec, ...] = (
         severity_added=lambda a: Severity.HIGH if a.get("level", 0) >= 4 else Severity.MEDIUM,
         severity_removed=lambda a: Severity.INFO,
         severity_changed=lambda a, b: tier_severity(a.get("level", 0), b.get("level", 0)),
-        describe=lambda a: f"{a['name']} ({a.get('native_level') or 'tier ' + str(a.get('level'))})",
+        describe=describe_area,
     ),
 )
-quiet_kinds = frozenset({"advisory_reissued"})
 _AREA_KINDS = frozenset({"area_added", "area_removed", "area_tier_changed"})
-# An update note that speaks of the advice itself ("FCDO now advises against all travel to …",
-# "Regional risk – …", "We now advise reconsider your need to travel to …").
-_ADVICE_NOTE = re.compile(
-    r"\badvis|\badvice level|\brisk level|\bregional (?:risk|advisor)|\breconsider\b|\bdo not travel\b|"
-    r"\bnon-essential travel\b|\ball travel\b|\bhigh degree of caution\b",
-    re.I,
-)
+# Area lists are read from prose that is reworded far more often than the advice changes: an area
+# change alerts when the government's own new note confirms it (``diffing.witness``); otherwise it is
+# recorded (history, digests) and rides along in the next alert. A new note is stored as a change
+# (``note_updated``, quiet) so that a version whose only news is its note is still weighed.
+quiet_kinds = frozenset({"advisory_reissued", "note_updated", *_AREA_KINDS})
+# The witnesses: the level is a labelled field (Canada's "Risk level" heading, Smartraveller's
+# "Advice levels", Ireland's "Security Status"); the UK declares its own (``uk_fcdo``).
+field_witnessed = frozenset({"level"})
+note_field = "update_reason"
 
 
-def triage(changes: list[Change], old: dict, new: dict) -> tuple[list[Change], list[Change]]:
-    """Which typed changes alert. A tier change always does. Area lists are read from prose that is
-    reworded far more often than the advice changes, so an area change alerts when the government's
-    own update note, new in this version, speaks of its advice ("FCDO now advises against all travel
-    to the districts of …"); a government that writes no note (Ireland) alerts on an area newly at
-    tier 4 only. The rest is recorded (history, digests) and rides along in the next alert."""
-    note = new.get("update_reason") or ""
-    noted = bool(note) and note != (old.get("update_reason") or "") and bool(_ADVICE_NOTE.search(note))
-    writes_notes = bool(note or old.get("update_reason"))
-    alerting = []
-    for change in changes:
-        if change.kind in quiet_kinds:
-            continue
-        if (
-            change.kind not in _AREA_KINDS
-            or noted
-            or not writes_notes
-            and (change.new or {}).get("level") == 4
-            and change.kind != "area_removed"
-        ):
-            alerting.append(change)
-    return alerting, []
+def read_note(note: str | None, record: dict) -> list:
+    return government_note.claims(note, record)
 
 
 health_metrics = {
@@ -131,7 +135,10 @@ def _as_date(value: str | None) -> date | None:
 # change at once too — for a source that flickers, take "areas" out of ``immediate_fields`` and an
 # area change waits for the next observation to show it again.
 policy = DatedEditionPolicy(
-    date_field="updated", immediate_fields=("level", "areas"), same_date_edits=True, require_date=False
+    date_field="updated",
+    immediate_fields=("level", "areas", "update_reason"),
+    same_date_edits=True,
+    require_date=False,
 )
 
 
@@ -279,7 +286,7 @@ def destination(name: str) -> Destination | None:
     if norm in REGIONS:
         key, country = REGIONS[norm]
         return Destination(key, country, text, text if key != country else None)
-    code = code_for_name(text)
+    code = code_for_name(text) or nearest_code(text)
     if code is None:
         return None
     country = code.split("-", 1)[0]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from diffing.changes import Change
 from scrapers import government_advice as ga
 from scrapers import tiers
 from scrapers.base import Discovery, Extraction, Known
@@ -21,19 +22,29 @@ from scrapers.errors import LayoutNotRecognised
 
 # What changes matter, how much, and when a version is accepted: the same for the four governments.
 from scrapers.government_advice import (  # noqa: F401 - this source's declarations
+    field_witnessed,
     fields,
     findings,
     health_floor,
     health_metrics,
+    note_field,
     policy,
     quiet_kinds,
-    triage,
+    read_note,
 )
 from scrapers.page_text import PageLine
 
 name = "ireland-dfa"
 title = "Ireland DFA travel advice"
 government = "IE"
+
+
+def alerts_unnoted(change: Change) -> bool:
+    """Ireland writes no update note: an area newly advised against at tier 4 (do not travel) alerts
+    on the reading alone; other area changes are recorded."""
+    return change.kind != "area_removed" and (change.new or {}).get("level") == 4
+
+
 INDEX_URL = "https://www.ireland.ie/en/dfa/overseas-travel/advice/"
 urls: tuple[str, ...] = ()
 allowed_hosts = frozenset({"www.ireland.ie"})

@@ -19,6 +19,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import regex
+
+from diffing.witness import clean_area_name
 from scrapers import government_advice as ga
 from scrapers.base import Discovery, Extraction, Known
 from scrapers.countries import name_variants, normalise_name
@@ -30,15 +33,27 @@ from scrapers.government_advice import (  # noqa: F401 - this source's declarati
     findings,
     health_floor,
     health_metrics,
+    note_field,
     policy,
     quiet_kinds,
-    triage,
+    read_note,
 )
 from scrapers.page_text import PageLine
 
 name = "uk-fcdo"
 title = "UK FCDO foreign travel advice"
 government = "UK"
+note_by = 'FCDO\'s "Latest update"'
+
+
+def witnessed_fields(old: dict[str, Any], new: dict[str, Any]) -> frozenset[str]:
+    """The tier is data where GOV.UK's ``alert_status`` gave it (the live Content API), on both
+    versions; read from the statements (the archive's pages) it is a text reading."""
+    if new.get("alert_status") is not None and old.get("alert_status") is not None:
+        return frozenset({"level"})
+    return frozenset()
+
+
 INDEX_URL = "https://www.gov.uk/api/content/foreign-travel-advice"
 urls: tuple[str, ...] = ()  # discovered each cycle from the index: see discover()
 allowed_hosts = frozenset({"www.gov.uk"})
@@ -46,17 +61,25 @@ extractor_version = "uk-fcdo/1"
 # The corpus layout (``advisory-watch replay``): the files this source reads at each moment.
 corpus_roles = {"page": ("Warnings and insurance.md",), "info": ("info.json",)}
 
-_STATEMENT = re.compile(
-    r"\badvises?\s+against\s+(all\s+but\s+essential|all)\s+travel\b",
-    re.I,
+# Tolerant of what an editor's hand does: a typo in a word ("advices", "esential", "trave"), doubled
+# or non-breaking spaces (the ``regex`` module's fuzzy matching; "all" itself must be exact).
+_STATEMENT = regex.compile(
+    r"\b(?:advises){e<=1}\s+(?:against){e<=1}\s+(all\s+(?:but){e<=1}\s+(?:essential){e<=2}|all)\s+(?:travel){e<=1}\b",
+    regex.I | regex.BESTMATCH,
 )
+# "FCDO advises against:" with the statements as the bullets that follow ("- all travel to …").
+_BARE_STATEMENT = regex.compile(r"\b(?:advises){e<=1}\s+(?:against){e<=1}\s*:\s*$", regex.I)
+_SECTION = regex.compile(r"^areas\s+where\s+(?:the\s+)?(?:fcdo){e<=1}\s+(?:advises){e<=1}\b", regex.I)
 _EXCEPT = re.compile(r"[,;]?\s*\(?\b(?:with\s+the\s+)?except(?:ion|ing)?\b.*$", re.I)
 _WHOLE = re.compile(
     r"^(?:the\s+)?(?:whole\s+of|entire(?:ty\s+of)?|rest\s+of|remainder\s+of|all\s+other\s+(?:parts|"
     r"regions|areas|provinces|states)\s+of|all\s+parts\s+of|all\s+areas\s+of)\b",
     re.I,
 )
-_STATED = re.compile(r"^(?:The\s+)?FCDO\s+(?:also\s+|now\s+|currently\s+|continues\s+to\s+)?advises?")
+_STATED = regex.compile(r"^(?:The\s+)?(?:FCDO){e<=1}\s+(?:also\s+|now\s+)?(?:advises){e<=1}")
+_GENERIC_OBJECT = re.compile(
+    r"^(?:the\s+)?(?:this|these|that|those|the\s+following|all\s+(?:of\s+)?(?:this|the))\b", re.I
+)
 _LIST_END = re.compile(r":\s*$")
 _REASON_LIST = re.compile(r"\b(?:due to|because|including)\b[^:]*:\s*$", re.I)
 _OBJECT_START = re.compile(r"^(?:to|within|on|along|in|across|around|near|to within)\b", re.I)
@@ -100,7 +123,7 @@ def _statements(text: str, country_names: list[str]) -> list[_Statement]:
         obj = re.sub(r"[,;]?\s*(?:and|but)?\s*(?:FCDO|it|we)?\s*$", "", text[match.end() : end].strip())
         if not _OBJECT_START.match(obj):
             continue  # "areas where FCDO advises against all travel, to leave …": no object
-        tier = 3 if "essential" in match.group(1).lower() else 4
+        tier = 3 if "but" in match.group(1).lower().split() or "ess" in match.group(1).lower() else 4
         lists_areas = bool(_LIST_END.search(obj)) and not _REASON_LIST.search(obj) and "except" not in obj
         target = ga.area_name(re.sub(r"^to\s+", "", obj, flags=re.I))
         whole, pure = _covers_whole(target, country_names)
@@ -144,15 +167,16 @@ def read_statements(lines: list[PageLine], country_names: list[str]) -> _Reading
     section_tier: int | None = None  # inside "## Areas where FCDO advises against …"
     heading: str | None = None  # the ### area heading the statements sit under
     collecting: int | None = None  # the tier of the bullets that follow a "… travel to:" statement
+    bare = False  # inside the bullets of "FCDO advises against:"
 
     for line in lines:
         if line.heading:
             collecting = None
             if line.heading <= 2:
-                text = line.text.lower()
+                text = " ".join(line.text.lower().split())
                 section_tier = None
-                if text.startswith(("areas where fcdo advises against", "areas where the fcdo advises")):
-                    section_tier = 3 if "essential" in text else 4
+                if _SECTION.match(text):
+                    section_tier = 3 if regex.search(r"(?:essential){e<=2}", text) else 4
                 heading = None
             elif section_tier is not None:
                 heading = line.text.rstrip(":").strip()
@@ -162,7 +186,14 @@ def read_statements(lines: list[PageLine], country_names: list[str]) -> _Reading
         if section_tier is not None and line.text.lower().startswith("find out more about"):
             section_tier, heading = None, None  # what follows ("### Cyclone Gezani") is news, not areas
             continue
-        statements = _statements(line.text, country_names)
+        said = line.text
+        if bare and line.bullet:
+            said = "FCDO advises against " + line.text  # a bullet of "FCDO advises against:"
+        elif not line.bullet:
+            bare = bool(_BARE_STATEMENT.search(line.text))
+            if bare:
+                continue
+        statements = _statements(said, country_names)
         if not statements:
             if line.bullet and collecting is not None:
                 if heading is None:
@@ -170,14 +201,10 @@ def read_statements(lines: list[PageLine], country_names: list[str]) -> _Reading
             elif not line.bullet and not line.heading and not line.text.startswith("("):
                 collecting = None
             continue
-        stated = (
-            line.heading
-            or line.bullet
-            or re.match(r"^(?:The\s+)?FCDO\s+(?:also\s+|now\s+)?advises", line.text)
-        )
+        stated = line.heading or line.bullet or _STATED.match(said)
         if section_tier is None and not stated:
             continue  # prose that mentions advice, not a statement of it
-        reading.statements.append(line.text)
+        reading.statements.append(said)
         collecting = None
         for found in statements:
             reading.essential = reading.essential or found.tier == 3
@@ -188,7 +215,18 @@ def read_statements(lines: list[PageLine], country_names: list[str]) -> _Reading
             if found.lists_areas:
                 collecting = found.tier
             if heading is not None and section_tier is not None:
-                reading.areas.append(_area(heading, government, found.tier))
+                area = _area(heading, government, found.tier)
+                # The heading names the area; the statement may name a part of it ("the districts of
+                # Mecula and Marrupo in Niassa Province" under "### Niassa Province"): kept beside the
+                # name, so an alert says which part the advice is about.
+                detail = None if found.lists_areas else clean_area_name(found.name)
+                if (
+                    detail
+                    and not _GENERIC_OBJECT.match(detail)
+                    and normalise_name(detail) != normalise_name(heading)
+                ):
+                    area["detail"] = detail
+                reading.areas.append(area)
             elif not found.lists_areas and found.name:
                 reading.areas.append(_area(found.name, government, found.tier))
     return reading
@@ -241,7 +279,8 @@ def extract(content: bytes, *, url: str = "", country: str | None = None) -> Ext
         )
     )
     reading = read_statements(document.lines, names)
-    tier = reading.tier()
+    status = document.meta.get("alert_status")
+    tier = alert_status_tier(status) if isinstance(status, list) else reading.tier()
     rec = ga.record(
         where=where,
         government=government,
@@ -257,6 +296,13 @@ def extract(content: bytes, *, url: str = "", country: str | None = None) -> Ext
     if document.meta.get("alert_status") is not None:
         rec["alert_status"] = document.meta["alert_status"]
     return ga.extraction(content, rec)
+
+
+def alert_status_tier(status: list[str]) -> int:
+    """GOV.UK's own statement of the advice (``details.alert_status``), on the tier scale: the
+    strictest whole-country value, else parts (2), else none (1)."""
+    tiers_found = [ga.tiers.UK_ALERT_STATUS_TIER.get(str(value), 1) for value in status]
+    return max(tiers_found, default=1)
 
 
 def _native(reading: _Reading, tier: int) -> str:
