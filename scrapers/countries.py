@@ -19,6 +19,7 @@ import unicodedata
 from functools import lru_cache
 
 import pycountry
+from rapidfuzz import fuzz, process
 
 # State Department Country-Tag -> ISO 3166-1 alpha-2.
 STATE_TAG_TO_ISO: dict[str, str] = {
@@ -200,12 +201,52 @@ def code_for_name(name: str) -> str | None:
     return next((names[v] for v in variants if v in names), None)
 
 
-def destination_key(tag: str | None, name: str) -> str | None:
-    """The destination key for a feed item: from its tag, else from its name."""
+def destination_key(tag: str | None, name: str, link: str = "") -> str | None:
+    """The destination key for a feed item: from its tag, else its name, else its link's address
+    (``destination.<iso3>.html``, ``<slug>-travel-advisory.html``), else the name's nearest known
+    spelling: a new spelling, a typo or a generic title never blinds a destination."""
     tag = (tag or "").strip().upper()
     if tag and tag not in NAME_RESOLVED_TAGS and tag in STATE_TAG_TO_ISO:
         return STATE_TAG_TO_ISO[tag]
-    return code_for_name(name)
+    hint = destination_hint(link) if link else None
+    return code_for_name(name) or (code_for_name(hint) if hint else None) or nearest_code(name)
+
+
+# A misspelt name is taken for the nearest known one only when it is this close (rapidfuzz's
+# normalised Indel similarity, 0-100) and no other name is nearly as close: "Nigerria" is Nigeria,
+# "Niger" stays Niger (an exact name), "Guinea-Bisau" is Guinea-Bissau, "Atlantis" is nothing.
+_NEAREST_SCORE = 85.0
+_NEAREST_MARGIN = 4.0
+
+
+@lru_cache(maxsize=1)
+def _known_names() -> dict[str, str]:
+    names = dict(_pycountry_names())
+    names.update(NAME_ALIASES)
+    return names
+
+
+@lru_cache(maxsize=1024)
+def nearest_code(name: str) -> str | None:
+    """The code of the known destination name nearest to ``name`` (a typo, a new spelling), or None."""
+    norm = normalise_name(re.sub(r"\btravel advisory\b.*$", "", name, flags=re.I))
+    if len(norm) < 4:
+        return None
+    known = _known_names()
+    found = process.extract(norm, list(known), scorer=fuzz.ratio, limit=5, score_cutoff=_NEAREST_SCORE - 10)
+    if not found or found[0][1] < _NEAREST_SCORE:
+        return None
+    best_code = known[found[0][0]]
+    rivals = [score for candidate, score, _ in found[1:] if known[candidate] != best_code]
+    if rivals and found[0][1] - rivals[0] < _NEAREST_MARGIN:
+        return None
+    return best_code
+
+
+def pycountry_name(key: str) -> str:
+    """A key's name where a document gave none ("See Individual Summaries" as a whole title)."""
+    country = pycountry.countries.get(alpha_2=country_of(key))
+    return getattr(country, "common_name", None) or getattr(country, "name", key) if country else key
 
 
 def country_of(key: str) -> str:
