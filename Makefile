@@ -62,6 +62,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_backfill.py
 	$(BIN)/python bench/bench_page_corpus.py
 	$(BIN)/python bench/bench_government_corpus.py
+	$(BIN)/python bench/bench_witnesses.py
 
 clean:
 	rm -rf $(VENV) var
