@@ -29,8 +29,9 @@ GENUINE_LEVEL_CHANGES = [
     ("2026-04-10", "ST", 2, 3),
 ]
 
-# Indicator and area changes that State's own change note confirms, each checked against its note:
-# (day, destination, the change the alert leads with, the note's words that confirm it).
+# Indicator and area changes that State's own change note announces, each checked against its note:
+# (day, destination, the claim the alert leads with, the note's words that announce it). Some rest on
+# the note alone (the text reading shows no such change): KG, ET, NG.
 NOTE_CONFIRMED = [
     ("2025-12-20", "JO", "indicator_removed O", 'The "other" risk indicator was removed.'),
     ("2026-01-09", "BJ", "indicator_added U", 'The "unrest" risk indicator was added.'),
@@ -42,19 +43,27 @@ NOTE_CONFIRMED = [
         "indicator_added K",
         'The "Kidnapping" indicator was added to certain Level 4 areas.',
     ),
+    ("2026-02-13", "KG", "indicator_added U", 'The "unrest" risk indicator was added'),
     (
         "2026-02-24",
         "MY",
-        "area_removed Eastern Area of Sabah State",
+        "area_revised Eastern Area of Sabah State",
         "The geographic area in Sabah State … was revised.",
     ),
-    ("2026-03-10", "TR", "area_added southeast T urkiye", "An area of increased risk was updated."),
+    ("2026-03-10", "TR", "area_revised southeast Turkiye", "An area of increased risk was updated."),
     ("2026-03-11", "TG", "indicator_added H", 'The "health" risk indicator was added.'),
     ("2026-03-14", "GT", "indicator_added T", 'The "terrorism" risk indicator was added.'),
+    ("2026-04-03", "ET", "indicator_announced O", 'The "other" risk indicator was updated'),
+    (
+        "2026-04-10",
+        "NG",
+        "area_added None",
+        "Do not travel to Plateau, Jigawa, Kwara, Niger, Taraba states were added.",
+    ),
     (
         "2026-04-12",
         "LU",
-        "indicator_added O",
+        "area_added north and east parts of Luxembourg",
         "There were changes to … risk indicators for a carveout, Level 2 for unexploded ordnance.",
     ),
     ("2026-04-15", "TT", "area_added rural areas", "An area of increased risk was added."),
