@@ -60,7 +60,7 @@ _REGIONAL = re.compile(
 )
 # "We've lowered our advice for the border areas with …", "… raised our level of advice for Qatar".
 _MOVED_FOR = re.compile(
-    r"\b(?P<verb>raised|increased|lowered|reduced|changed)\s+(?:our|the)\s+(?:overall\s+)?(?:travel\s+)?"
+    r"\b(?:raised|increased|lowered|reduced|changed)\s+(?:our|the)\s+(?:overall\s+)?(?:travel\s+)?"
     r"(?:level\s+of\s+advice|advice\s+level|advice)\s+for\s+(?P<target>[^.;]+)",
     re.I,
 )
@@ -114,9 +114,10 @@ def _is_whole(target: str, names: list[str]) -> bool:
     """Does a statement's object name the whole destination ("Nepal", "the whole of Lebanon",
     "Israel and the Occupied Palestinian Territories", nothing at all, "… overall")?"""
     target = re.sub(r"^(?:to|in|for|on)\s+", "", target.strip(), flags=re.I)
+    target = re.sub(r"^(?:the\s+whole\s+of|all\s+of)\s+", "", target, flags=re.I)
     norm = normalise_name(target)
-    if not norm or norm in {"overall", "the country"} or norm.startswith(("the whole of", "all of ")):
-        return not _PART.match(re.sub(r"^(?:the whole of|all of)\s+", "", target, flags=re.I)) or not norm
+    if not norm or norm in {"overall", "the country"}:
+        return True
     if _PART.match(target):
         return False
     # "Israel and Palestine" on Palestine's page, "Israel/The Occupied Palestinian Territories"
