@@ -320,8 +320,7 @@ def weigh(
                 continue  # history (a reissue), not news
             told = witnessed(change, base)
             stated.append(told)
-            if change.kind not in quiet_kinds:
-                alerting.append(told)
+            alerting.append(told)
             continue
         if confirming:
             told = _mended(change) or _nameless(change)
@@ -338,7 +337,7 @@ def weigh(
             told = witnessed(change, FIELD)
             stated.append(told)
             alerting.append(told)
-        elif not speaking or not note_exhaustive and not any(c.subject == subject for c in speaking):
+        elif not speaking or (not note_exhaustive and all(c.subject != subject for c in speaking)):
             told = _mended(change)
             if told is None:
                 continue  # not a place: recorded, never stated
