@@ -42,7 +42,7 @@ UK_ROLES = uk_fcdo.corpus_roles
         (
             "All U.S. government personnel on official travel to these areas must follow U.S. embassy travel restrictions",
             None,
-        ),  # noqa: E501 - Jordan, 2025-12-20
+        ),  # Jordan, feed 2025-12-20
         ("or remain in Venezuela", None),  # Venezuela, 2026-03-20
         ("Areas where FCDO advises against all but essential travel", None),  # Burundi, UK 2025-12-11
         (
@@ -53,11 +53,11 @@ UK_ROLES = uk_fcdo.corpus_roles
         (
             "for mainland regions along the shoreline between Terusan to Tawau",
             "mainland regions along the shoreline between Terusan to Tawau",
-        ),  # noqa: E501
+        ),
         (
             "Within 20 miles of the Saudi-Yemen border, including the city of Najran",
             "Within 20 miles of the Saudi-Yemen border, including the city of Najran",
-        ),  # noqa: E501
+        ),
         ("Sheba'a Farms", "Sheba'a Farms"),
     ],
 )
@@ -72,7 +72,7 @@ def _change(kind: str, field: str, item=None, old=None, new=None) -> Change:
     return Change(kind, field, old, new, Severity.MEDIUM, f"Togo — {kind} {item}", item=item)
 
 
-def _weigh(changes, note, *, exhaustive=True, fielded=frozenset({"level"})):
+def _weigh(changes, note, *, exhaustive=True, fielded=frozenset({"level"}), subject="Togo"):
     claims = change_note.claims(note)
     return weigh(
         changes,
@@ -81,7 +81,7 @@ def _weigh(changes, note, *, exhaustive=True, fielded=frozenset({"level"})):
         note_is_new=True,
         field_witnessed=fielded,
         quiet_kinds=state_dept_feed.quiet_kinds,
-        subject_name="Togo",
+        subject_name=subject,
         note_exhaustive=exhaustive,
     )
 
@@ -151,32 +151,28 @@ def test_a_headline_note_does_not_silence_the_reading_on_what_it_does_not_mentio
 def test_an_update_that_rewords_an_area_is_one_revision_not_a_removal():
     """Turkey, feed 2026-03-10: "An area of increased risk was updated." The Level 4 area reads
     "Sirnak Province, …" before and "southeast T urkiye" after (a stray space in State's text)."""
-    note = "There were no changes to the advisory level or risk indicators. An area of increased risk was updated."  # noqa: E501
+    note = "There were no changes to the advisory level or risk indicators. An area of increased risk was updated."
     old = {"name": "Sirnak Province, Hakkari Province", "level": 4}
+
+    def added(name: str) -> Change:
+        return Change(
+            "area_added",
+            "areas",
+            None,
+            {"name": name, "level": 4},
+            Severity.HIGH,
+            f"Turkey — +area {name}",
+            item=name,
+        )
+
     changes = [
-        Change(
-            "area_added",
-            "areas",
-            None,
-            {"name": "southeast T urkiye", "level": 4},
-            Severity.HIGH,
-            "Turkey — +area southeast T urkiye",
-            item="southeast T urkiye",
-        ),  # noqa: E501
-        Change(
-            "area_added",
-            "areas",
-            None,
-            {"name": "southeast Turkiye", "level": 4},
-            Severity.HIGH,
-            "Turkey — +area southeast Turkiye",
-            item="southeast Turkiye",
-        ),  # noqa: E501
+        added("southeast T urkiye"),
+        added("southeast Turkiye"),
         Change("area_removed", "areas", old, None, Severity.INFO, "Turkey — −area Sirnak", item=old["name"]),
     ]
-    [told] = _weigh(changes, note).stated
+    [told] = _weigh(changes, note, subject="Turkey").stated
     assert told.kind == "area_revised"
-    assert told.summary == "Togo — area revised: Sirnak Province, Hakkari Province → southeast Turkiye"
+    assert told.summary == "Turkey — area revised: Sirnak Province, Hakkari Province → southeast Turkiye"
 
 
 # --- the governments' notes, read by hand ---------------------------------------------------------
@@ -189,84 +185,84 @@ NOTES = [
         "BF",
         "FCDO now advises against all travel to Burkina Faso ('Warnings and insurance' page).",
         ["level: changed to 4"],
-    ),  # noqa: E501
+    ),
     (
         "UK",
         "Madagascar",
         "MG",
         "FCDO no longer advises against all but essential travel to Madagascar. Updated information about the political and security situation in Madagascar ('Warnings and insurance' page).",
         ["level: down"],
-    ),  # noqa: E501
+    ),
     (
         "UK",
         "Myanmar (Burma)",
         "MM",
         "FCDO now advises against all but essential travel to Naypyitaw ('Warnings and insurance' and 'Regional risks' pages).",
         ["areas: added"],
-    ),  # noqa: E501
+    ),
     (
         "UK",
         "Israel",
         "IL",
         "FCDO now advises against all but essential travel to Israel and the Occupied Palestinian Territories and now advises against all travel to Sheba'a Farms and Ghajjar.",
         ["level: changed to 3", "areas: added"],
-    ),  # noqa: E501
+    ),
     (
         "UK",
         "Palestine",
         "PS",
         "CORRECTION: FCDO now advises against all but essential travel to Israel and Palestine and continues to advise against all travel to parts of Israel and Palestine.",
         ["level: changed to 3"],
-    ),  # noqa: E501
+    ),
     (
         "UK",
         "Libya",
         "LY",
         "Updated information that a ceasefire has been agreed in Tripoli, but the situation remains volatile and a return to violence is possible. FCDO continues to advise against all travel to Tripoli (‘Warnings and insurance’ page).",
         [],
-    ),  # noqa: E501
+    ),
     (
         "UK",
         "Uganda",
         "UG",
         "FCDO no longer advise against all but essential travel to Queen Elizabeth National Park, the area immediately south-west of Kasese town, or to Semuliki National Park (‘Regional risks’ page).",
         ["areas: removed"],
-    ),  # noqa: E501
+    ),
     (
         "UK",
         "Honduras",
         "HN",
         "Removal of information on US embassy advisory issued regarding potential mass shooting events in Tegucigalpa ('Warnings and insurance' page).",
         [],
-    ),  # noqa: E501
+    ),
     (
         "CA",
         "Nepal",
         "NP",
         "Risk level – avoid non-essential travel to Nepal; Safety and security – updated information on demonstrations",
         ["level: changed to 3"],
-    ),  # noqa: E501
+    ),
     (
         "CA",
         "Hong Kong",
         "HK",
         "Risk level – removed advisory to avoid non-essential travel; Natural disasters and climate – updated information on Typhoon Ragasa",
         ["level: down"],
-    ),  # noqa: E501
+    ),
     (
         "CA",
         "Saint Vincent & the Grenadines",
         "VC",
         "Risk levels – removed advisory to avoid non-essential travel to Union Island; Safety and security – removed information on Hurricane Beryl",
         ["areas: removed"],
-    ),  # noqa: E501
+    ),
     (
         "CA",
         "Brazil",
         "BR",
         "Risk levels – certain neighbourhoods in Rio de Janeiro – avoid all travel; Safety and security – updated information on major urban centres, spiked food and drinks, fraud and transportation",
         ["areas: added"],
-    ),  # noqa: E501
+    ),
     ("CA", "Rwanda", "RW", "Risk levels – updated regional risk levels", ["areas: changed"]),
     ("CA", "Antigua and Barbuda", "AG", "Risk level(s) – added map", []),
     (
@@ -275,35 +271,35 @@ NOTES = [
         "IL",
         "Risk levels – exercise a high degree of caution in Israel; Safety and security – updated information on the tensions in the Middle East",
         ["level: changed to 2"],
-    ),  # noqa: E501
+    ),
     (
         "AU",
         "Qatar",
         "QA",
         "We’ve raised our level of advice for Qatar. We now advise exercise a high degree of caution due to ongoing hostilities in the region.",
         ["level: up", "level: changed to 2"],
-    ),  # noqa: E501
+    ),
     (
         "AU",
         "Oman",
         "OM",
         "We now advise exercise normal safety precautions in Oman. Higher levels apply in some areas.",
         ["level: changed to 1"],
-    ),  # noqa: E501
+    ),
     (
         "AU",
         "Kenya",
         "KE",
         "We continue to advise exercise a high degree of caution in Kenya overall due to the threat of terrorism and violent crime. Higher levels apply in some areas.",
         [],
-    ),  # noqa: E501
+    ),
     (
         "AU",
         "Colombia",
         "CO",
         "We've reviewed our advice for Colombia and continue to advise exercise a high degree of caution in Colombia overall due to the threat of violent crime and terrorism. We now also advise do not travel to the Catatumbo region in Norte de Santander and Cesar",
         ["areas: added"],
-    ),  # noqa: E501
+    ),
 ]
 
 
@@ -344,18 +340,18 @@ def _uk(destination: str, moment: str, edit=lambda text: text) -> dict:
         lambda t: t.replace(
             "FCDO advises against all travel to Burkina Faso.",
             "FCDO advices  against all travel to Burkina Faso.",
-        ),  # noqa: E501
+        ),
         lambda t: t.replace(
             "FCDO advises against all travel to Burkina Faso.",
             "FCDO advises against all\u00a0travel to Burkina Faso.",
-        ),  # noqa: E501
+        ),
         lambda t: t.replace(
             "FCDO advises against all travel to Burkina Faso.",
             "FCDO advises againt all travel to Burkina Faso.",
-        ),  # noqa: E501
+        ),
         lambda t: t.replace(
             "## Areas where FCDO advises against travel", "## Areas where  FCDO advices against travel"
-        ),  # noqa: E501
+        ),
     ],
 )
 def test_uk_tier_survives_typos_and_spacing(typo):
@@ -384,7 +380,7 @@ def test_uk_alert_status_is_the_tier_when_the_content_api_gives_it():
             ["avoid_all_travel_to_parts", "avoid_all_but_essential_travel_to_whole_country"]
         )
         == 3
-    )  # noqa: E501
+    )
     assert uk_fcdo.alert_status_tier(["avoid_all_travel_to_whole_country"]) == 4
     assert uk_fcdo.alert_status_tier([]) == 1
 
@@ -401,7 +397,7 @@ def test_uk_alert_status_is_the_tier_when_the_content_api_gives_it():
         ("Kyrgystan", "KG"),
         ("Atlantis", None),
         ("Korea", None),
-    ],  # noqa: E501
+    ],
 )
 def test_a_misspelt_name_is_the_nearest_known_one_when_unambiguous(name, code):
     assert nearest_code(name) == code
