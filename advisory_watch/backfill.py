@@ -273,7 +273,10 @@ def parse_every(text: str) -> timedelta:
 
 def parse_moment(text: str, *, end_of_day: bool = False) -> datetime:
     """A date (its end when ``end_of_day``: a day's run sees that whole day) or an ISO datetime, UTC."""
-    value = datetime.fromisoformat(text)
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD) or an ISO datetime: {exc}") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     if end_of_day and len(text) == 10:

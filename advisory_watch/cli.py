@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import gc
 import json
 import logging
+import re
 import sys
 import tempfile
 import time
@@ -94,6 +96,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
     else:
         print("replay takes SOURCE DIR, or --all DIR", file=sys.stderr)
         return 2
+    if not folder.exists():
+        from advisory_watch.usage import UsageError
+
+        raise UsageError(f"replay: no such file or folder: {folder}")
     files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else [folder]
     corpus = source_name is None or is_corpus(folder)
     if source_name is not None and corpus:
@@ -102,7 +108,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             print(f"{source_name} reads no file of the corpus layout", file=sys.stderr)
             return 2
     holder = _use_database(args.db)
-    failed = 0
+    failed = read = 0
     url = None
     if source_name == "document":
         # The files are successive versions of one document, watched with the given keywords.
@@ -110,6 +116,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
         url = folder.resolve().as_uri()
         watch_adhoc(WatchedDocument(name=folder.name, url=url, keywords=tuple(args.keyword or ())))
+    label = "every government" if source_name is None else source_name
     try:
         if source_name is None:
             results = replay_governments(folder)
@@ -117,26 +124,46 @@ def cmd_replay(args: argparse.Namespace) -> int:
             results = replay_corpus(source_name, folder)
         else:
             results = replay_files(source_name, files, url=url)
-        for result in results:
-            for payload in result.alerts:
-                _print_json_line(payload)
-            failed += result.status in FAILED_STATUSES
+        with _progress() as progress:
+            task = progress.add_task(f"replay {label}", total=None if corpus else len(files))
+            for result in results:
+                for payload in result.alerts:
+                    _print_json_line(payload)
+                read += 1
+                failed += result.status in FAILED_STATUSES
+                progress.update(task, advance=1, description=f"replay {label}: {result.status}")
     except ValueError as exc:
         print(f"replay: {exc}", file=sys.stderr)
         return 2
     finally:
         if holder is not None:
             holder.cleanup()
+    if read and failed == read:
+        print(f"replay: none of the {read} document(s) could be extracted", file=sys.stderr)
+        return 1
     if failed:
         print(f"{failed} file(s) could not be extracted (see extraction_failed alerts)", file=sys.stderr)
     return 0
 
 
-def cmd_backfill(args: argparse.Namespace) -> int:
-    """Past moments of a source from the Wayback Machine, into the configured store."""
+def _progress() -> Any:
+    """A progress bar on stderr while it is a terminal; nothing at all in a log or a pipe."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    console = Console(stderr=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=not console.is_terminal,
+    )
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """Past moments of a source from the Wayback Machine, into the configured store."""
     from advisory_watch.backfill import backfill_range, moments, parse_every, parse_moment
 
     try:
@@ -150,15 +177,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         print("backfill: --end is before --start", file=sys.stderr)
         return 2
     total = sum(1 for _ in moments(start, end, every))
-    console = Console(stderr=True)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=not console.is_terminal,
-    ) as progress:
+    with _progress() as progress:
         task = progress.add_task(f"{args.source} backfill", total=total)
 
         def advance(at, steps) -> None:  # type: ignore[no-untyped-def]
@@ -185,12 +204,21 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     return 1 if summary["failed"] else 0
 
 
+def _moment(text: str, option: str) -> Any:
+    from advisory_watch.backfill import parse_moment
+    from advisory_watch.usage import UsageError
+
+    try:
+        return parse_moment(text)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from exc
+
+
 def cmd_reprocess(args: argparse.Namespace) -> int:
     """Current extractors over stored snapshots (no network); history re-derived from them."""
-    from advisory_watch.backfill import parse_moment
     from advisory_watch.reprocess import ReprocessError, reprocess
 
-    since = parse_moment(args.since) if args.since else None
+    since = _moment(args.since, "--since") if args.since else None
     try:
         outcome = reprocess(args.source, since=since)
     except ReprocessError as exc:
@@ -218,9 +246,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from alerts.outbox import flush_configured
 
     settings = get_settings()
-    enabled = [n.strip() for n in settings.sources.split(",") if n.strip()] or registry.names()
+    enabled = _enabled_sources(settings.sources)
     names = [args.source] if args.source else [n for n in registry.names() if n in enabled]
-    keys = set(args.countries.split(",")) if args.countries else None
+    keys = _destination_keys(args.countries) if args.countries else None
     status = 0
     for name in names:
         started = time.monotonic()
@@ -251,6 +279,48 @@ def cmd_run(args: argparse.Namespace) -> int:
     return status
 
 
+def _enabled_sources(setting: str) -> list[str]:
+    """ADVISORY_WATCH_SOURCES as source names (empty: all); a name no source has is a mistake, not a
+    cycle that quietly runs nothing."""
+    from advisory_watch.usage import UsageError
+
+    named = [n.strip() for n in setting.split(",") if n.strip()]
+    unknown = [n for n in named if n not in registry.SOURCES]
+    if unknown:
+        raise UsageError(
+            f"ADVISORY_WATCH_SOURCES names no source {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(registry.names())}"
+        )
+    return named or registry.names()
+
+
+def _destination_keys(text: str) -> set[str]:
+    """--countries as destination keys: ISO codes in any case ("st", "IL"), subdivision keys
+    ("BQ-BO") or names ("Israel", "Sao Tome and Principe")."""
+    import pycountry
+
+    from advisory_watch.usage import UsageError
+    from scrapers.countries import code_for_name, nearest_code
+
+    keys, unknown = set(), []
+    for given in (part.strip() for part in text.split(",")):
+        if not given:
+            continue
+        code = given.upper() if re.fullmatch(r"[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?", given) else None
+        if code is not None and (pycountry.countries.get(alpha_2=code.split("-")[0]) or code == "XK"):
+            keys.add(code)
+        elif found := code_for_name(given) or nearest_code(given):
+            keys.add(found)
+        else:
+            unknown.append(given)
+    if unknown:
+        raise UsageError(
+            f"--countries: no destination called {', '.join(map(repr, unknown))}; "
+            "give ISO codes (ST, IL) or names (Israel), comma-separated"
+        )
+    return keys
+
+
 def _print_flush(report) -> None:  # type: ignore[no-untyped-def]
     print(
         f"delivered {report.sent} alert(s) ({report.verified} verified as already posted), "
@@ -262,19 +332,35 @@ def _print_flush(report) -> None:  # type: ignore[no-untyped-def]
 
 
 def cmd_fixture_server(args: argparse.Namespace) -> int:
+    """Serve captures on loopback. Every file and folder named must exist before it starts: a server
+    answering 404 for a mistyped path would look like an upstream that lost its page."""
     from advisory_watch.fixture_server import FixtureServer
+    from advisory_watch.usage import UsageError
 
-    routes = {}
+    def existing(text: str, *, folder: bool, what: str) -> Path:
+        path = Path(text).resolve()
+        if not (path.is_dir() if folder else path.is_file()):
+            raise UsageError(
+                f"fixture-server: {what} {text!r} is not an existing {'folder' if folder else 'file'}"
+            )
+        return path
+
+    routes, wayback = {}, {}
     for spec in args.route or []:
         path, _, file = spec.partition("=")
-        routes[path] = Path(file).resolve()
-    wayback = {}
+        routes[path] = existing(file, folder=False, what=f"--route {path}=")
     for spec in args.wayback or []:
         url, _, folder = spec.partition("=")
-        wayback[url] = Path(folder).resolve()
-    server = FixtureServer(
-        Path(args.dir).resolve() if args.dir else None, port=args.port, routes=routes, wayback=wayback
-    )
+        wayback[url] = existing(folder, folder=True, what=f"--wayback {url}=")
+    root = existing(args.dir, folder=True, what="folder") if args.dir else None
+    try:
+        server = FixtureServer(root, port=args.port, routes=routes, wayback=wayback)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise UsageError(
+                f"fixture-server: port {args.port} on 127.0.0.1 is in use; choose another --port"
+            ) from exc
+        raise
     print(f"serving {args.dir or '(routes only)'} on {server.url}", file=sys.stderr, flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
@@ -527,8 +613,18 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("advisory-watch")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="advisory-watch", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"advisory-watch {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     sources = registry.names()
 
@@ -645,6 +741,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. An ordinary mistake (see :mod:`advisory_watch.usage`) is one line on stderr
+    and exit status 2; anything else is a defect and keeps its traceback."""
+    from advisory_watch.usage import explain
+
+    try:
+        return _main(argv)
+    except Exception as exc:
+        database_url = _configured_database_url()
+        message = explain(exc, database_url=database_url)
+        if message is None:
+            raise
+        logging.getLogger("advisory_watch").debug("the mistake's traceback", exc_info=exc)
+        print(f"advisory-watch: error: {message}", file=sys.stderr)
+        return 2
+
+
+def _configured_database_url() -> str | None:
+    try:
+        return get_settings().effective_database_url
+    except Exception:  # noqa: BLE001 - the settings themselves may be the mistake being explained
+        return None
+
+
+def _main(argv: list[str] | None) -> int:
     from advisory_watch import redaction
 
     settings = get_settings()

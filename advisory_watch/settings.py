@@ -10,8 +10,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def _default_home() -> Path:
@@ -81,6 +83,14 @@ class Settings(BaseSettings):
     oc_score_threshold: float = Field(default=0.25, description="OC Index: score move that alerts.")
     oc_rank_threshold: int = Field(default=5, description="OC Index: rank move (places) that alerts.")
     oc_market_threshold: float = Field(default=1.0, description="OC Index: market score move that alerts.")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"not a log level; one of {', '.join(LOG_LEVELS)}")
+        return level
 
     @property
     def effective_database_url(self) -> str:

@@ -75,11 +75,14 @@ def configured_transport(settings: Settings) -> Transport:
 
 
 def configured_routing(settings: Settings, transport: Transport) -> Routing:
+    # A routing file is read (and a bad one refused) whatever the transport: a mistake in it must
+    # show the first time it is set, not on the day a Slack token arrives.
+    routing = load_routing(settings.routing, settings.slack_channel)
     if transport.name in {"console", "slack-webhook"}:
         # One destination: every alert and the digest go there (a routing file's channels do not apply).
         channel = "console" if transport.name == "console" else "webhook"
         return Routing(default_channel=channel, ops_channel=channel)
-    return load_routing(settings.routing, settings.slack_channel)
+    return routing
 
 
 def pending(session: Session, limit: int = 1000) -> list[Alert]:

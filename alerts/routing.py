@@ -108,9 +108,35 @@ def _codes(values: Any, where: str) -> frozenset[str]:
     return frozenset(v.strip().upper() for v in values)
 
 
+_TOP_LEVEL_KEYS = frozenset(
+    {
+        "default_channel",
+        "ops_channel",
+        "thread_window_hours",
+        "routes",
+        "regions",
+        "escalation_channel",
+        "escalate_after_minutes",
+    }
+)
+
+
 def parse(data: dict[str, Any]) -> Routing:
     if not isinstance(data, dict):
         raise RoutingError("the routing file must be a mapping")
+    unknown = set(data) - _TOP_LEVEL_KEYS
+    if unknown:
+        raise RoutingError(
+            f"unknown keys at the top level: {', '.join(sorted(map(str, unknown)))} "
+            f"(known: {', '.join(sorted(_TOP_LEVEL_KEYS))})"
+        )
+    if not isinstance(data.get("routes") or [], list):
+        raise RoutingError("routes must be a list")
+    if not isinstance(data.get("regions") or {}, dict):
+        raise RoutingError("regions must be a mapping of region name to country codes")
+    window = data.get("thread_window_hours", 72)
+    if isinstance(window, bool) or not isinstance(window, int | float) or window < 0:
+        raise RoutingError("thread_window_hours must be a number of hours")
     regions = {str(k): _codes(v, f"regions.{k}") for k, v in (data.get("regions") or {}).items()}
     routes = []
     for i, raw in enumerate(data.get("routes") or []):
@@ -151,7 +177,7 @@ def parse(data: dict[str, Any]) -> Routing:
     return Routing(
         default_channel=data.get("default_channel"),
         ops_channel=data.get("ops_channel"),
-        thread_window_hours=float(data.get("thread_window_hours", 72)),
+        thread_window_hours=float(window),
         routes=tuple(routes),
         regions=regions,
         escalation_channel=data.get("escalation_channel"),
@@ -173,9 +199,17 @@ def load(path: Path | None, default_channel: str | None = None) -> Routing:
         return Routing(default_channel=default_channel, ops_channel=default_channel)
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise RoutingError(f"cannot read routing file {path}: {exc}") from exc
-    routing = parse(data)
+    except OSError as exc:
+        raise RoutingError(f"cannot read routing file {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise RoutingError(f"routing file {path} is not valid YAML{where}: {problem}") from exc
+    try:
+        routing = parse(data)
+    except RoutingError as exc:
+        raise RoutingError(f"routing file {path}: {exc}") from exc
     if routing.default_channel is None and default_channel:
         routing = replace(
             routing, default_channel=default_channel, ops_channel=routing.ops_channel or default_channel
