@@ -16,7 +16,7 @@ export AIRFLOW__API__PORT ?= 8080
 # Task processes reach the API server here; it must follow the port.
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL ?= http://127.0.0.1:$(AIRFLOW__API__PORT)/execution/
 
-.PHONY: run test venv postgres lint bench clean topology
+.PHONY: run test venv postgres lint bench clean topology screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ postgres:
 
 test: $(STAMP) postgres
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -q
+
+# Re-take the README's screenshots (the suite itself writes them to a scratch folder).
+screenshots: $(STAMP)
+	ADVISORY_WATCH_SCREENSHOTS=$(CURDIR)/docs/screenshots PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -q \
+		tests/test_history_browser.py tests/test_government_replay.py -k "person_sees or headless_chromium"
 
 # The compose topology as local processes (CeleryExecutor, PostgreSQL, Redis); ^C stops it.
 topology: $(STAMP)

@@ -368,15 +368,12 @@ def cmd_fixture_server(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from sqlalchemy.engine import make_url
-
-    from models.db import upgrade
+    from models.db import shown_url, upgrade
 
     url = get_settings().effective_database_url
     upgrade(url)
     # Container logs keep this line: the password never goes in it.
-    shown = make_url(url).render_as_string(hide_password=True)
-    print(f"database at {shown} is up to date", file=sys.stderr)
+    print(f"database at {shown_url(url)} is up to date", file=sys.stderr)
     return 0
 
 
@@ -551,6 +548,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from fastapi import Depends
 
     from history.app import create_app, token_guard
+    from models.db import shown_url
 
     settings = get_settings()
     dependencies = []
@@ -567,8 +565,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(
         settings, dependencies=dependencies, allowed_hosts=[h.strip() for h in hosts if h.strip()]
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning")
+    server = uvicorn.Server(config)
+    sockets = [_bound_socket(args.host, args.port)]  # a port in use is said before anything else
+    shown_host = f"[{args.host}]" if ":" in args.host else args.host
+    print(
+        f"history browser on http://{shown_host}:{sockets[0].getsockname()[1]}/ "
+        f"(database {shown_url(settings.effective_database_url)}; ^C stops it)",
+        file=sys.stderr,
+        flush=True,
+    )
+    server.run(sockets=sockets)
     return 0
+
+
+def _bound_socket(host: str, port: int) -> Any:
+    import socket
+
+    from advisory_watch.usage import UsageError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise UsageError(f"serve: port {port} on {host} is in use; choose another --port") from exc
+        raise
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
 
 
 def cmd_health(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ government's folder of destinations.
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import chain
@@ -29,6 +30,24 @@ def _moment_time(name: str) -> datetime | None:
     """The time a corpus moment folder (``YYYY-MM-DDTHHMMSSZ``) stands for, else None."""
     try:
         return datetime.strptime(name, _MOMENT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+_NAME_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):?(\d{2}):?(\d{2})Z?)?(?!\d)")
+
+
+def name_time(name: str) -> datetime | None:
+    """The moment a file's name gives (``…-2025-10-07.xml``: that day at noon UTC, the time the
+    archived days stand for; ``…2025-10-07T091024Z…``: that instant), else None."""
+    match = _NAME_DATE.search(name)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second = (int(g) if g else None for g in match.groups())
+    try:
+        if hour is None:
+            return datetime(year, month, day, 12, tzinfo=UTC)
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except ValueError:
         return None
 
@@ -155,14 +174,16 @@ def replay_governments(folder: Path, *, settings: Settings | None = None) -> Ite
 def replay_files(
     name: str, paths: Iterable[Path], *, settings: Settings | None = None, url: str | None = None
 ) -> Iterator[IngestResult]:
-    """Captured documents as successive fetches, in name order, each timed by its file's mtime."""
+    """Captured documents as successive fetches, in name order, each timed by what the document says
+    of its own time, else a date in its name (``TAsTWs-2025-10-07.xml``), else its file's mtime (a
+    copy's mtime is when it was copied: the last resort)."""
     source = registry.load(name)
     documents = (
         (
             path,
             url or (source.urls[0] if source.urls else path.resolve().as_uri()),
             None,
-            datetime.fromtimestamp(path.stat().st_mtime, UTC),
+            name_time(path.name) or datetime.fromtimestamp(path.stat().st_mtime, UTC),
         )
         for path in sorted(paths, key=lambda p: p.name)
     )

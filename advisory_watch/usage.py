@@ -9,25 +9,16 @@ explained mistake too.
 from __future__ import annotations
 
 import errno
-import re
 
 from pydantic import ValidationError
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from alerts.routing import RoutingError
+from models.db import shown_url
 
 
 class UsageError(Exception):
     """A command given something it cannot use (an unknown source, a malformed date, …)."""
-
-
-def shown_url(url: str) -> str:
-    """A database URL as it may be printed: never its password."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
 
 
 def _settings_problem(exc: ValidationError) -> str:

@@ -24,11 +24,14 @@ from xml.etree import ElementTree as ET
 import nh3
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi import Path as FastApiPath
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
 from fastapi.templating import Jinja2Templates
 from pydantic import AfterValidator
 from sqlmodel import Session, col, select
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from advisory_watch.settings import Settings, get_settings
@@ -39,9 +42,19 @@ from history import governments as government_views
 from history import queries
 from history.svg import aligned_steps, level_chart
 from history.worldmap import world_map
+from models.db import shown_url
 from models.tables import Snapshot
 from scrapers.prose import same_area
 from scrapers.tiers import GOVERNMENTS, government_of, mapping_table
+
+
+def _wants_html(request: Request) -> bool:
+    """A browser asking for a page gets an HTML error page; API clients and feeds keep JSON errors."""
+    path = request.url.path
+    if "/api/" in path or path.endswith((".csv", ".atom", ".json")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 
@@ -177,6 +190,44 @@ def create_app(
     if allowed_hosts is not None:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if not _wants_html(request):
+            return await http_exception_handler(request, exc)
+        detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
+        return _error_page(request, exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if not _wants_html(request):
+            return await request_validation_exception_handler(request, exc)
+        reasons = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc'][1:]) or 'request'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        return _error_page(request, 422, reasons)
+
+    def _error_page(request: Request, status: int, detail: str, headers: Any = None) -> Response:
+        titles = {
+            404: "Not found",
+            401: "Sign-in required",
+            403: "Forbidden",
+            422: "That request is not valid",
+        }
+        return TEMPLATES.TemplateResponse(
+            request,
+            "error.html",
+            {
+                "base": base_path,
+                "docs_shown": not guarded,
+                "status": status,
+                "title": titles.get(status, "Error"),
+                "detail": detail,
+            },
+            status_code=status,
+            headers=headers,
+        )
+
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[..., Any]) -> Response:
         response = await call_next(request)
@@ -219,6 +270,7 @@ def create_app(
             request,
             "index.html",
             rows=shown,
+            database=shown_url((settings or get_settings()).effective_database_url),
             regions=regions,
             region=region,
             level=level,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +19,17 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 # written for psycopg2 (older deployments, Airflow examples) and ``postgres://`` (hosting providers)
 # still work: they name the same database, only the driver differs.
 _DRIVER_ALIASES = (("postgresql+psycopg2://", "postgresql+psycopg://"), ("postgres://", "postgresql://"))
+
+
+def shown_url(url: str) -> str:
+    """A database URL as it may be printed or shown: never its password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
 
 
 def database_url(url: str) -> str:

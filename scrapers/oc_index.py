@@ -21,6 +21,7 @@ import io
 import json
 import re
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 import openpyxl
@@ -224,10 +225,18 @@ def _slug(entry: dict[str, Any]) -> str:
 
 
 def read_workbook(content: bytes) -> dict[int, list[dict[str, Any]]]:
+    return _read_workbook(content)[0]
+
+
+def _read_workbook(content: bytes) -> tuple[dict[int, list[dict[str, Any]]], datetime | None]:
+    """Every edition's rows, and when the publisher last saved the workbook (its own date: a copy's
+    file time says when it was copied, not when the index was published)."""
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for bad bytes
         raise ExtractionError(f"not an OC Index workbook: {type(exc).__name__}: {exc}") from exc
+    saved = book.properties.modified or book.properties.created
+    saved_at = saved.replace(tzinfo=UTC) if saved and saved.tzinfo is None else saved
     editions: dict[int, list[dict[str, Any]]] = {}
     for sheet in book.worksheets:
         match = re.fullmatch(r"(\d{4})_dataset", sheet.title.strip())
@@ -239,7 +248,7 @@ def read_workbook(content: bytes) -> dict[int, list[dict[str, Any]]]:
     book.close()
     if not editions:
         raise ExtractionError("the workbook has no <year>_dataset sheet")
-    return editions
+    return editions, saved_at
 
 
 def extract_snapshot(raw: bytes, *, url: str = urls[0]) -> Extraction:
@@ -260,7 +269,7 @@ def extract(content: bytes, *, url: str = urls[0], edition: int | None = None) -
             raise ExtractionError("neither an .xlsx workbook nor a page's text") from exc
         record = extract_page_text(text, edition=edition)
         return Extraction(records=[Extracted(key=record["key"], record=record, raw=content)])
-    editions = read_workbook(content)
+    editions, saved_at = _read_workbook(content)
     chosen = edition or max(editions)
     if chosen not in editions:
         raise ExtractionError(f"edition {chosen} is not in the workbook (has {sorted(editions)})")
@@ -276,7 +285,7 @@ def extract(content: bytes, *, url: str = urls[0], edition: int | None = None) -
         "url": "https://ocindex.net/",
     }
     out.append(Extracted(key=INDEX_KEY, record=index_record, raw=content))
-    return Extraction(records=out)
+    return Extraction(records=out, document_time=saved_at)
 
 
 # -- country page text (as in seed 002) -------------------------------------------------------
