@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from advisory_watch.freshness import raise_stale_sources
 from advisory_watch.pipeline import run_source
-from advisory_watch.results import FAILED_STATUSES
+from advisory_watch.results import FAILED_STATUSES, READ_STATUSES
 from advisory_watch.sessions import session_for
 from advisory_watch.settings import get_settings, reset_settings_cache
 from alerts.outbox import flush_configured
@@ -85,17 +86,39 @@ def run_cycle(
         "snapshots": sum(r.snapshots for r in results),
         "changes": sum(r.changes for r in results),
         "alerts": sum(len(r.alerts) for r in results),
+        "fetched": sum(r.status in READ_STATUSES for r in results),
+        "failed": len(failed),
         "problems": [p for r in results for p in r.problems][:20],
         "isolated": sorted({k for r in results for k in r.failed}),
         "seconds": round(time.monotonic() - started, 3),
         "dry_run": dry_run,
     }
     # A single-document source whose fetch failed: fail the task, so Airflow retries with backoff.
-    # Multi-page sources record each failed page (still due next cycle) and carry on.
+    # Multi-page sources record each failed page (still due next cycle) and carry on; the run's last
+    # task (judge_run) fails the run when none of its pages was read.
     if failed and len(results) == 1 and planned is None:
         # The failure is recorded (and ops told) already; failing the task makes Airflow retry with backoff.
         raise RuntimeError(f"{source}: every fetch failed: {summary['problems']}")
     return summary
+
+
+def judge_run(source: str, summaries: dict[str, Any] | Iterable[dict[str, Any]] | None) -> dict[str, Any]:
+    """The verdict on a live run from its fetch tasks' summaries: a run that read nothing and failed
+    somewhere is a failed run, so Airflow shows it red (a green run whose every fetch failed hides an
+    outage). Not retried: the fetch tasks already ran, and the pages stay due for the next cycle."""
+    if summaries is None:
+        return {"source": source, "verdict": "no live fetch in this run"}
+    rows = [summaries] if isinstance(summaries, dict) else [s for s in summaries if s]
+    fetched = sum(int(s.get("fetched", 0)) for s in rows)
+    failed = sum(int(s.get("failed", 0)) for s in rows)
+    verdict = {"source": source, "fetched": fetched, "failed": failed}
+    if failed and not fetched:
+        problems = [p for s in rows for p in s.get("problems", [])][:5]
+        raise RuntimeError(
+            f"{source}: nothing was read in this run ({failed} fetch(es) failed, none succeeded; "
+            f"ops are told once per failure streak): {problems}"
+        )
+    return verdict
 
 
 def deliver(*, dry_run: bool = False) -> dict[str, Any]:

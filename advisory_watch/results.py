@@ -13,6 +13,8 @@ from typing import Any
 
 # Outcomes of one document that mean it was not stored (the others: ok, partial, not_modified, duplicate).
 FAILED_STATUSES = frozenset({"fetch_failed", "extraction_failed", "ingest_failed"})
+# Outcomes that mean a document was read from upstream (stored, or confirmed unchanged).
+READ_STATUSES = frozenset({"ok", "partial", "not_modified", "duplicate"})
 
 
 @dataclass

@@ -138,9 +138,18 @@ def build_dag(entry: SourceEntry):  # noqa: ANN201 - returns an Airflow DAG
             first_live = planned
         else:
             fetched = first_live = fetch_and_diff()
+        # After delivery (so the ops alert is out): a live run that read nothing is a failed run.
+        @task(task_id="judge_run", retries=0)
+        def judge_run(summaries) -> dict:  # noqa: ANN001 - one summary, or the mapped batches' list
+            from advisory_watch.airflow_tasks import judge_run as verdict
+
+            return verdict(entry.name, summaries)
+
         archived = fetch_archive()
         choose_source() >> [first_live, archived]
-        [fetched, archived] >> deliver_alerts()
+        delivered = deliver_alerts()
+        [fetched, archived] >> delivered
+        delivered >> judge_run(fetched)
 
     return source_dag()
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from scrapers.registry import SOURCES
-from tests.conftest import FEED_1008, FEED_PATH, ROOT
+from tests.conftest import FEED_1008, FEED_PATH, ROOT, SHARED
 
 pytestmark = pytest.mark.airflow
 
@@ -52,6 +52,13 @@ def test_every_dag_file_loads():
             "fetch_archive",
         }
         assert dag.get_task("deliver_alerts").trigger_rule == "none_failed_min_one_success"
+        # The run's verdict comes last (after delivery, so ops hear first) and is never retried.
+        judge = dag.get_task("judge_run")
+        assert judge.upstream_task_ids == {
+            "deliver_alerts",
+            "fetch_batch" if entry.batch_size else "fetch_and_diff",
+        }
+        assert judge.retries == 0 and not judge.downstream_task_ids
         if entry.batch_size:  # mapped over batches of planned URLs, not one task per country
             assert dag.get_task("plan").downstream_task_ids == {"fetch_batch"}
     # The advisory pages follow the feed: they run on its asset events (the feed changed), with a
@@ -114,6 +121,46 @@ def test_airflow_dags_test_produces_snapshots_and_alerts(tmp_path, feed_server):
     assert {uri for (uri,) in events} == {"advisory-watch://state-dept-feed/"} and len(events) == 2
 
 
+US_PERU = SHARED / "fixtures" / "governments" / "unitedstates" / "Peru"
+PERU_ADVISORY = "/content/travel/en/traveladvisories/traveladvisories/peru-travel-advisory.html"
+PERU_COUNTRY_PAGE = (
+    "/content/travel/en/international-travel/International-Travel-Country-Information-Pages/Peru.html"
+)
+
+
+def serve_peru_state_pages(server) -> None:
+    """Peru's advisory and country-information pages (their latest captures) at their live addresses."""
+    server.state.routes[PERU_ADVISORY] = sorted(US_PERU.glob("*/Advisory.md"))[-1]
+    server.state.routes[PERU_COUNTRY_PAGE] = sorted(US_PERU.glob("*/Safety and Security.md"))[-1]
+
+
+def test_a_live_run_that_read_nothing_is_red_and_tells_ops_once(tmp_path, feed_server):
+    """#29: every advisory page 404s, so the pages run read nothing: Airflow must show it failed (its
+    last task, judge_run), ops hear once; with one page served the next run is green again."""
+    alerts_file = tmp_path / "alerts.jsonl"
+    env = airflow_env(tmp_path / "airflow", {"ADVISORY_WATCH_ALERTS_JSONL": str(alerts_file)})
+    assert airflow(env, "db", "migrate").returncode == 0
+    setup = subprocess.run(
+        [sys.executable, "-m", "advisory_watch.cli", "airflow-setup"], env=env, capture_output=True, text=True
+    )
+    assert setup.returncode == 0, setup.stderr
+    feed = airflow(env, "dags", "test", "state_dept_advisories")  # the feed plans the pages
+    assert feed.returncode == 0, feed.stderr[-3000:]
+
+    nothing = airflow(env, "dags", "test", "state_dept_pages")
+    log = nothing.stdout + nothing.stderr
+    assert nothing.returncode != 0 and "state=failed" in log
+    assert "nothing was read in this run" in log
+    ops = [json.loads(line) for line in alerts_file.read_text().splitlines()]
+    page_ops = [a for a in ops if a.get("source") == "state-dept-page"]
+    assert [a["kind"] for a in page_ops] == ["fetch_failed"], page_ops
+
+    serve_peru_state_pages(feed_server)
+    some = airflow(env, "dags", "test", "state_dept_pages")
+    assert some.returncode == 0, some.stderr[-3000:]
+    assert "state=success" in some.stdout + some.stderr
+
+
 @pytest.mark.postgres
 def test_every_dag_runs_with_airflow_metadata_on_postgres(tmp_path, feed_server, postgres_url):
     from tests.test_government_live import serve_one_destination_each
@@ -123,6 +170,7 @@ def test_every_dag_runs_with_airflow_metadata_on_postgres(tmp_path, feed_server,
         {f"/Content/Report/{GUID}": (200, as_page(SEED_000.read_text(encoding="utf-8")))}
     ).__enter__()
     serve_one_destination_each(feed_server, tmp_path)  # the four governments' DAGs need a page each
+    serve_peru_state_pages(feed_server)  # and the U.S. pages' DAGs: a run that read nothing is red
     rewrite = os.environ["ADVISORY_WATCH_URL_REWRITE"].replace(
         f"https://www.osac.gov={feed_server.url}", f"https://www.osac.gov={osac.url}"
     )
