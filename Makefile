@@ -13,6 +13,8 @@ export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION ?= False
 export AIRFLOW__API__PORT ?= 8080
+# The UI listens on loopback only (Airflow's default is every interface); compose sets its own.
+export AIRFLOW__API__HOST ?= 127.0.0.1
 # Task processes reach the API server here; it must follow the port.
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL ?= http://127.0.0.1:$(AIRFLOW__API__PORT)/execution/
 

@@ -264,3 +264,65 @@ def test_backfilling_january_run_by_run_matches_replay_and_posts_nothing(tmp_pat
     ingest_in_order(JANUARY, replayed)
     assert history(get_settings())[0] == history(replayed)[0]
     assert slack.posts() == []
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses with a socket listening on ``port`` (IPv4, from /proc/net/tcp)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, hex_port = local.split(":")
+        if state == "0A" and int(hex_port, 16) == port:
+            found.add(".".join(str(int(address[i : i + 2], 16)) for i in (6, 4, 2, 0)))
+    return found
+
+
+def test_make_run_serves_the_airflow_ui_on_loopback_only(tmp_path):
+    """The README's first command: `make run` brings Airflow up, its UI on 127.0.0.1 (not 0.0.0.0)."""
+    import signal
+    import socket
+    import time
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = airflow_env(tmp_path / "airflow", {"AIRFLOW__API__PORT": str(port)})
+    for name in ("AIRFLOW__CORE__DAGS_FOLDER", "AIRFLOW__CORE__UNIT_TEST_MODE", "AIRFLOW__API__HOST"):
+        env.pop(name, None)  # what the Makefile sets, it sets itself
+    log = (tmp_path / "make-run.log").open("wb")
+    process = subprocess.Popen(
+        ["make", "-s", "run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(2)
+        else:
+            raise AssertionError((tmp_path / "make-run.log").read_text()[-3000:])
+        assert _listening_addresses(port) == {"127.0.0.1"}
+    finally:
+        _stop_group(process, signal)
+
+
+def _stop_group(process: subprocess.Popen, signal) -> None:  # noqa: ANN001 - the signal module
+    """SIGTERM to make and everything it started; SIGKILL what is still there after 30 s."""
+    import time
+
+    os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.5)
+    else:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)

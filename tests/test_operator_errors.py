@@ -103,7 +103,9 @@ def test_countries_by_code_in_any_case_or_by_name(feed_server, tmp_path, monkeyp
         assert result.returncode == 0, result.stderr
         assert f"state-dept-feed: ok items=211 snapshots={stored} " in result.stderr, (given, result.stderr)
     one_line_error(
-        run_cli("run", "--source", "state-dept-feed", "--dry-run", "--countries", "narnia"), "--countries", "'narnia'"
+        run_cli("run", "--source", "state-dept-feed", "--dry-run", "--countries", "narnia"),
+        "--countries",
+        "'narnia'",
     )
 
 
