@@ -318,6 +318,7 @@ def _stop_group(process: subprocess.Popen, signal) -> None:  # noqa: ANN001 - th
     os.killpg(process.pid, signal.SIGTERM)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
+        process.poll()  # reap make itself: a zombie would still count as the group
         try:
             os.killpg(process.pid, 0)
         except ProcessLookupError:
