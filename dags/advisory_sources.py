@@ -138,6 +138,7 @@ def build_dag(entry: SourceEntry):  # noqa: ANN201 - returns an Airflow DAG
             first_live = planned
         else:
             fetched = first_live = fetch_and_diff()
+
         # After delivery (so the ops alert is out): a live run that read nothing is a failed run.
         @task(task_id="judge_run", retries=0)
         def judge_run(summaries) -> dict:  # noqa: ANN001 - one summary, or the mapped batches' list

@@ -19,7 +19,9 @@ def level_chart(
 ) -> str:
     if not series:
         # The page is shown only when something is recorded: say what is missing, not "no history".
-        return '<p class="muted" id="no-level">No State Department level recorded for this destination yet.</p>'
+        return (
+            '<p class="muted" id="no-level">No State Department level recorded for this destination yet.</p>'
+        )
     start = min([series[0][0], *(m for ms in marks.values() for m in ms)])
     end = max(now, series[-1][0] + timedelta(days=1))
     span = max((end - start).total_seconds(), 1.0)
