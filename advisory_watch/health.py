@@ -6,7 +6,7 @@ only after ``threshold`` in a row, since one timeout an hour is weather, not new
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -14,6 +14,24 @@ from sqlmodel import Session
 from alerts.payload import ops_payload
 from diffing.changes import Severity
 from models.tables import SourceHealth
+
+# A URL that has not failed for this long is forgotten: it left the plan (a page no longer linked), or
+# the failure had no URL of its own to be read again (discovery).
+FAILING_MEMORY = timedelta(hours=24)
+
+
+def _still_failing(failing: dict[str, str] | None, now: datetime, *, read: str | None) -> dict[str, str]:
+    if read is None:
+        return {}
+    return {
+        url: when
+        for url, when in (failing or {}).items()
+        if url != read and _utc(now) - _utc(datetime.fromisoformat(when)) < FAILING_MEMORY
+    }
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _row(session: Session, source: str) -> SourceHealth:
@@ -39,6 +57,7 @@ def record_failure(
     row.consecutive_failures += 1
     row.last_error = error[:2000]
     row.updated_at = observed_at
+    row.failing = {**(row.failing or {}), url: observed_at.isoformat()}
     if row.alerted or row.consecutive_failures < max(1, threshold):
         return None
     row.alerted = True
@@ -56,15 +75,23 @@ def record_failure(
     )
 
 
-def record_success(session: Session, *, source: str, observed_at: datetime) -> dict[str, Any] | None:
-    """Reset the streak; return a "recovered" payload when ops had been told about it."""
+def record_success(
+    session: Session, *, source: str, observed_at: datetime, url: str | None = None
+) -> dict[str, Any] | None:
+    """``url`` was read. The streak ends (with a "recovered" payload when ops had been told) once no
+    URL of the source is failing any more: one page read while others still fail is not "working
+    again". Without ``url`` (a whole-source success, such as a Slack flush) every failure is cleared."""
     row = _row(session, source)
+    row.last_success_at = observed_at
+    row.updated_at = observed_at
+    still_failing = _still_failing(row.failing, observed_at, read=url)
+    row.failing = still_failing or None
+    if still_failing:
+        return None
     was_alerted = row.alerted
     failures = row.consecutive_failures
     row.consecutive_failures = 0
     row.alerted = False
-    row.last_success_at = observed_at
-    row.updated_at = observed_at
     if not was_alerted:
         return None
     return ops_payload(

@@ -80,7 +80,9 @@ def record_not_modified(
     session.add(fetch)
     result = IngestResult(source.name, "not_modified", observed_at)
     result.alerts = ops_alert(
-        session, health.record_success(session, source=source.name, observed_at=observed_at), notify=notify
+        session,
+        health.record_success(session, source=source.name, observed_at=observed_at, url=fetched.url),
+        notify=notify,
     )
     session.commit()
     result.fetch_id = fetch.id
@@ -277,7 +279,9 @@ def _ingest_extraction(
     if info.provenance != "archive":
         # Archive captures say nothing about whether the site works today: live health is left alone.
         result.alerts += ops_alert(
-            session, health.record_success(session, source=source.name, observed_at=when), notify=notify
+            session,
+            health.record_success(session, source=source.name, observed_at=when, url=url),
+            notify=notify,
         )
     if extraction.problems and (previous_error or "") != (fetch.error or ""):
         payload = ops_payload(

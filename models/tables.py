@@ -142,6 +142,9 @@ class SourceHealth(SQLModel, table=True):
     updated_at: datetime | None = None
     # Extraction drift ops were told about: metric -> {"usual", "now", "since"}; cleared on recovery.
     drift: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # URL -> when it last failed, for the URLs failing now: a source of many pages has recovered when
+    # every one of them has been read again, not when any one page is.
+    failing: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class ExtractionHealth(SQLModel, table=True):

@@ -196,3 +196,22 @@ def test_extractors_raise_only_the_documented_error(content):
     for extractor in (state_dept_page.extract, country_page.extract):
         with contextlib.suppress(ExtractionError):
             extractor(content, url=SAUDI_URL)
+
+
+def test_one_page_read_is_not_working_again_while_another_still_fails(feed_server):
+    """#29: Saudi Arabia's page is served, Peru's 404s every cycle. Before, each Saudi read reset the
+    source's streak: Peru's outage never reached the threshold (3), or, once told, ops heard "working
+    again" and "fetch failed" every cycle. Now: one fetch_failed at the third failure, nothing while
+    Peru stays down, one source_recovered when Peru is read again."""
+    feed_server.state.routes[SAUDI_URL.removeprefix("https://travel.state.gov")] = SAUDI
+    planned = [SAUDI_URL, PERU_URL]
+    kinds = []
+    for _ in range(5):
+        results = run_source("state-dept-page", planned=planned, notify="none")
+        assert [r.status for r in results][1] == "fetch_failed"
+        kinds.append([a["kind"] for r in results for a in r.alerts if a.get("ops")])
+    assert kinds == [[], [], ["fetch_failed"], [], []]
+    feed_server.state.routes[PERU_URL.removeprefix("https://travel.state.gov")] = LEGACY_PERU
+    recovered = run_source("state-dept-page", planned=planned, notify="none")
+    assert [r.status for r in recovered] == ["not_modified", "ok"]
+    assert [a["kind"] for r in recovered for a in r.alerts if a.get("ops")] == ["source_recovered"]
