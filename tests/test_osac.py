@@ -252,3 +252,29 @@ def test_bad_pages_are_extraction_errors(bad):
 
     with pytest.raises(ExtractionError):
         osac_report.extract(bad, url=REPORT_URL)
+
+
+def test_a_cycle_that_read_no_report_is_judged_failed(monkeypatch):
+    """#29: the DAG's tasks on a real fake osac.gov. Every report 500s: the cycle itself returns (each
+    failure recorded), and judge_run, the run's last task, fails the run. One report read: it passes."""
+    from advisory_watch.airflow_tasks import judge_run, run_cycle
+
+    failing = {
+        f"/Content/Report/{GUID}": (500, b"server error"),
+        "/Content/Report/00000000-0000-0000-0000-000000000002": (500, b"server error"),
+    }
+    with FakeOsac(failing) as fake:
+        monkeypatch.setenv("ADVISORY_WATCH_URL_REWRITE", f"https://www.osac.gov={fake.url}")
+        monkeypatch.setenv("ADVISORY_WATCH_FETCH_ATTEMPTS", "1")
+        reset_settings_cache()
+        summary = run_cycle("osac-report")
+        assert summary["fetched"] == 0 and summary["failed"] >= 1
+        with pytest.raises(RuntimeError, match="nothing was read in this run"):
+            judge_run("osac-report", summary)
+        fake.reports[f"/Content/Report/{GUID}"] = (200, as_page(SEED_000.read_text(encoding="utf-8")))
+        read = run_cycle("osac-report")
+    assert read["fetched"] == 1 and read["failed"] == 1
+    assert judge_run("osac-report", read) == {"source": "osac-report", "fetched": 1, "failed": 1}
+    # The mapped batches of a page source arrive as a list: one batch that read something is enough.
+    assert judge_run("state-dept-page", [summary, read])["fetched"] == 1
+    assert judge_run("osac-report", None) == {"source": "osac-report", "verdict": "no live fetch in this run"}
