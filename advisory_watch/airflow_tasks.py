@@ -13,6 +13,7 @@ from advisory_watch.results import FAILED_STATUSES, READ_STATUSES
 from advisory_watch.sessions import session_for
 from advisory_watch.settings import get_settings, reset_settings_cache
 from alerts.outbox import flush_configured
+from scrapers.countries import destination_keys
 
 
 def apply_airflow_configuration() -> None:
@@ -70,12 +71,15 @@ def run_cycle(
 ) -> dict[str, Any]:
     """One live cycle; returns a small JSON-able summary for XCom (never the records themselves)."""
     apply_airflow_configuration()
+    keys, unknown = destination_keys(countries or [])
+    if unknown:
+        raise ValueError(f"countries: no destination called {', '.join(map(repr, unknown))}")
     started = time.monotonic()
     results = run_source(
         source,
         settings=get_settings(),
         notify=not dry_run,
-        keys=set(countries or []) or None,
+        keys=keys or None,
         planned=planned,
     )
     failed = [r for r in results if r.status in FAILED_STATUSES]

@@ -8,7 +8,6 @@ import errno
 import gc
 import json
 import logging
-import re
 import sys
 import tempfile
 import time
@@ -295,24 +294,10 @@ def _enabled_sources(setting: str) -> list[str]:
 
 
 def _destination_keys(text: str) -> set[str]:
-    """--countries as destination keys: ISO codes in any case ("st", "IL"), subdivision keys
-    ("BQ-BO") or names ("Israel", "Sao Tome and Principe")."""
-    import pycountry
-
     from advisory_watch.usage import UsageError
-    from scrapers.countries import code_for_name, nearest_code
+    from scrapers.countries import destination_keys
 
-    keys, unknown = set(), []
-    for given in (part.strip() for part in text.split(",")):
-        if not given:
-            continue
-        code = given.upper() if re.fullmatch(r"[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?", given) else None
-        if code is not None and (pycountry.countries.get(alpha_2=code.split("-")[0]) or code == "XK"):
-            keys.add(code)
-        elif found := code_for_name(given) or nearest_code(given):
-            keys.add(found)
-        else:
-            unknown.append(given)
+    keys, unknown = destination_keys(text.split(","))
     if unknown:
         raise UsageError(
             f"--countries: no destination called {', '.join(map(repr, unknown))}; "

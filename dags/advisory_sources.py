@@ -73,7 +73,7 @@ def build_dag(entry: SourceEntry):  # noqa: ANN201 - returns an Airflow DAG
                 [],
                 type="array",
                 items={"type": "string"},
-                description="Destination keys (ISO 3166 alpha-2) to consider; empty means all.",
+                description="Destinations to consider: ISO 3166 alpha-2 codes (any case) or names; empty means all.",
             ),
             "dry_run": Param(False, type="boolean", description="Record alerts as held; deliver nothing."),
             "notify": Param(

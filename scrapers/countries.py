@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 import pycountry
@@ -241,6 +242,29 @@ def nearest_code(name: str) -> str | None:
     if rivals and found[0][1] - rivals[0] < _NEAREST_MARGIN:
         return None
     return best_code
+
+
+_GIVEN_KEY = re.compile(r"[A-Za-z]{2}(?:-[A-Za-z0-9]{1,3})?")
+
+
+def destination_keys(given: Iterable[str]) -> tuple[set[str], list[str]]:
+    """Destination keys as a person gives them (``--countries``, a DAG's ``countries`` Param): ISO codes
+    in any case ("st", "IL"), subdivision keys ("BQ-BO") or names ("Israel", "Sao Tome and Principe").
+    Returns the keys and what named no destination, so the caller can refuse instead of quietly
+    narrowing the run to nothing."""
+    keys: set[str] = set()
+    unknown: list[str] = []
+    for text in (g.strip() for g in given):
+        if not text:
+            continue
+        code = text.upper() if _GIVEN_KEY.fullmatch(text) else None
+        if code is not None and (pycountry.countries.get(alpha_2=country_of(code)) or code == "XK"):
+            keys.add(code)
+        elif found := code_for_name(text) or nearest_code(text):
+            keys.add(found)
+        else:
+            unknown.append(text)
+    return keys, unknown
 
 
 def pycountry_name(key: str) -> str:

@@ -290,3 +290,12 @@ def test_the_suite_leaves_the_tracked_screenshots_alone():
     assert not Path(SCREENSHOTS).resolve().is_relative_to(ROOT) or os.environ.get(
         "ADVISORY_WATCH_SCREENSHOTS"
     )
+
+
+def test_a_dag_runs_countries_param_takes_the_same_codes_and_names(feed_server):
+    """What the DAG's fetch task calls with its ``countries`` Param (given in the Trigger form)."""
+    from advisory_watch.airflow_tasks import run_cycle
+
+    assert run_cycle("state-dept-feed", countries=["st", "Mexico"], dry_run=True)["snapshots"] == 2
+    with pytest.raises(ValueError, match="'narnia'"):
+        run_cycle("state-dept-feed", countries=["narnia"], dry_run=True)
