@@ -307,8 +307,34 @@ def test_make_run_serves_the_airflow_ui_on_loopback_only(tmp_path):
         else:
             raise AssertionError((tmp_path / "make-run.log").read_text()[-3000:])
         assert _listening_addresses(port) == {"127.0.0.1"}
+        # A backfill through the REST API (the UI's Backfill button) on this SQLite metadata: Airflow
+        # either creates it or refuses it in words that say why and what to use instead.
+        answer = _request_backfill(f"http://127.0.0.1:{port}", tmp_path / "airflow")
+        assert answer.status_code in {200, 503}, answer.text
+        if answer.status_code == 503:
+            assert "not supported on SQLite" in answer.json()["detail"]
     finally:
         _stop_group(process, signal)
+
+
+def _request_backfill(base: str, airflow_home: Path) -> httpx.Response:
+    passwords = airflow_home / "simple_auth_manager_passwords.json.generated"
+    password = json.loads(passwords.read_text())["admin"]
+    token = httpx.post(f"{base}/auth/token", json={"username": "admin", "password": password}).json()
+    return httpx.post(
+        f"{base}/api/v2/backfills",
+        headers={"authorization": f"Bearer {token['access_token']}"},
+        json={
+            "dag_id": "state_dept_advisories",
+            "from_date": "2026-01-05T00:00:00Z",
+            "to_date": "2026-01-05T03:00:00Z",
+            "run_backwards": False,
+            "dag_run_conf": {"notify": "none"},
+            "reprocess_behavior": "none",
+            "max_active_runs": 1,
+        },
+        timeout=60,
+    )
 
 
 def _stop_group(process: subprocess.Popen, signal) -> None:  # noqa: ANN001 - the signal module
