@@ -73,7 +73,8 @@ def build_dag(entry: SourceEntry):  # noqa: ANN201 - returns an Airflow DAG
                 [],
                 type="array",
                 items={"type": "string"},
-                description="Destinations to consider: ISO 3166 alpha-2 codes (any case) or names; empty means all.",
+                description="Destinations to consider: ISO 3166 alpha-2 codes (any case) or names; "
+                "empty means all.",
             ),
             "dry_run": Param(False, type="boolean", description="Record alerts as held; deliver nothing."),
             "notify": Param(
