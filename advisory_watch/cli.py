@@ -341,10 +341,8 @@ def cmd_fixture_server(args: argparse.Namespace) -> int:
     try:
         server = FixtureServer(root, port=args.port, routes=routes, wayback=wayback)
     except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise UsageError(
-                f"fixture-server: port {args.port} on 127.0.0.1 is in use; choose another --port"
-            ) from exc
+        if taken := _port_taken("fixture-server", "127.0.0.1", args.port, exc):
+            raise taken from exc
         raise
     print(f"serving {args.dir or '(routes only)'} on {server.url}", file=sys.stderr, flush=True)
     with contextlib.suppress(KeyboardInterrupt):
@@ -564,10 +562,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port_taken(command: str, host: str, port: int, exc: OSError) -> Exception | None:
+    """A failed bind on a taken port, as the one-line mistake it is; None for any other failure."""
+    from advisory_watch.usage import UsageError
+
+    if exc.errno == errno.EADDRINUSE:
+        return UsageError(f"{command}: port {port} on {host} is in use; choose another --port")
+    return None
+
+
 def _bound_socket(host: str, port: int) -> Any:
     import socket
-
-    from advisory_watch.usage import UsageError
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -576,8 +581,8 @@ def _bound_socket(host: str, port: int) -> Any:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        if exc.errno == errno.EADDRINUSE:
-            raise UsageError(f"serve: port {port} on {host} is in use; choose another --port") from exc
+        if taken := _port_taken("serve", host, port, exc):
+            raise taken from exc
         raise
     sock.listen(128)
     sock.set_inheritable(True)
