@@ -1,6 +1,7 @@
 # advisory-watch: the two set-up commands of the README, and their helpers.
-#   make run    venv + install + migrate + pools, then Airflow standalone with the project's DAGs
-#               (make run ONCE=1: one cycle through the CLI instead, then exit)
+#   make run    venv + install + migrate, then Airflow standalone with the project's DAGs, its metadata
+#               on an embedded PostgreSQL under var/postgres (LocalExecutor; ^C stops both)
+#               (make run ONCE=1: one cycle through the CLI instead, then exit; SQLite only)
 #   make test   venv + install + (start the local PostgreSQL if it is installed) + the whole suite
 
 PYTHON ?= python3.11
@@ -33,10 +34,8 @@ run: $(STAMP)
 ifeq ($(ONCE),1)
 	$(BIN)/advisory-watch run
 else
-	$(BIN)/airflow db migrate
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/advisory-watch airflow-setup
 	@echo "Airflow UI: http://127.0.0.1:$(AIRFLOW__API__PORT)  (user admin; password in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated)"
-	PATH=$(CURDIR)/$(BIN):$$PATH exec $(BIN)/airflow standalone
+	PATH=$(CURDIR)/$(BIN):$$PATH exec $(BIN)/advisory-watch airflow-standalone
 endif
 
 postgres:
@@ -72,4 +71,5 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_witnesses.py
 
 clean:
+	-test -x $(BIN)/advisory-watch && $(BIN)/advisory-watch airflow-standalone --stop-leftovers
 	rm -rf $(VENV) var

@@ -525,6 +525,18 @@ def cmd_airflow_setup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_airflow_standalone(args: argparse.Namespace) -> int:
+    """What `make run` runs: Airflow standalone on the embedded PostgreSQL, until ^C."""
+    from advisory_watch import local_airflow
+
+    if args.stop_leftovers:
+        stopped = local_airflow.stop_leftovers(get_settings().home)
+        said = "stopped the embedded PostgreSQL" if stopped else "no embedded PostgreSQL was running"
+        print(said, file=sys.stderr)
+        return 0
+    return local_airflow.launch_from_environment()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """The history browser. Beyond localhost it requires ADVISORY_WATCH_UI_TOKEN (bearer or basic auth)."""
     import uvicorn
@@ -755,6 +767,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("airflow-setup", help="create the Airflow pools and migrate the store").set_defaults(
         func=cmd_airflow_setup
     )
+    standalone = sub.add_parser(
+        "airflow-standalone",
+        help="Airflow standalone with its metadata on the embedded PostgreSQL (what `make run` runs)",
+    )
+    standalone.add_argument(
+        "--stop-leftovers", action="store_true", help="only stop an embedded PostgreSQL a killed run left"
+    )
+    standalone.set_defaults(func=cmd_airflow_standalone)
     return parser
 
 
