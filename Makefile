@@ -52,7 +52,8 @@ test: $(STAMP) postgres
 # Re-take the README's screenshots (the suite itself writes them to a scratch folder).
 screenshots: $(STAMP)
 	ADVISORY_WATCH_SCREENSHOTS=$(CURDIR)/docs/screenshots PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -q \
-		tests/test_history_browser.py tests/test_government_replay.py -k "person_sees or headless_chromium"
+		tests/test_history_browser.py tests/test_government_replay.py tests/test_make_run.py \
+		-k "person_sees or headless_chromium or dag_page_in_the_browser"
 
 # The compose topology as local processes (CeleryExecutor, PostgreSQL, Redis); ^C stops it.
 topology: $(STAMP)
