@@ -59,8 +59,9 @@ screenshots: $(STAMP)
 topology: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m advisory_watch.topology
 
+# ruff, then the layers of ../shared/architecture.json ([tool.importlinter] in pyproject.toml).
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_state_dept.py

@@ -10,10 +10,10 @@ from typing import Any
 from advisory_watch.freshness import raise_stale_sources
 from advisory_watch.pipeline import run_source
 from advisory_watch.results import FAILED_STATUSES, READ_STATUSES
-from advisory_watch.sessions import session_for
 from advisory_watch.settings import get_settings, reset_settings_cache
 from alerts.outbox import flush_configured
-from scrapers.countries import destination_keys
+from diffing.countries import destination_keys
+from models.sessions import session_for
 
 
 def apply_airflow_configuration() -> None:

@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from diffing import witness
+from diffing import areas, witness
 from models import store
 from models.tables import Alert, Change
-from scrapers import prose, registry
+from scrapers import registry
 from scrapers.base import fields_witnessed, note_of, standing_areas
 
 
@@ -84,7 +84,7 @@ def audit(session: Session) -> Announcements:
                 out.alerted[source_name] += 1
             elif claim.subject in fielded:
                 out.withheld[(source_name, "the field says otherwise")] += 1
-            elif claim.place and not claim.news and any(prose.same_area(claim.place, a) for a in standing):
+            elif claim.place and not claim.news and any(areas.same_area(claim.place, a) for a in standing):
                 out.withheld[(source_name, "standing advice restated")] += 1
             else:
                 out.missed.append((source_name, key, str(when)[:10], claim.describe()))

@@ -23,8 +23,8 @@ from sqlmodel import Session, col, select
 
 from advisory_watch.ingest import ingest
 from advisory_watch.results import FetchInfo, IngestResult, NotifyMode, alert_status
-from advisory_watch.sessions import session_for
 from advisory_watch.settings import Settings, get_settings
+from models.sessions import session_for
 from models.tables import Fetch
 from scrapers import registry, wayback
 from scrapers.base import Source

@@ -241,8 +241,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from advisory_watch.freshness import raise_stale_sources
     from advisory_watch.pipeline import run_source
     from advisory_watch.results import FAILED_STATUSES
-    from advisory_watch.sessions import session_for
     from alerts.outbox import flush_configured
+    from models.sessions import session_for
 
     settings = get_settings()
     enabled = _enabled_sources(settings.sources)
@@ -295,7 +295,7 @@ def _enabled_sources(setting: str) -> list[str]:
 
 def _destination_keys(text: str) -> set[str]:
     from advisory_watch.usage import UsageError
-    from scrapers.countries import destination_keys
+    from diffing.countries import destination_keys
 
     keys, unknown = destination_keys(text.split(","))
     if unknown:
@@ -361,8 +361,8 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts_pending(args: argparse.Namespace) -> int:
-    from advisory_watch.sessions import session_for
     from alerts.outbox import pending
+    from models.sessions import session_for
 
     with session_for() as session:
         for alert in pending(session):
@@ -379,8 +379,8 @@ def cmd_alerts_pending(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts_flush(args: argparse.Namespace) -> int:
-    from advisory_watch.sessions import session_for
     from alerts.outbox import flush_configured
+    from models.sessions import session_for
 
     settings = get_settings()
     with session_for(settings) as session:
@@ -393,10 +393,10 @@ def cmd_alerts_act(args: argparse.Namespace) -> int:
     """``alerts ack|assign|snooze``: the Slack buttons' actions, recorded as the CLI user."""
     import getpass
 
-    from advisory_watch.sessions import session_for
     from alerts import actions
     from alerts.interactions import tell_slack
     from alerts.outbox import configured_transport
+    from models.sessions import session_for
 
     kind = {"ack": "acknowledge", "assign": "assign", "snooze": "snooze"}[args.alerts_command]
     value = getattr(args, "to", None) or getattr(args, "for_", None)
@@ -423,9 +423,9 @@ def cmd_slack_socket(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts_digest(args: argparse.Namespace) -> int:
-    from advisory_watch.sessions import session_for
     from alerts.digest import queue_digests
     from alerts.outbox import configured_routing, configured_transport, flush
+    from models.sessions import session_for
 
     settings = get_settings()
     transport = configured_transport(settings)
@@ -442,9 +442,9 @@ def cmd_alerts_test(args: argparse.Namespace) -> int:
     """Send a sample alert (a real level change from the 2025-10-08 capture) through the configured path."""
     from datetime import UTC, datetime
 
-    from advisory_watch.sessions import session_for
     from alerts.outbox import configured_routing, configured_transport, flush
     from alerts.routing import Routing
+    from models.sessions import session_for
     from models.tables import Alert
 
     settings = get_settings()
@@ -605,7 +605,7 @@ def cmd_health(args: argparse.Namespace) -> int:
     """Per source: last success, failure streak, latest extraction against the usual; exit 1 while any
     source is failing or drifting, so a cron or a probe can act on it."""
     from advisory_watch.drift import reports
-    from advisory_watch.sessions import session_for
+    from models.sessions import session_for
 
     with session_for(get_settings()) as session:
         found = reports(session, args.source)

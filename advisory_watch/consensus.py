@@ -20,9 +20,9 @@ from sqlmodel import Session, col, select
 from advisory_watch.alert_records import add_alert
 from advisory_watch.results import NotifyMode
 from diffing.consensus import WINDOW, Raise, cluster, consensus_severity
+from diffing.tiers import GOVERNMENTS, government_of
 from models import store
 from models.tables import Alert, Change
-from scrapers.tiers import GOVERNMENTS, government_of
 
 # The kinds that record a government's own level going up (the U.S. level; another government's tier).
 RAISE_KINDS = ("level_changed", "tier_raised")

@@ -15,11 +15,11 @@ from sqlmodel import Session
 from advisory_watch.alert_records import ops_alert_once
 from advisory_watch.ingest import ingest, record_fetch_failure, record_not_modified
 from advisory_watch.results import FetchInfo, IngestResult, NotifyMode, describe
-from advisory_watch.sessions import session_for
 from advisory_watch.settings import Settings, get_settings
 from alerts.payload import ops_payload
 from diffing.changes import Severity
 from models import store
+from models.sessions import session_for
 from scrapers import registry
 from scrapers.base import Source
 from scrapers.errors import FetchError

@@ -47,10 +47,11 @@ from advisory_watch.history_writes import NewSnapshot, insert_snapshots, record_
 from advisory_watch.results import IngestResult, NotifyMode
 from advisory_watch.settings import Settings, get_settings
 from diffing.acceptance import Decision, Verdict
+from diffing.records import canonical_json
 from models import store
 from models.store import SnapRow, StateRow
 from models.tables import Alert, Change, Delivery, Fetch, FoldCheckpoint, Snapshot
-from scrapers.base import Extracted, Source, canonical_json, transition
+from scrapers.base import Extracted, Source, transition
 
 # A snapshot whose bytes the current extractor no longer accepts (set by reprocess): not an observation.
 REJECTED = "rejected"

@@ -18,8 +18,8 @@ from sqlmodel import Session
 
 from advisory_watch.ingest import ingest
 from advisory_watch.results import FetchInfo, IngestResult
-from advisory_watch.sessions import session_for
 from advisory_watch.settings import Settings, get_settings
+from models.sessions import session_for
 from scrapers import corpus_moment, registry
 from scrapers.base import Source
 

@@ -13,9 +13,9 @@ from typing import Any
 from sqlmodel import col, delete, select
 
 from advisory_watch.rederive import REJECTED, RederiveResult, rederive
-from advisory_watch.sessions import session_for
 from advisory_watch.settings import Settings, get_settings
 from models import store
+from models.sessions import session_for
 from models.tables import Fetch, FoldCheckpoint, Snapshot
 from scrapers import registry
 from scrapers.base import Extraction, Source, choose, extract_snapshot

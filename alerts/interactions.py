@@ -113,7 +113,7 @@ def tell_slack(
 
 def run_payload(settings: Settings, payload: dict[str, Any]) -> list[actions.Acted]:
     """One interaction, in its own session (the endpoint's background work, Socket Mode's handler)."""
-    from advisory_watch.sessions import session_for
+    from models.sessions import session_for
 
     with session_for(settings) as session:
         return handle_payload(session, configured_transport(settings), payload)

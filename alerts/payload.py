@@ -12,7 +12,7 @@ from typing import Any
 
 from diffing.changes import Change, Severity
 from diffing.textdiff import excerpt, iter_line_then_word_diff, render_markup
-from scrapers.tiers import government_of
+from diffing.tiers import government_of
 
 # A destination's own level moving: what an alert leads with (the U.S. level; another government's tier).
 LEVEL_KINDS = frozenset({"level_changed", "tier_raised", "tier_lowered"})

@@ -58,8 +58,8 @@ def bench_insertion_and_reprocess(workdir: Path) -> None:
     from advisory_watch.ingest import ingest
     from advisory_watch.reprocess import reprocess
     from advisory_watch.results import FetchInfo
-    from advisory_watch.sessions import session_for
     from advisory_watch.settings import Settings
+    from models.sessions import session_for
     from scrapers import registry
 
     settings = Settings(database_url=f"sqlite:///{workdir / 'history.db'}")

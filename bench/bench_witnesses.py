@@ -30,9 +30,9 @@ from rich.table import Table
 
 from advisory_watch import announcements
 from advisory_watch.replay import replay_corpus, replay_files, replay_governments
-from advisory_watch.sessions import session_for
 from advisory_watch.settings import Settings
 from diffing.witness import SUBJECT, claim_line, clean_area_name
+from models.sessions import session_for
 from scrapers import registry, state_dept_feed
 from scrapers.corpus_moment import bundle_bytes, moments
 from scrapers.errors import DestinationNotRecognised, ExtractionError

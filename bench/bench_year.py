@@ -67,8 +67,8 @@ def main() -> None:
     from advisory_watch.cli import settle_imports
     from advisory_watch.ingest import ingest
     from advisory_watch.results import FetchInfo
-    from advisory_watch.sessions import session_for
     from advisory_watch.settings import get_settings
+    from models.sessions import session_for
     from scrapers import registry
 
     settings = get_settings()
@@ -141,7 +141,7 @@ def bench_backfill(settings, source, day_of, hours) -> None:  # noqa: ANN001
     from advisory_watch.ingest import ingest
     from advisory_watch.rederive import _checkpoint_before, _fold, rederive
     from advisory_watch.results import FetchInfo
-    from advisory_watch.sessions import session_for
+    from models.sessions import session_for
 
     inserting: list[float] = []
     insert_observation = ingest_module.insert_observation

@@ -35,17 +35,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from advisory_watch.settings import Settings, get_settings
+from diffing.areas import same_area
 from diffing.changes import Severity
 from diffing.consensus import disagreements as disagreements_of
 from diffing.textdiff import EQUAL, INSERT, word_diff
+from diffing.tiers import GOVERNMENTS, government_of, mapping_table
 from history import governments as government_views
 from history import queries
 from history.svg import aligned_steps, level_chart
 from history.worldmap import world_map
 from models.db import shown_url
 from models.tables import Snapshot
-from scrapers.prose import same_area
-from scrapers.tiers import GOVERNMENTS, government_of, mapping_table
 
 
 def _wants_html(request: Request) -> bool:
@@ -239,7 +239,7 @@ def create_app(
         return response
 
     def session() -> Any:
-        from advisory_watch.sessions import session_for
+        from models.sessions import session_for
 
         with session_for(settings or get_settings()) as s:
             yield s

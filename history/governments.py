@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from diffing.tiers import GOVERNMENTS, Government
 from models import store
 from models.tables import Change, Snapshot
-from scrapers.tiers import GOVERNMENTS, Government
 
 ACCEPTED = ("baseline", "accepted", "confirmed")
 BASES = {

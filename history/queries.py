@@ -9,9 +9,9 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from diffing.changes import Severity
+from diffing.tiers import government_of
 from models import store
 from models.tables import Alert, AlertAction, Change, DestinationState, Fetch, Snapshot
-from scrapers.tiers import government_of
 
 STATE_DEPT, OSAC, OC_INDEX = "state-dept-feed", "osac-report", "oc-index"
 

@@ -22,8 +22,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
 
+from diffing.records import canonical_bytes
 from models.tables import Blob, Change, DestinationState, Fetch, Snapshot
-from scrapers.base import canonical_json
 
 _RECORD_CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
 _RECORD_CACHE_SIZE = 4096
@@ -97,7 +97,7 @@ def put_record(session: Session, record: dict[str, Any]) -> str:
 def record_blob(record: dict[str, Any]) -> tuple[str, bytes]:
     """A record's hash and stored bytes. Caches what a later load would return (canonical key order),
     so a record read back from the database and one still in memory give byte-identical alerts."""
-    data = canonical_json(record).encode()
+    data = canonical_bytes(record)
     digest = sha256(data)
     if digest not in _RECORD_CACHE:
         _remember(digest, json.loads(data))

@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from diffing.countries import code_for_name
 from scrapers import prose
-from scrapers.countries import code_for_name
 from scrapers.errors import DestinationNotRecognised, FieldMissing, LayoutNotRecognised
 from scrapers.page_text import PageLine
 

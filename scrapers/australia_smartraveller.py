@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from diffing import tiers
+from diffing.countries import name_variants, normalise_name
 from scrapers import government_advice as ga
-from scrapers import tiers
 from scrapers.base import Discovery, Extraction, Known
-from scrapers.countries import name_variants, normalise_name
 from scrapers.errors import LayoutNotRecognised
 
 # What changes matter, how much, and when a version is accepted: the same for the four governments.

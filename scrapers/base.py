@@ -7,7 +7,6 @@ a source is one module plus one line in ``scrapers/registry.py``.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,11 +14,11 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Protocol
 
-from diffing import witness
+from diffing import areas, witness
 from diffing.acceptance import AcceptancePolicy
 from diffing.changes import Change
 from diffing.compare import FieldSpec, compare_records, unique_changes
-from scrapers import prose
+from diffing.records import record_hash
 
 
 @dataclass(frozen=True)
@@ -194,7 +193,7 @@ def transition(source: Source, old: dict[str, Any], new: dict[str, Any]) -> Tran
             note_exhaustive=getattr(source, "note_exhaustive", False),
             standing_areas=standing_areas(old, new),
             level_after=new.get("level") if isinstance(new.get("level"), int) else None,
-            same_place=prose.same_area,
+            same_place=areas.same_area,
             alerts_unnoted=getattr(source, "alerts_unnoted", lambda change: False),
         )
         return Transition(changes, testimony.alerting, testimony.findings, testimony.stated)
@@ -211,11 +210,3 @@ def transition(source: Source, old: dict[str, Any], new: dict[str, Any]) -> Tran
 
     stated = [told(c) for c in [*alerting, *riding]]
     return Transition(changes, stated[: len(alerting)], list(findings), stated)
-
-
-def record_hash(record: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(record).encode()).hexdigest()
-
-
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)

@@ -16,8 +16,8 @@ from typing import Any
 
 import lxml.html
 
+from diffing import tiers
 from scrapers import government_advice as ga
-from scrapers import tiers
 from scrapers.base import Discovery, Extraction, Known
 from scrapers.decoding import decode_html
 from scrapers.errors import LayoutNotRecognised

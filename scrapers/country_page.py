@@ -15,13 +15,13 @@ import re
 from typing import Any
 from urllib.parse import urljoin
 
+from diffing import areas
 from diffing.acceptance import AcceptancePolicy
 from diffing.changes import Change, Severity
 from diffing.compare import KeyedListField
+from diffing.countries import code_for_name, country_of, destination_hint
 from diffing.sections import SectionsField
-from scrapers import prose
 from scrapers.base import Discovery, Extracted, Extraction, Known
-from scrapers.countries import code_for_name, country_of, destination_hint
 from scrapers.decoding import decode_html
 from scrapers.emergency_numbers import emergency_numbers
 from scrapers.errors import DestinationNotRecognised, FetchError, LayoutNotRecognised
@@ -42,7 +42,7 @@ fields = (
         "restricted_area_added",
         "restricted_area_removed",
         "restricted_area_kind_changed",
-        same_item=prose.same_area,
+        same_item=areas.same_area,
         attribute="kind",
         severity_added=lambda a: Severity.HIGH if a.get("kind") == "prohibited" else Severity.MEDIUM,
         severity_removed=lambda a: Severity.MEDIUM,

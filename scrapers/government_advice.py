@@ -3,7 +3,7 @@ noise discipline and the way a document becomes text.
 
 Record (one per destination page): key (ISO 3166-1 alpha-2, or ``CC-XX`` for a sub-national entry
 such as the UK's Canary Islands, with ``region`` naming it), country, country_name, government,
-native_level (the government's words), level (tier 1-4, ``scrapers.tiers``), areas
+native_level (the government's words), level (tier 1-4, ``diffing.tiers``), areas
 ([{name, native_level, level}]), updated (YYYY-MM-DD, the government's own date), update_reason,
 url, text (the advice statements, for the alert's diff).
 
@@ -25,13 +25,14 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from diffing import areas, tiers
 from diffing.acceptance import DatedEditionPolicy
 from diffing.changes import Change, Severity
 from diffing.compare import FieldSpec, KeyedListField, Record
-from scrapers import government_note, prose, tiers
+from diffing.countries import code_for_name, destination_hint, nearest_code, normalise_name, slug_name
+from scrapers import government_note
 from scrapers.base import Discovery, Extracted, Extraction
 from scrapers.corpus_moment import Bundle, read_bundle
-from scrapers.countries import code_for_name, destination_hint, nearest_code, normalise_name, slug_name
 from scrapers.errors import DestinationNotRecognised, FieldMissing, LayoutNotRecognised
 from scrapers.page_text import PageLine, clean, page_lines, page_markdown
 
@@ -92,7 +93,7 @@ fields: tuple[FieldSpec, ...] = (
         "area_added",
         "area_removed",
         "area_tier_changed",
-        same_item=prose.same_area,
+        same_item=areas.same_area,
         attribute="level",
         severity_added=lambda a: Severity.HIGH if a.get("level", 0) >= 4 else Severity.MEDIUM,
         severity_removed=lambda a: Severity.INFO,
@@ -433,4 +434,4 @@ def findings(
             if other is not None and other.get("level") is not None:
                 others[code] = other
                 break
-    return disagreements(rec, str(own), others, prose.same_area)
+    return disagreements(rec, str(own), others, areas.same_area)

@@ -25,8 +25,8 @@ from typing import Any
 
 import pycountry
 
+from diffing.countries import name_variants, normalise_name
 from scrapers.change_note import Claim
-from scrapers.countries import name_variants, normalise_name
 
 # Each government's level wordings in its notes (normalised), longest first where one contains another.
 _LEVELS: dict[str, tuple[tuple[str, int], ...]] = {

@@ -29,8 +29,8 @@ import openpyxl
 from diffing.acceptance import AcceptancePolicy
 from diffing.changes import Severity
 from diffing.compare import EditionField, KeyedThresholdField, ScalarField, ThresholdField
+from diffing.countries import code_for_name
 from scrapers.base import Extracted, Extraction
-from scrapers.countries import code_for_name
 from scrapers.errors import ExtractionError
 
 name = "oc-index"

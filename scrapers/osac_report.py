@@ -21,13 +21,14 @@ from typing import Any
 
 import lxml.html
 
+from diffing import areas
 from diffing.acceptance import AcceptancePolicy
 from diffing.changes import Severity
 from diffing.compare import KeyedListField, RatingsField, ScalarField, SetField
+from diffing.countries import code_for_name
 from diffing.sections import SectionsField
 from scrapers import prose
 from scrapers.base import Discovery, Extracted, Extraction, Known
-from scrapers.countries import code_for_name
 from scrapers.decoding import decode_html
 from scrapers.errors import ExtractionError
 
@@ -63,7 +64,7 @@ fields = (
         "restricted_zone_added",
         "restricted_zone_removed",
         "restricted_zone_changed",
-        same_item=prose.same_area,
+        same_item=areas.same_area,
         attribute="districts",
         severity_added=lambda z: Severity.HIGH,
         severity_removed=lambda z: Severity.INFO,

@@ -103,7 +103,7 @@ SOURCES: dict[str, SourceEntry] = {
             pool_slots=2,
             description="State Department country information pages (restricted travel, emergency numbers)",
         ),
-        # Other governments' travel advice, side by side with the U.S. (scrapers.tiers): one source,
+        # Other governments' travel advice, side by side with the U.S. (diffing.tiers): one source,
         # one DAG and one politeness pool each (each government is its own host).
         SourceEntry(
             name="uk-fcdo",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from scrapers import prose
+from diffing import areas
 from scrapers.page_text import PageLine, sentences
 
 _STAFF = re.compile(
@@ -162,7 +162,7 @@ def restricted_areas(lines: list[PageLine]) -> list[dict]:
                 places = [("Whole country (curfew)", False)]
             for place, named_again in places:
                 # A place named again ("… in these regions") is the area another rule names, if any.
-                if named_again and any(prose.same_area(place, known["name"]) for known in found.values()):
+                if named_again and any(areas.same_area(place, known["name"]) for known in found.values()):
                     continue
                 found.setdefault(place.lower(), {"name": place, "kind": kind})
     return list(found.values())

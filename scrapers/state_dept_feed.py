@@ -17,12 +17,13 @@ from html import unescape
 
 from lxml import etree
 
+from diffing import areas
 from diffing.acceptance import DatedEditionPolicy
 from diffing.changes import Severity
 from diffing.compare import EditionField, KeyedListField, ScalarField, SetField
+from diffing.countries import code_for_name, country_of, destination_key, pycountry_name
 from scrapers import change_note, prose
 from scrapers.base import Extracted, Extraction, recall_item
-from scrapers.countries import code_for_name, country_of, destination_key, pycountry_name
 from scrapers.errors import ExtractionError
 
 name = "state-dept-feed"
@@ -68,7 +69,7 @@ fields = (
         "area_added",
         "area_removed",
         "area_level_changed",
-        same_item=prose.same_area,
+        same_item=areas.same_area,
         attribute="level",
         severity_added=lambda a: Severity.HIGH if a.get("level", 0) >= 4 else Severity.MEDIUM,
         severity_removed=lambda a: Severity.INFO,

@@ -23,9 +23,9 @@ import pycountry
 from markdownify import markdownify
 
 from diffing.acceptance import DatedEditionPolicy
+from diffing.countries import code_for_name, country_of, destination_hint
 from scrapers import advisory_text, prose, state_dept_feed
 from scrapers.base import Extracted, Extraction
-from scrapers.countries import code_for_name, country_of, destination_hint
 from scrapers.decoding import decode_html
 from scrapers.errors import DestinationNotRecognised, ExtractionError, FieldMissing, LayoutNotRecognised
 from scrapers.page_text import is_html, main_markdown, page_lines, page_markdown

@@ -7,7 +7,7 @@ with ``slug``, ``title`` and an HTML ``body``; ``details.change_description`` is
 
 The level is read from the "Warnings and insurance" part's own statements ("FCDO advises against all
 travel to …", "… all but essential travel to …"), the same text the archive's Markdown holds, and
-mapped to a tier in ``scrapers.tiers`` (parts vs the whole country: see there). Areas are the
+mapped to a tier in ``diffing.tiers`` (parts vs the whole country: see there). Areas are the
 part's "Areas where FCDO advises against …" headings, each with the tier of its statements.
 "Still current at" re-stamps change nothing that is compared.
 """
@@ -21,10 +21,10 @@ from typing import Any
 
 import regex
 
+from diffing.countries import name_variants, normalise_name
 from diffing.witness import clean_area_name
 from scrapers import government_advice as ga
 from scrapers.base import Discovery, Extraction, Known
-from scrapers.countries import name_variants, normalise_name
 from scrapers.errors import LayoutNotRecognised
 
 # What changes matter, how much, and when a version is accepted: the same for the four governments.

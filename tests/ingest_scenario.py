@@ -25,8 +25,8 @@ from sqlalchemy import MetaData, create_engine, select
 
 from advisory_watch.ingest import ingest
 from advisory_watch.results import FetchInfo
-from advisory_watch.sessions import session_for
 from advisory_watch.settings import Settings
+from models.sessions import session_for
 from scrapers import registry
 from tests.conftest import ARCHIVE, FEED_URL, SHARED
 

@@ -19,12 +19,13 @@ from advisory_watch.backfill import backfill_at, backfill_range
 from advisory_watch.ingest import ingest
 from advisory_watch.reprocess import ReprocessError, reprocess
 from advisory_watch.results import FetchInfo
-from advisory_watch.sessions import session_for
 from advisory_watch.settings import Settings, get_settings
+from diffing.records import canonical_json
 from models import store
+from models.sessions import session_for
 from models.tables import Alert, Change, Fetch, SourceHealth
 from scrapers import oc_index, registry, state_dept_feed, wayback
-from scrapers.base import Extracted, Extraction, canonical_json
+from scrapers.base import Extracted, Extraction
 from scrapers.errors import ExtractionError
 from tests.conftest import ARCHIVE, FEED_URL, run_cli
 from tests.test_replay import GENUINE_LEVEL_CHANGES, replay

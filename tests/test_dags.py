@@ -249,8 +249,8 @@ def test_backfilling_january_run_by_run_matches_replay_and_posts_nothing(tmp_pat
 
     from sqlmodel import select
 
-    from advisory_watch.sessions import session_for
     from advisory_watch.settings import get_settings
+    from models.sessions import session_for
     from models.tables import Alert, Fetch, Snapshot
 
     with session_for() as session:

@@ -10,8 +10,8 @@ from sqlmodel import select
 from advisory_watch.freshness import freshness, raise_stale_sources, schedule_interval
 from advisory_watch.ingest import ingest
 from advisory_watch.results import FetchInfo
-from advisory_watch.sessions import session_for
 from advisory_watch.settings import get_settings
+from models.sessions import session_for
 from models.tables import Alert, SourceHealth
 from scrapers import state_dept_feed
 from tests.conftest import FEED_0107, FEED_1008, run_cli

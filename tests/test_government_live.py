@@ -22,9 +22,9 @@ from markdown_it import MarkdownIt
 from advisory_watch.ingest import ingest
 from advisory_watch.pipeline import run_source
 from advisory_watch.results import FetchInfo
-from advisory_watch.sessions import session_for
 from advisory_watch.settings import get_settings, reset_settings_cache
 from alerts.outbox import flush_configured
+from models.sessions import session_for
 from scrapers import registry
 from scrapers.corpus_moment import bundle_bytes, destinations, moment_time
 from tests.conftest import SHARED, UPSTREAMS

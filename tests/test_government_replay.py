@@ -18,9 +18,9 @@ import httpx
 import pytest
 
 from advisory_watch import announcements
-from advisory_watch.sessions import session_for
 from advisory_watch.settings import Settings
 from diffing.witness import SUBJECT, clean_area_name
+from models.sessions import session_for
 from tests.conftest import SCREENSHOTS, SHARED
 from tests.loopback_app import serving
 from tests.test_witnesses import hand_read, stated

@@ -16,7 +16,8 @@ import sys
 
 import pytest
 
-from scrapers import registry, tiers
+from diffing import tiers
+from scrapers import registry
 from scrapers.corpus_moment import bundle_bytes, moments
 from scrapers.errors import DestinationNotRecognised, FieldMissing, LayoutNotRecognised
 from tests.conftest import ROOT, SHARED

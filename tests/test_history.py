@@ -14,8 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from advisory_watch.sessions import session_for
 from history.app import create_app, token_guard
+from models.sessions import session_for
 from models.tables import Snapshot
 from tests.history_fixture import INJECTED, build
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import func, select
 
 from advisory_watch.ingest import ingest
-from advisory_watch.sessions import session_for
+from models.sessions import session_for
 from models.tables import Change, DestinationState
 from scrapers import state_dept_feed
 from tests.conftest import FEED_0107, FEED_1008

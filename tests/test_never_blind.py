@@ -276,7 +276,7 @@ def test_the_2026_format_areas_are_read():
 
 
 def test_typographic_apostrophes_and_articles_resolve():
-    from scrapers.countries import code_for_name
+    from diffing.countries import code_for_name
 
     assert code_for_name("Côte d\u2019Ivoire") == "CI"
     assert code_for_name("Gambia, The") == "GM"

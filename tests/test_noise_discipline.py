@@ -15,7 +15,7 @@ def run(days: list[str]):
 
 
 def confirmed_record(key: str) -> dict:
-    from advisory_watch.sessions import session_for
+    from models.sessions import session_for
 
     with session_for() as session:
         state = session.get(DestinationState, ("state-dept-feed", key))
@@ -61,7 +61,7 @@ def test_one_day_redates_are_held_pending_and_dropped():
     ]
     assert results[1].decisions["pending"] > 0
     assert confirmed_record("BY")["issued"] == "2025-12-29"
-    from advisory_watch.sessions import session_for
+    from models.sessions import session_for
 
     with session_for() as session:
         pending = session.exec(

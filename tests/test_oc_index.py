@@ -12,9 +12,9 @@ from functools import partial
 import pytest
 
 from advisory_watch.ingest import ingest
-from advisory_watch.sessions import session_for
+from diffing.countries import code_for_name
+from models.sessions import session_for
 from scrapers import oc_index
-from scrapers.countries import code_for_name
 from tests.conftest import SHARED
 
 WORKBOOK = SHARED / "fixtures" / "oc_index" / "global_oc_index-2025.xlsx"

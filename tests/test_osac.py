@@ -13,8 +13,8 @@ import pytest
 
 from advisory_watch.ingest import ingest
 from advisory_watch.pipeline import run_source
-from advisory_watch.sessions import session_for
 from advisory_watch.settings import reset_settings_cache
+from models.sessions import session_for
 from scrapers import osac_report, state_dept_feed
 from tests.conftest import FEED_1008, SHARED
 

@@ -41,7 +41,7 @@ def test_dry_run_holds_alerts_and_countries_narrow_the_run(feed_server):
 
     from sqlmodel import select
 
-    from advisory_watch.sessions import session_for
+    from models.sessions import session_for
     from models.tables import Alert
 
     with session_for() as session:

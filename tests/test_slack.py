@@ -8,11 +8,11 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from advisory_watch.sessions import session_for
 from alerts import blocks
 from alerts.outbox import flush
 from alerts.routing import Routing, RoutingError, parse
 from alerts.slack import SlackWebTransport
+from models.sessions import session_for
 from models.tables import Alert, Delivery
 from tests.conftest import FEED_1008, FEED_PATH, run_cli
 from tests.fake_slack import TOKEN

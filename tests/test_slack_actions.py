@@ -19,12 +19,12 @@ import pytest
 import uvicorn
 from sqlmodel import select
 
-from advisory_watch.sessions import session_for
 from advisory_watch.settings import get_settings, reset_settings_cache
 from alerts.escalation import queue_escalations
 from alerts.outbox import flush
 from alerts.routing import parse
 from alerts.slack import SlackWebTransport
+from models.sessions import session_for
 from models.tables import Alert, AlertAction, Snooze
 from tests.conftest import FEED_1008, FEED_PATH, run_cli
 from tests.fake_slack import TOKEN

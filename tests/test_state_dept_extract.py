@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
+from diffing.countries import code_for_name
 from scrapers import state_dept_feed
-from scrapers.countries import code_for_name
 from tests.conftest import FEED_0107, FEED_1008
 
 

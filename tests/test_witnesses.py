@@ -16,14 +16,14 @@ import pytest
 
 from advisory_watch import announcements
 from advisory_watch.replay import replay_files
-from advisory_watch.sessions import session_for
 from advisory_watch.settings import Settings
 from alerts.blocks import render
 from diffing.changes import Change, Severity
+from diffing.countries import destination_key, nearest_code
 from diffing.witness import SUBJECT, claim_line, clean_area_name, weigh
+from models.sessions import session_for
 from scrapers import change_note, government_note, state_dept_feed, uk_fcdo
 from scrapers.corpus_moment import bundle_bytes
-from scrapers.countries import destination_key, nearest_code
 from tests.conftest import ARCHIVE, FEED_0107, SHARED, STATE_DEPT
 
 UK = SHARED / "fixtures" / "governments" / "unitedkingdom"

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scrapers.countries import normalise_name
+from diffing.countries import normalise_name
 
 
 @dataclass(frozen=True)
