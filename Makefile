@@ -59,9 +59,10 @@ screenshots: $(STAMP)
 topology: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m advisory_watch.topology
 
-# ruff, then the layers of ../shared/architecture.json ([tool.importlinter] in pyproject.toml).
+# ruff, the layers of ../shared/architecture.json ([tool.importlinter] in pyproject.toml), then mypy
+# on diffing, scrapers, models and alerts ([tool.mypy]).
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports && $(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_state_dept.py

@@ -39,7 +39,7 @@ def queue_escalations(session: Session, routing: Routing, *, now: datetime | Non
     queued = 0
     for alert in candidates:
         payload = alert.payload or {}
-        if payload.get("ops") or payload.get("digest") or alert.delivered_at is None:
+        if payload.get("ops") or payload.get("digest") or alert.delivered_at is None or alert.id is None:
             continue
         deliveries = session.exec(
             select(Delivery).where(Delivery.alert_id == alert.id, Delivery.status == "sent")

@@ -95,7 +95,7 @@ def _insert_ignore(session: Session, values: dict[str, Any]) -> None:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.exec(
         insert(Delivery).values(**values).on_conflict_do_nothing(index_elements=["alert_id", "channel"])
-    )  # type: ignore[call-overload]
+    )
 
 
 def route_new_alerts(session: Session, routing: Routing, now: datetime | None = None) -> int:
@@ -137,7 +137,7 @@ def route_new_alerts(session: Session, routing: Routing, now: datetime | None = 
 
 def _claim(session: Session, delivery_id: int, now: datetime, lease: timedelta) -> str | None:
     token = uuid.uuid4().hex
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         update(Delivery)
         .where(col(Delivery.id) == delivery_id)
         .where(
@@ -291,7 +291,7 @@ def flush(
             .order_by(col(Delivery.id))
             .limit(limit)
         ).all()
-        fresh = [i for i in ids if i not in seen]
+        fresh = [i for i in ids if i is not None and i not in seen]
         seen.update(fresh)
         rejected_before = report.rejected
         _deliver(session, transport, routing, fresh, report, now=now, lease=lease)
@@ -307,11 +307,7 @@ def flush(
 
 
 def _count_left(session: Session, report: FlushReport) -> None:
-    statuses = dict(
-        session.exec(
-            select(Delivery.status, func.count()).group_by(Delivery.status)  # type: ignore[arg-type]
-        ).all()
-    )
+    statuses = dict(session.exec(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
     unrouted = session.exec(
         select(func.count()).select_from(Alert).where(Alert.status == "pending", col(Alert.routed).is_(False))
     ).one()
@@ -335,7 +331,9 @@ def _deliver(
         if _claim(session, delivery_id, moment, lease) is None:
             continue
         delivery = session.get(Delivery, delivery_id)
-        alert = session.get(Alert, delivery.alert_id)
+        alert = session.get(Alert, delivery.alert_id) if delivery is not None else None
+        if delivery is None or alert is None:  # claimed just now, so both rows exist
+            raise LookupError(f"delivery {delivery_id} or its alert vanished after it was claimed")
         session.refresh(delivery)
         if _waits_for_earlier(session, delivery):
             # Per destination and channel, alerts go out in order, so a follow-up never overtakes (or

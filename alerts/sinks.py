@@ -72,7 +72,7 @@ class ConsoleTransport:
         self.stream = stream
         self.jsonl_path = jsonl_path
 
-    def post(self, channel, message, payload, *, marker, thread_ts=None, broadcast=False) -> Posted:  # type: ignore[no-untyped-def]
+    def post(self, channel, message, payload, *, marker, thread_ts=None, broadcast=False) -> Posted:
         line = json.dumps(payload, ensure_ascii=False, default=str)
         print(line, file=self.stream or sys.stdout, flush=True)
         if self.jsonl_path is not None:
@@ -81,5 +81,5 @@ class ConsoleTransport:
                 handle.write(line + "\n")
         return Posted(channel_id=channel)
 
-    def find(self, channel, marker, *, since, thread_ts=None) -> Posted | None:  # type: ignore[no-untyped-def]
+    def find(self, channel, marker, *, since, thread_ts=None) -> Posted | None:
         return None

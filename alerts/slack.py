@@ -59,7 +59,7 @@ class SlackWebTransport:
         )
         self._channel_ids: dict[str, str] = {}
 
-    def post(self, channel, message, payload, *, marker, thread_ts=None, broadcast=False) -> Posted:  # type: ignore[no-untyped-def]
+    def post(self, channel, message, payload, *, marker, thread_ts=None, broadcast=False) -> Posted:
         try:
             response = self.client.chat_postMessage(
                 channel=channel,
@@ -129,7 +129,7 @@ class SlackWebTransport:
             raise DeliveryUncertain(f"cannot verify: {type(exc).__name__}: {exc}") from exc
         return None
 
-    def _messages(self, channel_id: str, since: datetime, thread_ts: str | None, max_pages: int = 20):  # type: ignore[no-untyped-def]
+    def _messages(self, channel_id: str, since: datetime, thread_ts: str | None, max_pages: int = 20):
         cursor = None
         for _ in range(max_pages):
             if thread_ts:
@@ -160,7 +160,7 @@ class SlackWebhookTransport:
     def __init__(self, url: str, timeout: int = 15) -> None:
         self.client = WebhookClient(url, timeout=timeout, retry_handlers=_post_retry_handlers())
 
-    def post(self, channel, message, payload, *, marker, thread_ts=None, broadcast=False) -> Posted:  # type: ignore[no-untyped-def]
+    def post(self, channel, message, payload, *, marker, thread_ts=None, broadcast=False) -> Posted:
         try:
             response = self.client.send(text=message["text"], blocks=message["blocks"])
         except _UNCERTAIN as exc:
@@ -171,5 +171,5 @@ class SlackWebhookTransport:
             raise DeliveryRejected(f"webhook answered {response.status_code}: {response.body}")
         return Posted(channel_id="webhook")
 
-    def find(self, channel, marker, *, since, thread_ts=None) -> Posted | None:  # type: ignore[no-untyped-def]
+    def find(self, channel, marker, *, since, thread_ts=None) -> Posted | None:
         return None

@@ -41,7 +41,7 @@ def run(settings: Settings, *, once: bool = False) -> int:
             log.exception("interaction failed")
         handled.set()
 
-    client.socket_mode_request_listeners.append(on_request)
+    client.socket_mode_request_listeners.append(on_request)  # type: ignore[arg-type]  # slack-sdk types the base client
     client.connect()
     try:
         while not (once and handled.is_set()):

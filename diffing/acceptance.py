@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from diffing.compare import FieldSpec, Record, compare_records, material_equal
 
@@ -123,7 +124,8 @@ class DatedEditionPolicy(AcceptancePolicy):
             return Verdict(Decision.IMPLAUSIBLE)
         if confirmed is None:
             return Verdict(Decision.BASELINE)
-        new_date, old_date = candidate.get(self.date_field), confirmed.get(self.date_field)
+        new_date: Any = candidate.get(self.date_field)
+        old_date: Any = confirmed.get(self.date_field)
         # A source whose ``plausible`` admits undated records (a live page without its date) has no
         # edition to compare for them: only what they say decides.
         dated = bool(new_date and old_date)

@@ -10,7 +10,8 @@ Severity scale (documented in the README):
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import dataclasses
+from dataclasses import asdict, dataclass
 from enum import IntEnum
 from typing import Any
 
@@ -44,7 +45,7 @@ class Change:
     severity: Severity
     summary: str
     item: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = dataclasses.field(default_factory=dict)
     # Who says so (``diffing.witness``): "field", "note", "reading"; empty where nobody was asked.
     witnesses: tuple[str, ...] = ()
 

@@ -18,7 +18,8 @@ Record = dict[str, Any]
 
 
 class FieldSpec(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def compare(self, old: Record, new: Record) -> list[Change]: ...
 

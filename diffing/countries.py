@@ -270,7 +270,7 @@ def destination_keys(given: Iterable[str]) -> tuple[set[str], list[str]]:
 def pycountry_name(key: str) -> str:
     """A key's name where a document gave none ("See Individual Summaries" as a whole title)."""
     country = pycountry.countries.get(alpha_2=country_of(key))
-    return getattr(country, "common_name", None) or getattr(country, "name", key) if country else key
+    return str(getattr(country, "common_name", None) or getattr(country, "name", key)) if country else key
 
 
 def country_of(key: str) -> str:

@@ -338,10 +338,10 @@ def weigh(
             stated.append(told)
             alerting.append(told)
         elif not speaking or (not note_exhaustive and all(c.subject != subject for c in speaking)):
-            told = _mended(change)
-            if told is None:
+            mended = _mended(change)
+            if mended is None:
                 continue  # not a place: recorded, never stated
-            told = witnessed(told, READING)
+            told = witnessed(mended, READING)
             stated.append(told)
             if change.kind not in quiet_kinds or alerts_unnoted(change):
                 alerting.append(told)
@@ -390,8 +390,8 @@ def _revisions(
         return stated
     ids = {id(c) for c in revised}
     named = [c for c in revised if c.item]
-    before = list(dict.fromkeys(c.item for c in named if c.kind == "area_removed"))
-    after = list(dict.fromkeys(c.item for c in named if c.kind == "area_added"))
+    before = list(dict.fromkeys(str(c.item) for c in named if c.kind == "area_removed"))
+    after = list(dict.fromkeys(str(c.item) for c in named if c.kind == "area_added"))
     words = "; ".join(before) or "an area of increased risk"
     if after:
         words = f"{words} → {'; '.join(after)}" if before else "; ".join(after)

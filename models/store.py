@@ -20,7 +20,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import Table, bindparam, insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, func, select
+from sqlalchemy.sql.dml import Insert
+from sqlmodel import Session, SQLModel, col, func, select
 
 from diffing.records import canonical_bytes
 from models.tables import Blob, Change, DestinationState, Fetch, Snapshot
@@ -29,10 +30,15 @@ _RECORD_CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
 _RECORD_CACHE_SIZE = 4096
 
 
+def _table(model: type[SQLModel]) -> Table:
+    """The model's table, for bulk statements (SQLModel sets it on each table class; its types do not)."""
+    return model.__table__  # type: ignore[attr-defined]
+
+
 def _rows(session: Session, statement: Any) -> list[Any]:
     """A plain SELECT through the session's connection: rows, without the ORM's per-statement work
     (these readers never need an autoflush: the write path inserts with statements, not objects)."""
-    return session.connection().execute(statement).all()
+    return list(session.connection().execute(statement).all())
 
 
 def sha256(data: bytes) -> str:
@@ -62,8 +68,9 @@ def put_blobs(session: Session, blobs: dict[str, bytes]) -> None:
     ]
     if not rows:
         return
-    table = Blob.__table__
+    table = _table(Blob)
     dialect = session.get_bind().dialect.name
+    stmt: Insert
     if dialect == "postgresql":
         stmt = pg_insert(table).on_conflict_do_nothing(index_elements=["hash"])
     elif dialect == "sqlite":
@@ -157,7 +164,7 @@ class StateRow:
         return (self.confirmed_snapshot_id, self.pending_snapshot_id, self.last_snapshot_id, self.updated_at)
 
 
-_SNAP_COLUMNS = (
+_SNAP_COLUMNS: tuple[Any, ...] = (
     Snapshot.id,
     Snapshot.key,
     Snapshot.observed_at,
@@ -211,7 +218,7 @@ def confirmed_raw_by_key(session: Session, source: str) -> dict[str, str]:
 
 def states_for(session: Session, source: str, keys: Iterable[str] | None = None) -> dict[str, StateRow]:
     """A source's destination states: all of them, or those of ``keys``."""
-    columns = (
+    columns: tuple[Any, ...] = (
         DestinationState.key,
         DestinationState.confirmed_snapshot_id,
         DestinationState.pending_snapshot_id,
@@ -271,7 +278,7 @@ def write_states(session: Session, rows: Iterable[StateRow]) -> None:
         else:
             fresh.append({"source": row.source, "key": row.key, **values})
             row.stored = True
-    table = DestinationState.__table__
+    table = _table(DestinationState)
     if fresh:
         session.execute(insert(table), fresh)
     if changed:

@@ -139,6 +139,8 @@ def parse(lines: list[PageLine], hint: str | None = None) -> dict:
     chosen = next((j for _, j in sections if j.key == hint_key), None)
     if chosen is None and sections and page_key is None:
         chosen = sections[0][1]
+    key: str | None
+    level: int | None
     if chosen is not None and chosen.key != (page_key or chosen.key):
         key, name, level, area_lines = chosen.key, chosen.name, chosen.level, chosen.lines
     else:

@@ -53,8 +53,11 @@ class Claim:
         return f"{self.subject}{what}: {self.change}{to}"
 
 
+_TYPOGRAPHIC_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
+
+
 def _normalise(note: str) -> str:
-    note = note.translate(str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"}))
+    note = note.translate(_TYPOGRAPHIC_QUOTES)
     note = re.sub(r"\bindictors?\b", lambda m: m.group(0).replace("indictor", "indicator"), note)
     return re.sub(r"\s+", " ", note).strip()
 

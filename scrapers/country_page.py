@@ -48,7 +48,7 @@ fields = (
         severity_removed=lambda a: Severity.MEDIUM,
         severity_changed=lambda a, b: (
             Severity.HIGH
-            if _KIND_RANK.get(b.get("kind"), 0) > _KIND_RANK.get(a.get("kind"), 0)
+            if _KIND_RANK.get(str(b.get("kind")), 0) > _KIND_RANK.get(str(a.get("kind")), 0)
             else Severity.MEDIUM
         ),
         describe=lambda a: f"{a['name']} ({a.get('kind')})",

@@ -117,7 +117,8 @@ class Fetcher:
         else:
             wanted = min(0.5 * 2 ** (state.attempt_number - 1), self.settings.fetch_backoff_max)
         # Never sleep past the fetch's deadline: the attempt after it would be refused anyway.
-        return max(0.0, min(wanted, self.settings.fetch_deadline - state.seconds_since_start))
+        spent = state.seconds_since_start or 0.0
+        return max(0.0, min(wanted, self.settings.fetch_deadline - spent))
 
     def session(self) -> Fetcher:
         """A fetcher with its own cookie jar, for sites that need a cookie between requests."""

@@ -340,8 +340,7 @@ def extract_page_text(text: str, *, edition: int | None = None) -> dict[str, Any
                 record.setdefault("_groups", {})[field] = rank.group(3)
             i += 1
             continue
-        if line in ("Criminal markets", "Criminal actors") and _SCORE_DELTA.match(nxt):
-            score = _SCORE_DELTA.match(nxt)
+        if line in ("Criminal markets", "Criminal actors") and (score := _SCORE_DELTA.match(nxt)):
             key = "criminal_markets" if line == "Criminal markets" else "criminal_actors"
             record[key] = {"score": float(score.group(1)), "delta": float(score.group(2))}
             section = "markets" if key == "criminal_markets" else "actors"
@@ -350,11 +349,10 @@ def extract_page_text(text: str, *, edition: int | None = None) -> dict[str, Any
         after = lines[i + 2] if i + 2 < len(lines) else ""
         if (
             section
-            and _SCORE_DELTA.match(nxt)
+            and (score := _SCORE_DELTA.match(nxt))
             and not _SCORE_DELTA.match(line)
             and not after.endswith(" score")
         ):
-            score = _SCORE_DELTA.match(nxt)
             record[section][line] = {"score": float(score.group(1)), "delta": float(score.group(2))}
             i += 2
             continue

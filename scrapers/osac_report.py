@@ -192,10 +192,10 @@ def _zones(lines: list[str]) -> list[dict[str, Any]]:
 
 def extract_lines(lines: list[str], *, url: str = "") -> dict[str, Any]:
     """Cleaned report lines -> the record. Pure."""
-    title_line = next((ln for ln in lines[:15] if _TITLE.match(ln)), None)
-    if title_line is None:
+    title = next((m for m in map(_TITLE.match, lines[:15]) if m), None)
+    if title is None:
         raise ExtractionError("no '<Country> Country Security Report' title")
-    country_name = _TITLE.match(title_line).group("country")
+    title_line, country_name = title.string, title.group("country")
     code = code_for_name(country_name)
     if code is None:
         raise ExtractionError(f"country {country_name!r} has no ISO code")
@@ -219,7 +219,7 @@ def extract_lines(lines: list[str], *, url: str = "") -> dict[str, Any]:
     included = sorted({m.group("letter") for m in _INCLUDED.finditer(full) if not m.group("neg")})
     not_included = sorted({m.group("letter") for m in _INCLUDED.finditer(full) if m.group("neg")})
     sections: list[dict[str, str]] = []
-    current = {"heading": "", "lines": []}
+    current: dict[str, Any] = {"heading": "", "lines": []}
     body_start = lines.index(title_line) + 1
     for i, line in enumerate(lines[body_start:], start=body_start):
         following = lines[i + 1] if i + 1 < len(lines) else ""
@@ -274,7 +274,7 @@ def extract(content: bytes, *, url: str = "") -> Extraction:
     else:
         lines = _clean_lines(content.decode("utf-8", errors="replace"))
     record = extract_lines(lines, url=url)
-    return Extraction(records=[Extracted(key=record["key"], record=record, raw=content)])
+    return Extraction(records=[Extracted(key=str(record["key"]), record=record, raw=content)])
 
 
 def _key_from_url(url: str) -> str:

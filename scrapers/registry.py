@@ -154,4 +154,4 @@ def load(name: str) -> Source:
         entry = SOURCES[name]
     except KeyError:
         raise KeyError(f"unknown source {name!r}; known sources: {', '.join(names())}") from None
-    return importlib.import_module(entry.module)  # type: ignore[return-value]
+    return importlib.import_module(entry.module)
