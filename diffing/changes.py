@@ -36,6 +36,25 @@ class Severity(IntEnum):
         return cls[value.strip().upper()]
 
 
+# How severe reaching each level (tier) of advice is: one table for every government's scale.
+LEVEL_SEVERITY = {4: Severity.CRITICAL, 3: Severity.HIGH, 2: Severity.MEDIUM, 1: Severity.LOW}
+# Indicators whose addition is high severity: kidnapping (K), terrorism (T), wrongful detention (D).
+SERIOUS_INDICATORS = frozenset({"K", "T", "D"})
+
+
+def level_change_severity(old: int, new: int) -> Severity:
+    """A raise is as severe as the level reached; a lowering is informational."""
+    return LEVEL_SEVERITY[new] if new > old else Severity.INFO
+
+
+def reached_level_severity(level: int | None) -> Severity:
+    """A move to ``level`` whose direction nobody read (a note's "changed to Level 3"): as a raise to
+    it. Level 1 is the floor, so a move there was a lowering: informational. No level: medium."""
+    if not level:
+        return Severity.MEDIUM
+    return Severity.INFO if level == 1 else LEVEL_SEVERITY.get(level, Severity.MEDIUM)
+
+
 @dataclass(frozen=True)
 class Change:
     kind: str

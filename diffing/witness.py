@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from diffing.areas import names_place
-from diffing.changes import Change, Severity
+from diffing.changes import SERIOUS_INDICATORS, Change, Severity, reached_level_severity
 
 FIELD, NOTE, READING = "field", "note", "reading"
 
@@ -204,20 +204,16 @@ def _mended(change: Change) -> Change | None:
     return replace(change, item=clean, summary=summary)
 
 
-_SERIOUS_INDICATORS = frozenset({"K", "T", "D"})
-_LEVEL_SEVERITY = {4: Severity.CRITICAL, 3: Severity.HIGH, 2: Severity.MEDIUM, 1: Severity.INFO}
-
-
 def note_severity(claim: NoteClaim, item: str | None) -> Severity:
     """How severe a change stated on the note's word alone is: as the typed change would be."""
     if claim.subject == "level":
         if claim.change == "down":
             return Severity.INFO
-        return _LEVEL_SEVERITY.get(claim.to, Severity.MEDIUM) if claim.to else Severity.MEDIUM
+        return reached_level_severity(claim.to)
     if claim.change == "removed":
         return Severity.INFO
     if claim.subject == "indicators":
-        return Severity.HIGH if item in _SERIOUS_INDICATORS else Severity.MEDIUM
+        return Severity.HIGH if item in SERIOUS_INDICATORS else Severity.MEDIUM
     return Severity.MEDIUM
 
 

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from diffing import areas, tiers
 from diffing.acceptance import DatedEditionPolicy
-from diffing.changes import Change, Severity
+from diffing.changes import Change, Severity, level_change_severity
 from diffing.compare import FieldSpec, KeyedListField, Record
 from diffing.countries import code_for_name, destination_hint, nearest_code, normalise_name, slug_name
 from scrapers import government_note
@@ -35,13 +35,6 @@ from scrapers.base import Discovery, Extracted, Extraction
 from scrapers.corpus_moment import Bundle, read_bundle
 from scrapers.errors import DestinationNotRecognised, FieldMissing, LayoutNotRecognised
 from scrapers.page_text import PageLine, clean, page_lines, page_markdown
-
-_TIER_SEVERITY = {4: Severity.CRITICAL, 3: Severity.HIGH, 2: Severity.MEDIUM, 1: Severity.LOW}
-
-
-def tier_severity(old: int, new: int) -> Severity:
-    """A raise is as severe as the tier reached; a lowering is informational."""
-    return _TIER_SEVERITY[new] if new > old else Severity.INFO
 
 
 @dataclass(frozen=True)
@@ -60,7 +53,7 @@ class TierField:
             f"({old.get('native_level')} → {new.get('native_level')})"
         )
         kind = "tier_raised" if b > a else "tier_lowered"
-        return [Change(kind, self.name, a, b, tier_severity(a, b), summary)]
+        return [Change(kind, self.name, a, b, level_change_severity(a, b), summary)]
 
 
 def describe_area(area: dict[str, Any]) -> str:
@@ -97,7 +90,7 @@ fields: tuple[FieldSpec, ...] = (
         attribute="level",
         severity_added=lambda a: Severity.HIGH if a.get("level", 0) >= 4 else Severity.MEDIUM,
         severity_removed=lambda a: Severity.INFO,
-        severity_changed=lambda a, b: tier_severity(a.get("level", 0), b.get("level", 0)),
+        severity_changed=lambda a, b: level_change_severity(a.get("level", 0), b.get("level", 0)),
         describe=describe_area,
     ),
 )

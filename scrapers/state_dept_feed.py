@@ -19,7 +19,7 @@ from lxml import etree
 
 from diffing import areas
 from diffing.acceptance import DatedEditionPolicy
-from diffing.changes import Severity
+from diffing.changes import SERIOUS_INDICATORS, Severity, level_change_severity
 from diffing.compare import EditionField, KeyedListField, ScalarField, SetField
 from diffing.countries import code_for_name, country_of, destination_key, pycountry_name
 from scrapers import change_note, prose
@@ -35,8 +35,6 @@ allowed_hosts = frozenset({"travel.state.gov"})
 # 2: 2026 area statements, words kept apart around bold marks; run `advisory-watch reprocess`.
 extractor_version = "state-dept-feed/2"
 
-_LEVEL_SEVERITY = {4: Severity.CRITICAL, 3: Severity.HIGH, 2: Severity.MEDIUM, 1: Severity.LOW}
-_SERIOUS_INDICATORS = frozenset({"K", "T", "D"})
 _PLACEHOLDER = re.compile(r"summary not available", re.I)
 _LEVEL_IN_TEXT = re.compile(r"Level\s*([1-4])\b", re.I)
 _TITLE_SPLIT = re.compile(
@@ -45,22 +43,17 @@ _TITLE_SPLIT = re.compile(
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
 
 
-def level_severity(old: int, new: int) -> Severity:
-    """A raise is as severe as the level reached; a lowering is informational."""
-    return _LEVEL_SEVERITY[new] if new > old else Severity.INFO
-
-
 def indicator_label(letter: str) -> str:
     return f"{letter} {prose.INDICATOR_NAMES.get(letter, letter)}"
 
 
 fields = (
-    ScalarField("level", "level_changed", level_severity, label=lambda v: f"Level {v}"),
+    ScalarField("level", "level_changed", level_change_severity, label=lambda v: f"Level {v}"),
     SetField(
         "indicators",
         "indicator_added",
         "indicator_removed",
-        severity_added=lambda x: Severity.HIGH if x in _SERIOUS_INDICATORS else Severity.MEDIUM,
+        severity_added=lambda x: Severity.HIGH if x in SERIOUS_INDICATORS else Severity.MEDIUM,
         severity_removed=lambda x: Severity.INFO,
         label=indicator_label,
     ),
@@ -73,7 +66,7 @@ fields = (
         attribute="level",
         severity_added=lambda a: Severity.HIGH if a.get("level", 0) >= 4 else Severity.MEDIUM,
         severity_removed=lambda a: Severity.INFO,
-        severity_changed=lambda a, b: level_severity(a.get("level", 0), b.get("level", 0)),
+        severity_changed=lambda a, b: level_change_severity(a.get("level", 0), b.get("level", 0)),
         describe=lambda a: f"{a['name']} (Level {a.get('level')})",
     ),
     EditionField("issued"),
