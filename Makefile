@@ -47,7 +47,7 @@ postgres:
 	fi
 
 test: $(STAMP) postgres
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -q
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -q --durations=15
 
 # Re-take the README's screenshots (the suite itself writes them to a scratch folder).
 screenshots: $(STAMP)

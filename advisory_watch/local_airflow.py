@@ -91,17 +91,20 @@ def run(launch: Launch) -> int:
     # One LocalExecutor worker process per slot: Airflow's 32 would be 32 idle processes on a laptop.
     env.setdefault("AIRFLOW__CORE__PARALLELISM", "8")
     own_database = not env.get(AIRFLOW_CONN)
-    if own_database:
-        env[AIRFLOW_CONN] = _start_database(launch)
-    else:
-        from models.db import shown_url
-
-        launch.say(f"Airflow metadata: {shown_url(env[AIRFLOW_CONN])} (given; no database started)")
-    _write_state(launch, env)
     try:
+        if own_database:
+            env[AIRFLOW_CONN] = _start_database(launch)
+        else:
+            from models.db import shown_url
+
+            launch.say(f"Airflow metadata: {shown_url(env[AIRFLOW_CONN])} (given; no database started)")
+        _write_state(launch, env)
         _prepare_airflow(launch, env)
         launch.say(f"Airflow is starting (set-up took {time.monotonic() - started:.1f} s)")
         return _supervise(launch, env)
+    except KeyboardInterrupt:  # ^C during set-up, before the handlers of _supervise are in place
+        launch.say("interrupted before Airflow started")
+        return 130
     finally:
         if own_database and launch.database.stop():
             launch.say("stopped the embedded PostgreSQL")
