@@ -175,11 +175,20 @@ def _end_orphaned_airflow(launch: Launch, psutil, pid: object) -> None:  # noqa:
             return
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            try:
-                os.killpg(pid, 0)
-            except ProcessLookupError:
+            if not _group_alive(psutil, pid):
                 return
             time.sleep(0.5)
+
+
+def _group_alive(psutil, pgid: int) -> bool:  # noqa: ANN001 - the psutil module
+    """Is any process of the group still running? A zombie is not: it waits only to be reaped."""
+    for process in psutil.process_iter(["status"]):
+        try:
+            if os.getpgid(process.pid) == pgid and process.info["status"] != psutil.STATUS_ZOMBIE:
+                return True
+        except (OSError, psutil.Error):
+            continue
+    return False
 
 
 def _is_launcher(psutil, pid: int) -> bool:  # noqa: ANN001 - the psutil module
