@@ -28,7 +28,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
     source = registry.load(args.source)
     path = Path(args.file)
-    roles = getattr(source, "corpus_roles", None)
+    roles = source.corpus_roles
     # A corpus moment (its folder, or a file in it) is read as the source reads it: each of its files
     # as it stood at that moment.
     bundled = bundle_for_path(path, roles) if roles else None
@@ -57,7 +57,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         if item.rejected:
             record["rejected"] = item.rejected
         out.append(record)
-    present = getattr(source, "present", None)
+    present = source.present
     json.dump(present(out) if present else out, sys.stdout, ensure_ascii=False, indent=2)
     print()
     for problem in extraction.problems:
@@ -103,7 +103,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     corpus = source_name is None or is_corpus(folder)
     if source_name is not None and corpus:
         source = registry.load(source_name)
-        if not (hasattr(source, "corpus_file") or hasattr(source, "corpus_roles")):
+        if source.corpus_file is None and source.corpus_roles is None:
             print(f"{source_name} reads no file of the corpus layout", file=sys.stderr)
             return 2
     holder = _use_database(args.db)

@@ -13,7 +13,6 @@ when the count comes back. Never one alert per cycle.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,7 +36,7 @@ MIN_HISTORY = 3  # observations in the window before a drop can be judged
 def counts(source: Source, extraction: Extraction, findings: dict[str, int]) -> dict[str, int]:
     """What one extraction yielded: records, the source's key fields, rejects, unreadable items."""
     accepted = [e.record for e in extraction.records if not e.rejected]
-    metrics: dict[str, Callable[[dict[str, Any]], bool]] = getattr(source, "health_metrics", {})
+    metrics = source.health_metrics
     found = {"records": len(accepted), "rejected": len(extraction.records) - len(accepted)}
     for name, has in metrics.items():
         found[name] = sum(1 for record in accepted if has(record))
@@ -68,7 +67,7 @@ def _usual(session: Session, source: str, when: datetime) -> tuple[dict[str, flo
 
 def _examples(session: Session, source: Source, metric: str, extraction: Extraction) -> list[str]:
     """Destinations whose confirmed record has the metric and whose new one does not."""
-    has = getattr(source, "health_metrics", {}).get(metric)
+    has = source.health_metrics.get(metric)
     if has is None:
         return []
     confirmed = store.confirmed_records(session, source.name)
@@ -105,8 +104,8 @@ def observe(
     health = session.get(SourceHealth, source.name) or SourceHealth(source=source.name)
     session.add(health)
     drifting: dict[str, Any] = dict(health.drift or {})
-    metrics = ["records", *getattr(source, "health_metrics", {})]
-    floors: dict[str, int] = getattr(source, "health_floor", {})
+    metrics = ["records", *source.health_metrics]
+    floors = source.health_floor
     newly: list[str] = []
     recovered: list[str] = []
     for metric in metrics:

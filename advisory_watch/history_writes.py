@@ -166,7 +166,7 @@ def record_changes(
         to_snapshot=to_id,
         history_base_url=settings.history_base_url,
         alerting=alerting,
-        note_by=getattr(source, "note_by", None),
+        note_by=source.note_by,
     )
     primary = _stored_row_of(stored, payload)
     dedupe = f"{source.name}:{new.get('key') or ''}:{to_id}"

@@ -332,7 +332,7 @@ def _recall_stored_items(session: Session, source: Source) -> None:
     """Once per process, database and source that asks for it: the records of each destination's last
     snapshot, by the bytes they were read from, so the extractor reads only the items that changed."""
     ident = (source.name, str(session.get_bind().url))
-    if not getattr(source, "recalls_items", False) or ident in _recalled:
+    if not source.recalls_items or ident in _recalled:
         return
     _recalled.add(ident)
     states, snapshots = store.states_and_snapshots(session, source.name)

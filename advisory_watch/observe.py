@@ -201,7 +201,7 @@ def _advance(
     _set_state(state, when, last_snapshot_id=snapshot.id)
     verdict = step.verdict
     if verdict.becomes_confirmed:
-        findings = getattr(source, "findings", None)
+        findings = source.findings
         if findings is not None:
             found = findings(step.chosen.record, _confirmed_lookup(session))
             record_findings(session, source, step.chosen.record, found, when, snapshot.id, result)

@@ -47,9 +47,9 @@ def run_source(
     try:
         with session_for(settings) as session:
             urls = list(planned) if planned is not None else list(source.urls)
-            if planned is None and hasattr(source, "due_urls"):
+            if planned is None and source.due_urls is not None:
                 urls = plan_urls(session, source)
-            discover = getattr(source, "discover", None) if planned is None else None
+            discover = source.discover if planned is None else None
             if discover is not None:
                 found = discover(fetcher, lambda other: store.confirmed_raw_by_key(session, other))
                 urls = found.urls
@@ -127,7 +127,7 @@ def _fetch_and_ingest(
 ) -> IngestResult | None:
     """One URL of a cycle: conditional GET, then ingest what changed (None: not due yet)."""
     observed_at = datetime.now(UTC)
-    is_due = getattr(source, "is_due", None)
+    is_due = source.is_due
     if is_due is not None and not is_due(url, store.last_observed(session, source.name, url), observed_at):
         return None
     etag, last_modified = store.last_validators(session, source.name, url)
@@ -182,5 +182,5 @@ def planned_batches(name: str, batch_size: int, settings: Settings | None = None
     """The due URLs of a source in batches: one mapped Airflow task per batch, not one per country."""
     source = registry.load(name)
     with session_for(settings) as session:
-        urls = plan_urls(session, source) if hasattr(source, "due_urls") else list(source.urls)
+        urls = plan_urls(session, source) if source.due_urls is not None else list(source.urls)
     return [urls[i : i + batch_size] for i in range(0, len(urls), batch_size)]

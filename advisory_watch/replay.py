@@ -114,8 +114,7 @@ Observation = Callable[[Session, Settings], IngestResult]
 
 def corpus_observations(source: Source, folder: Path) -> Iterator[tuple[datetime, str, Observation]]:
     """(time, source name, observation) for every moment of ``folder`` the source reads, oldest first."""
-    roles = getattr(source, "corpus_roles", None)
-    file_name = getattr(source, "corpus_file", None)
+    roles, file_name = source.corpus_roles, source.corpus_file
     if roles is None and file_name is None:
         raise ValueError(f"{source.name} has no file in the corpus layout (it declares no corpus_file)")
 

@@ -86,7 +86,7 @@ def _dropped(shared: Path) -> tuple[Counter, Counter]:
         dropped["state-dept-feed"] += sum("destination not recognised" in p for p in extraction.problems)
     for name, folder in CORPUS_SOURCES.items():
         source = registry.load(name)
-        roles = getattr(source, "corpus_roles", None) or {"page": (source.corpus_file,)}
+        roles = source.corpus_roles or {"page": (source.corpus_file,)}
         for _, destination, moment in moments(shared / "fixtures" / "governments" / folder, roles):
             content = bundle_bytes(destination, moment, roles)
             if content is None:

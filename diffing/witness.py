@@ -105,7 +105,7 @@ def confirms(claim: NoteClaim, change: Change) -> bool:
 
 def _speaks_of(claim: NoteClaim, change: Change) -> bool:
     """A claim naming a place confirms only changes of areas that place names ("avoid all travel to
-    Cabo Delgado Province" says nothing of Pemba City); ``scrapers.areas.names_place``."""
+    Cabo Delgado Province" says nothing of Pemba City); ``diffing.areas.names_place``."""
     place = getattr(claim, "place", "")
     if not place or SUBJECT.get(change.kind) != "areas":
         return True

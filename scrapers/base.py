@@ -7,12 +7,15 @@ a source is one module plus one line in ``scrapers/registry.py``.
 from __future__ import annotations
 
 import hashlib
+import sys
+import types
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Protocol
+from types import MappingProxyType
+from typing import Any
 
 from diffing import areas, witness
 from diffing.acceptance import AcceptancePolicy
@@ -63,18 +66,85 @@ class Discovery:
     unwatched: list[str] = field(default_factory=list)
 
 
-class Source(Protocol):
-    name: str
-    title: str
-    urls: Sequence[str]
-    allowed_hosts: frozenset[str]
-    extractor_version: str
-    fields: Sequence[FieldSpec]
-    policy: AcceptancePolicy
+# Kinds recorded as changes but not alerted unless a source says otherwise: a reissue is history.
+QUIET_KINDS = frozenset({"advisory_reissued"})
+
+
+class Source(types.ModuleType):
+    """Every member a source may declare, each with its default: the whole contract, in one place.
+
+    A source is a module: its functions stay plain functions, importable and testable one by one. Its
+    last line, ``declare(__name__)`` (or ``declare(__name__, Family)`` for a family of sources), makes
+    the module an instance of this class, so a member the module does not define is the default
+    here, and nothing elsewhere asks a source whether it has one. A hook whose default is ``None`` is
+    one only some sources have; the callers say what its absence means.
+    """
+
+    # -- What it is. Every source sets these. -----------------------------------------------------
+    name: str  # registry key, stored with every row ("state-dept-feed")
+    title: str  # shown in `advisory-watch sources`, health and Slack
+    extractor_version: str  # a new version means stored snapshots may be re-read (`reprocess`)
+    allowed_hosts: frozenset[str]  # the fetcher refuses any other host (redirects included)
+    fields: Sequence[FieldSpec]  # which fields of a record matter, and how severe each change is
+    policy: AcceptancePolicy  # when a difference is a change (the noise rule)
+    urls: Sequence[str] = ()  # fixed URLs; sources with `discover` or `due_urls` plan their own
+    government: str | None = None  # whose advice it is ("UK"): consensus, /governments, Slack
 
     def extract(self, content: bytes, *, url: str) -> Extraction:
         """Pure: bytes in, records out; raises ExtractionError when the layout is not recognised."""
-        ...
+        raise NotImplementedError(f"{self.name} declares no extract()")
+
+    # -- What it fetches. ---------------------------------------------------------------------------
+    # (fetcher, known: another source's confirmed raw text by key) -> Discovery: URLs found each cycle.
+    discover: Callable[..., Discovery] | None = None
+    # (feed records, feed changed_at by key, last fetch by URL, now) -> URLs due: follows the feed.
+    due_urls: Callable[..., list[str]] | None = None
+    # (url, last observed, now) -> bool: skip a URL fetched recently enough (watched documents).
+    is_due: Callable[..., bool] | None = None
+    # Ask the ingest core for the records of items it already stored (a feed of many items).
+    recalls_items: bool = False
+
+    # -- How its snapshots are read again. --------------------------------------------------------
+    # (raw, url=) -> Extraction, where a snapshot holds part of the document (a feed's item); else
+    # the snapshot's bytes are the whole document and `extract` reads them.
+    extract_snapshot: Callable[..., Extraction] | None = None
+    # The corpus layout under ../shared/fixtures/governments: one file name per moment, or roles
+    # (role -> file names) for a moment read as a bundle of files.
+    corpus_file: str | None = None
+    corpus_roles: dict[str, tuple[str, ...]] | None = None
+    # (records as JSON-ready dicts) -> what `advisory-watch extract` prints instead of them.
+    present: Callable[[list[dict[str, Any]]], Any] | None = None
+
+    # -- What alerts, and what an alert may say. ------------------------------------------------------
+    quiet_kinds: frozenset[str] = QUIET_KINDS  # kinds recorded but not alerted
+    # (changes, old, new) -> (alerting, findings): a source that decides itself.
+    triage: Callable[..., tuple[Sequence[Change], Sequence[Change]]] | None = None
+    # (record, confirmed records of other sources) -> findings stored beside changes, never alerted.
+    findings: Callable[..., list[Change]] | None = None
+    # The government's own note on a version: the record field holding it, who writes it (shown in
+    # Slack), and its reader (note, record) -> claims (``diffing.witness``).
+    note_field: str | None = None
+    note_by: str | None = None
+    read_note: Callable[..., list[Any]] | None = None
+    note_exhaustive: bool = False  # the note lists everything an edition changed (the U.S.)
+    # Fields that are structured data, not a reading of text: a fixed set, or (old, new) -> set.
+    field_witnessed: frozenset[str] = frozenset()
+    witnessed_fields: Callable[[dict[str, Any], dict[str, Any]], frozenset[str]] | None = None
+
+    @staticmethod
+    def alerts_unnoted(change: Change) -> bool:
+        """A change no note speaks of that alerts anyway (Ireland writes no notes)."""
+        return False
+
+    # -- How its health is judged. ----------------------------------------------------------------
+    # metric -> record predicate counted per cycle, and metric -> the count below which it drifted.
+    health_metrics: Mapping[str, Callable[[dict[str, Any]], bool]] = MappingProxyType({})
+    health_floor: Mapping[str, int] = MappingProxyType({})
+
+
+def declare(module_name: str, kind: type[Source] = Source) -> None:
+    """Make the module a source: its undefined members take the defaults of ``kind``."""
+    sys.modules[module_name].__class__ = kind
 
 
 # Items this process already knows the record of: (source, extractor version, sha256 of the item's
@@ -119,12 +189,8 @@ def extract_snapshot(source: Source, raw: bytes, *, url: str) -> Extraction:
     """Re-extract a stored snapshot's raw bytes (reprocess). A source whose snapshots hold a part of
     the fetched document (a feed's item) declares ``extract_snapshot``; for the rest the raw bytes are
     the whole document, read by ``extract``."""
-    own = getattr(source, "extract_snapshot", None)
+    own = source.extract_snapshot
     return own(raw, url=url) if own is not None else source.extract(raw, url=url)
-
-
-# Kinds recorded as changes but not alerted unless a source says otherwise: a reissue is history.
-QUIET_KINDS = frozenset({"advisory_reissued"})
 
 
 @dataclass(frozen=True)
@@ -147,8 +213,8 @@ class Transition:
 
 
 def fields_witnessed(source: Source, old: dict[str, Any], new: dict[str, Any]) -> frozenset[str]:
-    own = getattr(source, "witnessed_fields", None)
-    return own(old, new) if own is not None else getattr(source, "field_witnessed", frozenset())
+    own = source.witnessed_fields
+    return own(old, new) if own is not None else source.field_witnessed
 
 
 def standing_areas(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -164,7 +230,7 @@ def standing_areas(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 def note_of(source: Source, old: dict[str, Any], new: dict[str, Any]) -> tuple[str | None, bool]:
     """The government's note on the new version, and whether it is new there: its words changed. (A
     re-dated edition repeating its note announces nothing again: the feed re-dates whole batches.)"""
-    note_field = getattr(source, "note_field", None)
+    note_field = source.note_field
     if note_field is None:
         return None, False
     note = new.get(note_field) or None
@@ -177,9 +243,9 @@ def transition(source: Source, old: dict[str, Any], new: dict[str, Any]) -> Tran
     findings) decides itself; else every change whose kind is not in its ``quiet_kinds`` alerts.
     The live cycle and re-derived history both call this, so they store the same rows."""
     changes = compare_records(source.fields, old, new)
-    quiet = getattr(source, "quiet_kinds", QUIET_KINDS)
+    quiet = source.quiet_kinds
     fielded = fields_witnessed(source, old, new)
-    read_note = getattr(source, "read_note", None)
+    read_note = source.read_note
     if read_note is not None:
         note, is_new = note_of(source, old, new)
         testimony = witness.weigh(
@@ -190,14 +256,14 @@ def transition(source: Source, old: dict[str, Any], new: dict[str, Any]) -> Tran
             field_witnessed=fielded,
             quiet_kinds=quiet,
             subject_name=str(new.get("country_name") or new.get("key") or ""),
-            note_exhaustive=getattr(source, "note_exhaustive", False),
+            note_exhaustive=source.note_exhaustive,
             standing_areas=standing_areas(old, new),
             level_after=new.get("level") if isinstance(new.get("level"), int) else None,
             same_place=areas.same_area,
-            alerts_unnoted=getattr(source, "alerts_unnoted", lambda change: False),
+            alerts_unnoted=source.alerts_unnoted,
         )
         return Transition(changes, testimony.alerting, testimony.findings, testimony.stated)
-    triage = getattr(source, "triage", None)
+    triage = source.triage
     if triage is not None:
         alerting, findings = triage(changes, old, new)
         alerting = list(alerting)

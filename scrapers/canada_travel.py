@@ -18,22 +18,9 @@ import lxml.html
 
 from diffing import tiers
 from scrapers import government_advice as ga
-from scrapers.base import Discovery, Extraction, Known
+from scrapers.base import Discovery, Extraction, Known, declare
 from scrapers.decoding import decode_html
 from scrapers.errors import LayoutNotRecognised
-
-# What changes matter, how much, and when a version is accepted: the same for the four governments.
-from scrapers.government_advice import (  # noqa: F401 - this source's declarations
-    field_witnessed,
-    fields,
-    findings,
-    health_floor,
-    health_metrics,
-    note_field,
-    policy,
-    quiet_kinds,
-    read_note,
-)
 from scrapers.page_text import PageLine, clean, is_html
 
 name = "canada-travel"
@@ -164,3 +151,7 @@ def discover(fetcher: Any, known: Known) -> Discovery:
     return ga.discover_links(
         fetcher, INDEX_URL, allowed_hosts, _SLUG, "https://travel.gc.ca/destinations/{slug}"
     )
+
+
+# What changes matter, how much, and when a version is accepted: the same for the four governments.
+declare(__name__, ga.GovernmentAdvice)

@@ -21,7 +21,7 @@ from diffing.changes import Change, Severity
 from diffing.compare import KeyedListField
 from diffing.countries import code_for_name, country_of, destination_hint
 from diffing.sections import SectionsField
-from scrapers.base import Discovery, Extracted, Extraction, Known
+from scrapers.base import Discovery, Extracted, Extraction, Known, declare
 from scrapers.decoding import decode_html
 from scrapers.emergency_numbers import emergency_numbers
 from scrapers.errors import DestinationNotRecognised, FetchError, LayoutNotRecognised
@@ -226,3 +226,6 @@ def discover(fetcher: Any, known: Known) -> Discovery:
                 if key is not None and (key in missing or any(country_of(k) == key for k in missing)):
                     by_destination.setdefault(key, url)
     return Discovery(list(dict.fromkeys(by_destination.values())), problems, without_page())
+
+
+declare(__name__)

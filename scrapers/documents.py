@@ -23,7 +23,7 @@ import yaml
 
 from diffing.acceptance import AcceptancePolicy
 from diffing.sections import SectionsField
-from scrapers.base import Extracted, Extraction
+from scrapers.base import Extracted, Extraction, declare
 from scrapers.document_text import html_sections, pdf_text, split_sections
 from scrapers.errors import ExtractionError
 
@@ -161,3 +161,6 @@ def present(records: list[dict[str, Any]]) -> dict[str, Any]:
     """What `advisory-watch extract document FILE` prints."""
     record = records[0]
     return {"title": record["title"], "content_type": record["content_type"], "sections": record["sections"]}
+
+
+declare(__name__)

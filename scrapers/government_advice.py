@@ -31,7 +31,7 @@ from diffing.changes import Change, Severity, level_change_severity
 from diffing.compare import FieldSpec, KeyedListField, Record
 from diffing.countries import code_for_name, destination_hint, nearest_code, normalise_name, slug_name
 from scrapers import government_note
-from scrapers.base import Discovery, Extracted, Extraction
+from scrapers.base import Discovery, Extracted, Extraction, Source
 from scrapers.corpus_moment import Bundle, read_bundle
 from scrapers.errors import DestinationNotRecognised, FieldMissing, LayoutNotRecognised
 from scrapers.page_text import PageLine, clean, page_lines, page_markdown
@@ -428,3 +428,19 @@ def findings(
                 others[code] = other
                 break
     return disagreements(rec, str(own), others, areas.same_area)
+
+
+class GovernmentAdvice(Source):
+    """The family of the four governments' travel advice: what changes matter, how much, when a
+    version is accepted, how the government's note is read and how health is judged are the same
+    for each; a government's module adds how to find, fetch and read its pages."""
+
+    fields = fields
+    policy = policy
+    quiet_kinds = quiet_kinds
+    field_witnessed = field_witnessed
+    note_field = note_field
+    read_note = staticmethod(read_note)
+    findings = staticmethod(findings)
+    health_metrics = health_metrics
+    health_floor = health_floor

@@ -17,21 +17,8 @@ from diffing import tiers
 from diffing.changes import Change
 from diffing.countries import name_variants, normalise_name
 from scrapers import government_advice as ga
-from scrapers.base import Discovery, Extraction, Known
+from scrapers.base import Discovery, Extraction, Known, declare
 from scrapers.errors import LayoutNotRecognised
-
-# What changes matter, how much, and when a version is accepted: the same for the four governments.
-from scrapers.government_advice import (  # noqa: F401 - this source's declarations
-    field_witnessed,
-    fields,
-    findings,
-    health_floor,
-    health_metrics,
-    note_field,
-    policy,
-    quiet_kinds,
-    read_note,
-)
 from scrapers.page_text import PageLine
 
 name = "ireland-dfa"
@@ -194,3 +181,7 @@ def discover(fetcher: Any, known: Known) -> Discovery:
         _SLUG,
         "https://www.ireland.ie/en/dfa/overseas-travel/advice/{slug}/",
     )
+
+
+# What changes matter, how much, and when a version is accepted: the same for the four governments.
+declare(__name__, ga.GovernmentAdvice)

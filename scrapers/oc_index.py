@@ -30,7 +30,7 @@ from diffing.acceptance import AcceptancePolicy
 from diffing.changes import Severity
 from diffing.compare import EditionField, KeyedThresholdField, ScalarField, ThresholdField
 from diffing.countries import code_for_name
-from scrapers.base import Extracted, Extraction
+from scrapers.base import Extracted, Extraction, declare
 from scrapers.errors import ExtractionError
 
 name = "oc-index"
@@ -363,3 +363,6 @@ def extract_page_text(text: str, *, edition: int | None = None) -> dict[str, Any
     if "criminality" not in record or "resilience" not in record:
         raise ExtractionError("the page has no criminality or resilience score")
     return record
+
+
+declare(__name__)

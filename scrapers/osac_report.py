@@ -28,7 +28,7 @@ from diffing.compare import KeyedListField, RatingsField, ScalarField, SetField
 from diffing.countries import code_for_name
 from diffing.sections import SectionsField
 from scrapers import prose
-from scrapers.base import Discovery, Extracted, Extraction, Known
+from scrapers.base import Discovery, Extracted, Extraction, Known, declare
 from scrapers.decoding import decode_html
 from scrapers.errors import ExtractionError
 
@@ -386,3 +386,6 @@ def findings(record: dict[str, Any], confirmed: Any) -> list[Any]:
             item="indicators",
         )
     ]
+
+
+declare(__name__)

@@ -154,4 +154,7 @@ def load(name: str) -> Source:
         entry = SOURCES[name]
     except KeyError:
         raise KeyError(f"unknown source {name!r}; known sources: {', '.join(names())}") from None
-    return importlib.import_module(entry.module)
+    module = importlib.import_module(entry.module)
+    if not isinstance(module, Source):
+        raise TypeError(f"{entry.module} does not declare itself a source (declare(__name__) at its end)")
+    return module

@@ -23,7 +23,7 @@ from diffing.changes import SERIOUS_INDICATORS, Severity, level_change_severity
 from diffing.compare import EditionField, KeyedListField, ScalarField, SetField
 from diffing.countries import code_for_name, country_of, destination_key, pycountry_name
 from scrapers import change_note, prose
-from scrapers.base import Extracted, Extraction, recall_item
+from scrapers.base import Extracted, Extraction, declare, recall_item
 from scrapers.errors import ExtractionError
 
 name = "state-dept-feed"
@@ -232,3 +232,6 @@ def extract(content: bytes, *, url: str = urls[0]) -> Extraction:
     if not records:
         raise ExtractionError("no item could be read: " + "; ".join(problems[:5]))
     return Extraction(records=records, problems=problems, document_time=_channel_time(channel))
+
+
+declare(__name__)

@@ -25,7 +25,7 @@ from markdownify import markdownify
 from diffing.acceptance import DatedEditionPolicy
 from diffing.countries import code_for_name, country_of, destination_hint
 from scrapers import advisory_text, prose, state_dept_feed
-from scrapers.base import Extracted, Extraction
+from scrapers.base import Extracted, Extraction, declare
 from scrapers.decoding import decode_html
 from scrapers.errors import DestinationNotRecognised, ExtractionError, FieldMissing, LayoutNotRecognised
 from scrapers.page_text import is_html, main_markdown, page_lines, page_markdown
@@ -224,3 +224,6 @@ def due_urls(
         if fetched is None or (changed is not None and changed > fetched) or now - fetched >= SWEEP:
             due.append(url)
     return due
+
+
+declare(__name__)

@@ -24,20 +24,8 @@ import regex
 from diffing.countries import name_variants, normalise_name
 from diffing.witness import clean_area_name
 from scrapers import government_advice as ga
-from scrapers.base import Discovery, Extraction, Known
+from scrapers.base import Discovery, Extraction, Known, declare
 from scrapers.errors import LayoutNotRecognised
-
-# What changes matter, how much, and when a version is accepted: the same for the four governments.
-from scrapers.government_advice import (  # noqa: F401 - this source's declarations
-    fields,
-    findings,
-    health_floor,
-    health_metrics,
-    note_field,
-    policy,
-    quiet_kinds,
-    read_note,
-)
 from scrapers.page_text import PageLine
 
 name = "uk-fcdo"
@@ -327,3 +315,7 @@ def discover(fetcher: Any, known: Known) -> Discovery:
     if not found:
         return Discovery([], problems=["GOV.UK travel advice index listed no destination"])
     return Discovery(sorted(set(found)))
+
+
+# What changes matter, how much, and when a version is accepted: the same for the four governments.
+declare(__name__, ga.GovernmentAdvice)

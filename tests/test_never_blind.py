@@ -10,7 +10,6 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -25,7 +24,7 @@ from models.db import engine_for, upgrade
 from models.store import last_validators
 from models.tables import Alert, Change, DestinationState, Fetch, Snapshot
 from scrapers import state_dept_feed
-from scrapers.base import transition
+from scrapers.base import Source, transition
 from scrapers.errors import DeadlineExceeded
 from scrapers.fetch import Fetcher
 from tests.conftest import ARCHIVE, FEED_0107, FEED_PATH, FEED_URL, STATE_DEPT
@@ -136,9 +135,12 @@ class _Exploding:
         return []
 
 
-def _exploding_feed() -> SimpleNamespace:
-    module = {k: getattr(state_dept_feed, k) for k in dir(state_dept_feed) if not k.startswith("__")}
-    return SimpleNamespace(**{**module, "fields": (*state_dept_feed.fields, _Exploding())})
+def _exploding_feed() -> Source:
+    """The feed source with one more field, whose comparison explodes on Kenya."""
+    fake = Source(state_dept_feed.__name__)
+    fake.__dict__.update({k: v for k, v in vars(state_dept_feed).items() if not k.startswith("__")})
+    fake.fields = (*state_dept_feed.fields, _Exploding())
+    return fake
 
 
 def test_a_destination_that_cannot_be_stored_is_isolated_and_reported_once(tmp_path):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from diffing.areas import same_area
 from scrapers import country_page, state_dept_page
 from scrapers.errors import DestinationNotRecognised, FieldMissing, LayoutNotRecognised
 from tests.conftest import SHARED
@@ -359,7 +360,7 @@ def test_level_4_areas_found_on_the_latest_pages():
             assert level_4 == [], folder
         for name in areas:
             named += 1
-            if any(name == c or areas.same_area(name, c) for c in level_4):
+            if any(name == c or same_area(name, c) for c in level_4):
                 found += 1
             else:
                 missed.append((folder, name))
