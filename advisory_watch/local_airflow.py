@@ -98,7 +98,7 @@ def run(launch: Launch) -> int:
             from models.db import shown_url
 
             launch.say(f"Airflow metadata: {shown_url(env[AIRFLOW_CONN])} (given; no database started)")
-        _write_state(launch, env)
+        _write_state(launch)
         _prepare_airflow(launch, env)
         launch.say(f"Airflow is starting (set-up took {time.monotonic() - started:.1f} s)")
         return _supervise(launch, env)
@@ -245,7 +245,7 @@ def _start_database(launch: Launch) -> str:
     return database.url(METADATA_DATABASE)
 
 
-def _write_state(launch: Launch, env: dict[str, str], airflow_pid: int | None = None) -> None:
+def _write_state(launch: Launch, airflow_pid: int | None = None) -> None:
     """Who runs here: the next start reads it to wait for, or clean up after, this one."""
     state = {"pid": os.getpid(), "port": launch.port, "airflow_pid": airflow_pid}
     launch.state_file.write_text(json.dumps(state) + "\n")
@@ -295,7 +295,7 @@ def _supervise(launch: Launch, env: dict[str, str]) -> int:
     child = subprocess.Popen(
         [launch.airflow, "standalone"], env=env, stdin=subprocess.DEVNULL, start_new_session=True
     )
-    _write_state(launch, env, airflow_pid=child.pid)
+    _write_state(launch, airflow_pid=child.pid)
     try:
         while True:
             try:

@@ -169,12 +169,15 @@ def _cycle_deadline_passed(
 
 
 def plan_urls(session: Session, source: Source) -> list[str]:
-    """For sources that follow the feed (advisory pages): the URLs due now, from the feed's state."""
-    feed_states = store.states_for(session, "state-dept-feed")
-    feed_records = store.confirmed_records(session, "state-dept-feed")
-    changed_at = {key: store.as_utc(state.updated_at) for key, state in feed_states.items()}
+    """For a source that follows another (advisory pages follow the feed): the URLs due now, from
+    the followed source's confirmed records and when each last changed."""
+    if source.follows is None or source.due_urls is None:
+        raise ValueError(f"{source.name} follows no other source")
+    followed_states = store.states_for(session, source.follows)
+    followed_records = store.confirmed_records(session, source.follows)
+    changed_at = {key: store.as_utc(state.updated_at) for key, state in followed_states.items()}
     return source.due_urls(
-        feed_records, changed_at, store.last_fetched_by_url(session, source.name), datetime.now(UTC)
+        followed_records, changed_at, store.last_fetched_by_url(session, source.name), datetime.now(UTC)
     )
 
 

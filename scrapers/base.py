@@ -97,8 +97,10 @@ class Source(types.ModuleType):
     # -- What it fetches. ---------------------------------------------------------------------------
     # (fetcher, known: another source's confirmed raw text by key) -> Discovery: URLs found each cycle.
     discover: Callable[..., Discovery] | None = None
-    # (feed records, feed changed_at by key, last fetch by URL, now) -> URLs due: follows the feed.
+    # (followed records, their changed_at by key, last fetch by URL, now) -> URLs due, for a source
+    # that follows another's confirmed records (the advisory pages follow the feed).
     due_urls: Callable[..., list[str]] | None = None
+    follows: str | None = None
     # (url, last observed, now) -> bool: skip a URL fetched recently enough (watched documents).
     is_due: Callable[..., bool] | None = None
     # Ask the ingest core for the records of items it already stored (a feed of many items).

@@ -33,6 +33,7 @@ from scrapers.page_text import is_html, main_markdown, page_lines, page_markdown
 name = "state-dept-page"
 title = "U.S. State Department advisory pages"
 urls: tuple[str, ...] = ()  # planned each run from the feed: see due_urls()
+follows = state_dept_feed.name  # the feed's confirmed items name each page and when it changed
 allowed_hosts = frozenset({"travel.state.gov"})
 # The file this source reads at each moment of the corpus layout (`advisory-watch replay`).
 corpus_file = "Advisory.md"
