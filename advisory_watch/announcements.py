@@ -65,8 +65,7 @@ def audit(session: Session) -> Announcements:
     sources = {name: registry.load(name) for name in {r[0] for r in rows} if name in registry.names()}
     for source_name, key, from_id, to_id, when in rows:
         source = sources.get(source_name)
-        read_note = source.read_note if source is not None else None
-        if source is None or read_note is None:
+        if source is None or source.read_note is None:
             continue
         old, new = store.snapshot_record(session, from_id), store.snapshot_record(session, to_id)
         if old is None or new is None:
@@ -77,7 +76,7 @@ def audit(session: Session) -> Announcements:
         told = alerts.get((source_name, to_id), [])
         fielded = fields_witnessed(source, old, new)
         standing = standing_areas(old, new)
-        for claim in read_note(note, new):
+        for claim in source.read_note(note, new):
             if claim.change in ("none", "touched"):
                 continue  # says nothing changed, or that something did without saying what
             out.announced[source_name] += 1

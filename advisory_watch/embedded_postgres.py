@@ -111,7 +111,7 @@ class EmbeddedPostgres:
         socket_dir.mkdir(parents=True, exist_ok=True)
         if user is not None:
             os.chown(socket_dir, user.pw_uid, user.pw_gid)
-        options = f'-h "" -k {socket_dir} -c max_connections=200 -c fsync=on'
+        options = f'-h "" -k {socket_dir} -c max_connections=200'
         try:
             self._run(
                 ["pg_ctl", "-D", str(self.data), "-w", "-t", "60", "-l", str(self.log), "-o", options]

@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from advisory_watch.embedded_postgres import EmbeddedPostgres, EmbeddedPostgresError
@@ -55,7 +55,7 @@ class Launch:
     home: Path
     port: int
     airflow: str
-    say: Callable[[str], None] = field(default=lambda text: _say(text))
+    say: Callable[[str], None] = _say
     stop_requested: bool = False
 
     @property
