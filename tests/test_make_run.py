@@ -117,6 +117,17 @@ class MakeRun:
         answer.raise_for_status()
         return answer.json()["dag_runs"]
 
+    def active_backfills(self) -> list[dict]:
+        """Backfills of the DAG that Airflow still counts as running (it refuses another until none)."""
+        answer = httpx.get(
+            f"{self.base}/api/v2/backfills",
+            params={"dag_id": DAG, "limit": 100},
+            headers=self.headers(),
+            timeout=30,
+        )
+        answer.raise_for_status()
+        return [b for b in answer.json()["backfills"] if b["completed_at"] is None]
+
     def signal_group(self, signum: int, wait: float = 120) -> float:
         """Send ``signum`` to make and everything in its process group; seconds until make has exited."""
         assert self.process is not None
@@ -306,6 +317,10 @@ def test_a_backfill_started_from_the_dag_page_in_the_browser_succeeds(make_run, 
     from selenium.webdriver.common.keys import Keys
 
     make_run.wait_ready()
+    # Airflow allows one running backfill per DAG and marks a finished one complete on a 30 s
+    # scheduler timer, so the REST test's backfill may still count as running for up to 30 s after
+    # its last run succeeded; the form would then be refused ("Another backfill is running").
+    _wait_until(lambda: not make_run.active_backfills(), timeout=120)
     before = {r["dag_run_id"] for r in make_run.backfill_runs()}
     passwords = make_run.home / "airflow" / "simple_auth_manager_passwords.json.generated"
     browser.get(make_run.base + "/")
@@ -345,6 +360,11 @@ def test_a_backfill_started_from_the_dag_page_in_the_browser_succeeds(make_run, 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SCREENSHOTS / "airflow-backfill-form.png"))
     browser.find_element(By.XPATH, "//button[normalize-space(.)='Run Backfill']").click()
+    # A refused form shows Airflow's reason in a toast and creates nothing: fail with that reason.
+    try:
+        _wait_until(make_run.active_backfills, timeout=60)
+    except AssertionError:
+        raise AssertionError(f"the UI created no backfill; the page says: {_refusal(browser)}") from None
 
     runs = _wait_for_runs(make_run, len(before) + 6, timeout=600)
     started = [r for r in runs if r["dag_run_id"] not in before]
@@ -358,6 +378,14 @@ def test_a_backfill_started_from_the_dag_page_in_the_browser_succeeds(make_run, 
         row = next(r for r in rows if run["dag_run_id"].replace("+00:00", "") in r.replace("\n", ""))
         assert "Success" in row and "Backfill" in row, row
     browser.save_screenshot(str(SCREENSHOTS / "airflow-backfill-runs.png"))
+
+
+def _refusal(browser) -> str:  # noqa: ANN001 - a selenium WebDriver
+    """The text of the toasts and alerts on the page (Airflow's reason when it refuses a form)."""
+    from selenium.webdriver.common.by import By
+
+    shown = browser.find_elements(By.CSS_SELECTOR, "[data-type=error], [role=alert]")
+    return " | ".join(e.text for e in shown if e.text.strip())
 
 
 def _wait_until(condition, timeout: float = 30) -> None:  # noqa: ANN001 - any callable
