@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from advisory_watch.delivery import flush_configured
 from advisory_watch.freshness import raise_stale_sources
 from advisory_watch.pipeline import run_source
 from advisory_watch.results import FAILED_STATUSES, READ_STATUSES
 from advisory_watch.settings import get_settings, reset_settings_cache
-from alerts.outbox import flush_configured
 from diffing.countries import destination_keys
 from models.sessions import session_for
 
@@ -145,8 +145,9 @@ def deliver(*, dry_run: bool = False) -> dict[str, Any]:
 
 def digest(*, hours: float = 24.0) -> dict[str, Any]:
     """Queue the daily digest for every digest channel and deliver it."""
+    from advisory_watch.delivery import flush
     from alerts.digest import queue_digests
-    from alerts.outbox import configured_routing, configured_transport, flush
+    from alerts.outbox import configured_routing, configured_transport
 
     apply_airflow_configuration()
     settings = get_settings()

@@ -238,10 +238,10 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """One cycle of every enabled source. A source that fails is reported with its reason and the
     others still run; the exit status is 1 when anything failed, after delivery."""
+    from advisory_watch.delivery import flush_configured
     from advisory_watch.freshness import raise_stale_sources
     from advisory_watch.pipeline import run_source
     from advisory_watch.results import FAILED_STATUSES
-    from alerts.outbox import flush_configured
     from models.sessions import session_for
 
     settings = get_settings()
@@ -379,7 +379,7 @@ def cmd_alerts_pending(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts_flush(args: argparse.Namespace) -> int:
-    from alerts.outbox import flush_configured
+    from advisory_watch.delivery import flush_configured
     from models.sessions import session_for
 
     settings = get_settings()
@@ -423,8 +423,9 @@ def cmd_slack_socket(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts_digest(args: argparse.Namespace) -> int:
+    from advisory_watch.delivery import flush
     from alerts.digest import queue_digests
-    from alerts.outbox import configured_routing, configured_transport, flush
+    from alerts.outbox import configured_routing, configured_transport
     from models.sessions import session_for
 
     settings = get_settings()
@@ -442,7 +443,8 @@ def cmd_alerts_test(args: argparse.Namespace) -> int:
     """Send a sample alert (a real level change from the 2025-10-08 capture) through the configured path."""
     from datetime import UTC, datetime
 
-    from alerts.outbox import configured_routing, configured_transport, flush
+    from advisory_watch.delivery import flush
+    from alerts.outbox import configured_routing, configured_transport
     from alerts.routing import Routing
     from models.sessions import session_for
     from models.tables import Alert

@@ -39,6 +39,16 @@ LEASE = timedelta(minutes=5)
 BROADCAST_FROM = Severity.HIGH
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Slack refused a delivery outright (a broken token, an unknown channel): the caller records it
+    on the health page; delivery itself only reports."""
+
+    channel: str
+    reason: str
+    at: datetime
+
+
 @dataclass
 class FlushReport:
     """What one flush did, and what the outbox holds after it (counted in the database, not guessed).
@@ -54,6 +64,14 @@ class FlushReport:
     errors: list[str] = field(default_factory=list)
     waiting: int = 0
     leased: int = 0
+    refusals: list[Refusal] = field(default_factory=list)
+    transport: str = ""
+    finished_at: datetime | None = None
+
+    @property
+    def reached_slack(self) -> bool:
+        """Something went out through Slack and nothing was refused: the delivery path works."""
+        return bool(self.sent) and not self.rejected and self.transport not in ("", "console")
 
     @property
     def pending(self) -> int:
@@ -188,20 +206,11 @@ def _thread_root(
 
 def _ops_notice(session: Session, alert: Alert, delivery: Delivery, reason: str, now: datetime) -> None:
     """Slack refused a delivery: tell ops once, in Slack and — since a refused token refuses the ops
-    alert too — on the console/JSON sink and on the health page (source ``slack``)."""
-    from advisory_watch import health
+    alert too — on the console/JSON sink. (The health page hears of it from the caller, through the
+    report's refusals.)"""
     from advisory_watch.settings import get_settings
 
     print(f"advisory-watch: Slack refused alert {alert.id} for {delivery.channel}: {reason}", file=sys.stderr)
-    health.record_failure(
-        session,
-        source="slack",
-        kind="delivery_failed",
-        error=f"{delivery.channel}: {reason}",
-        observed_at=now,
-        threshold=1,
-    )
-    session.commit()
     if alert.payload.get("ops"):
         return  # never an ops alert about an ops alert
     payload = ops_payload(
@@ -280,7 +289,7 @@ def flush(
     A second round delivers the ops alerts the first round raised (a refused channel), so ops hear of
     it in the same flush.
     """
-    report = FlushReport()
+    report = FlushReport(transport=transport.name)
     seen: set[int] = set()
     escalation.queue_escalations(session, routing, now=now)
     for _ in range(2):
@@ -298,11 +307,7 @@ def flush(
         if report.rejected == rejected_before:
             break
     _count_left(session, report)
-    if report.sent and not report.rejected and transport.name != "console":
-        from advisory_watch import health
-
-        health.record_success(session, source="slack", observed_at=now or datetime.now(UTC))
-        session.commit()
+    report.finished_at = now or datetime.now(UTC)
     return report
 
 
@@ -379,6 +384,7 @@ def _deliver(
         except DeliveryRejected as exc:
             _release(session, delivery, alert, f"rejected: {exc.reason}")
             _ops_notice(session, alert, delivery, exc.reason, moment)
+            report.refusals.append(Refusal(channel=delivery.channel, reason=exc.reason, at=moment))
             report.rejected += 1
             report.errors.append(exc.reason)
             continue

@@ -19,11 +19,11 @@ import httpx
 import pytest
 from markdown_it import MarkdownIt
 
+from advisory_watch.delivery import flush_configured
 from advisory_watch.ingest import ingest
 from advisory_watch.pipeline import run_source
 from advisory_watch.results import FetchInfo
 from advisory_watch.settings import get_settings, reset_settings_cache
-from alerts.outbox import flush_configured
 from models.sessions import session_for
 from scrapers import registry
 from scrapers.corpus_moment import bundle_bytes, destinations, moment_time
