@@ -20,9 +20,9 @@ from sqlmodel import Session, col, select
 from advisory_watch.alert_records import add_alert
 from advisory_watch.results import NotifyMode
 from diffing.consensus import WINDOW, Raise, cluster, consensus_severity
-from diffing.tiers import GOVERNMENTS, government_of
 from models import store
 from models.tables import Alert, Change
+from scrapers import registry
 
 # The kinds that record a government's own level going up (the U.S. level; another government's tier).
 RAISE_KINDS = ("level_changed", "tier_raised")
@@ -31,7 +31,7 @@ KIND = "governments_raise_together"
 
 
 def _raises(session: Session, key: str, since: datetime, until: datetime) -> list[Raise]:
-    sources = [s for g in GOVERNMENTS.values() for s in g.sources]
+    sources = [s for g in registry.governments().values() for s in g.sources]
     rows = session.exec(
         select(Change)
         .where(Change.key == key, col(Change.source).in_(sources), col(Change.kind).in_(RAISE_KINDS))
@@ -39,7 +39,7 @@ def _raises(session: Session, key: str, since: datetime, until: datetime) -> lis
     ).all()
     found = []
     for row in rows:
-        government = government_of(row.source)
+        government = registry.government_of(row.source)
         if government is None or not isinstance(row.old, int) or not isinstance(row.new, int):
             continue
         if row.new > row.old and row.id is not None:
@@ -61,7 +61,7 @@ def check(
     session: Session, source_name: str, record: dict[str, Any], when: datetime, *, notify: NotifyMode
 ) -> list[dict[str, Any]]:
     """The consensus alert this raise completes, if any (its payload), recorded in the outbox."""
-    government = government_of(source_name)
+    government = registry.government_of(source_name)
     key = record.get("key") or ""
     if government is None or not key:
         return []

@@ -135,6 +135,7 @@ def observe(
         payloads.append(
             ops_payload(
                 source=source.name,
+                government=source.government,
                 kind="extraction_drift",
                 observed_at=when,
                 summary=f"extraction drift in {source.name}: {'; '.join(parts)}"
@@ -150,6 +151,7 @@ def observe(
         payloads.append(
             ops_payload(
                 source=source.name,
+                government=source.government,
                 kind="extraction_recovered",
                 observed_at=when,
                 summary=f"extraction recovered in {source.name}: {'; '.join(parts)}",

@@ -83,6 +83,7 @@ def stale_payloads(session: Session, now: datetime, factor: float) -> list[tuple
         )
         payload = ops_payload(
             source=name,
+            government=registry.government_of(name),
             kind="source_stale",
             summary=summary,
             observed_at=now,

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from alerts.payload import ops_payload
 from diffing.changes import Severity
 from models.tables import SourceHealth
+from scrapers import registry
 
 # A URL that has not failed for this long is forgotten: it left the plan (a page no longer linked), or
 # the failure had no URL of its own to be read again (discovery).
@@ -67,6 +68,7 @@ def record_failure(
     }.get(kind, "fetch failed")
     return ops_payload(
         source=source,
+        government=registry.government_of(source),
         kind=kind,
         summary=f"{source}: {noun} ({row.consecutive_failures} in a row); last good snapshot stays current",
         observed_at=observed_at,
@@ -96,6 +98,7 @@ def record_success(
         return None
     return ops_payload(
         source=source,
+        government=registry.government_of(source),
         kind="source_recovered",
         summary=f"{source}: working again after {failures} failed attempt(s)",
         observed_at=observed_at,

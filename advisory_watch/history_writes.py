@@ -167,6 +167,7 @@ def record_changes(
         history_base_url=settings.history_base_url,
         alerting=alerting,
         note_by=source.note_by,
+        government=source.government,
     )
     primary = _stored_row_of(stored, payload)
     dedupe = f"{source.name}:{new.get('key') or ''}:{to_id}"

@@ -286,6 +286,7 @@ def _ingest_extraction(
     if extraction.problems and (previous_error or "") != (fetch.error or ""):
         payload = ops_payload(
             source=source.name,
+            government=source.government,
             kind="extraction_failed",
             observed_at=when,
             url=url,
@@ -304,6 +305,7 @@ def _archive_problem(
     """An archived capture that cannot be read: told to ops (held with the backfill), not a health streak."""
     return ops_payload(
         source=source.name,
+        government=source.government,
         kind="extraction_failed",
         observed_at=when,
         url=info.provenance_url or url,

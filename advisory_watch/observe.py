@@ -91,6 +91,7 @@ def _isolated(
         session,
         ops_payload(
             source=source.name,
+            government=source.government,
             kind="destination_failed",
             observed_at=when,
             url=fetch.url,

@@ -104,6 +104,7 @@ def _unwatched(session: Session, source: Source, keys: list[str], notify: Notify
         session,
         ops_payload(
             source=source.name,
+            government=source.government,
             kind="destinations_unwatched",
             observed_at=now,
             summary=summary,

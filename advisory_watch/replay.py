@@ -144,27 +144,29 @@ def corpus_observations(source: Source, folder: Path) -> Iterator[tuple[datetime
             yield when, source.name, observe(content, where.resolve().as_uri(), str(where), when)
 
 
-# The shared corpus's government folders and the source that reads each.
-GOVERNMENT_FOLDERS = {
-    "unitedstates": "state-dept-page",
-    "unitedkingdom": "uk-fcdo",
-    "canada": "canada-travel",
-    "australia": "australia-smartraveller",
-    "ireland": "ireland-dfa",
-}
+def government_folders() -> dict[str, str]:
+    """The shared corpus's government folders and the source that reads each, as the sources declare
+    them (``Source.corpus_folder``), in registry order."""
+    found = {}
+    for name in registry.names_in_order():
+        folder = registry.load(name).corpus_folder
+        if folder is not None:
+            found[folder] = name
+    return found
 
 
 def replay_governments(folder: Path, *, settings: Settings | None = None) -> Iterator[IngestResult]:
     """Every government folder under ``folder`` replayed into one store in time order, so that
     findings and consensus alerts across governments appear as they would have live."""
     settings = settings or get_settings()
+    folders = government_folders()
     streams = [
         corpus_observations(registry.load(name), folder / sub)
-        for sub, name in GOVERNMENT_FOLDERS.items()
+        for sub, name in folders.items()
         if (folder / sub).is_dir()
     ]
     if not streams:
-        raise ValueError(f"{folder} holds none of {', '.join(GOVERNMENT_FOLDERS)}")
+        raise ValueError(f"{folder} holds none of {', '.join(folders)}")
     with session_for(settings) as session:
         for _, _, observed in heapq.merge(*streams, key=lambda item: (item[0], item[1])):
             yield observed(session, settings)

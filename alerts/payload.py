@@ -12,7 +12,7 @@ from typing import Any
 
 from diffing.changes import Change, Severity
 from diffing.textdiff import excerpt, iter_line_then_word_diff, render_markup
-from diffing.tiers import government_of
+from diffing.tiers import Government
 
 # A destination's own level moving: what an alert leads with (the U.S. level; another government's tier).
 LEVEL_KINDS = frozenset({"level_changed", "tier_raised", "tier_lowered"})
@@ -37,6 +37,7 @@ def change_payload(
     history_base_url: str = "",
     alerting: list[Change] | None = None,
     note_by: str | None = None,
+    government: Government | None = None,
 ) -> dict[str, Any]:
     """One alert for one update of one destination, listing every typed change in it.
 
@@ -60,7 +61,6 @@ def change_payload(
     summary = primary.summary
     if len(ordered) > 1:
         summary += "; " + "; ".join(c.summary.split(" — ", 1)[-1] for c in ordered[1:])
-    government = government_of(source)
     return {
         "source": source,
         **({"government": government.code} if government else {}),
@@ -103,8 +103,8 @@ def ops_payload(
     url: str = "",
     error: str = "",
     severity: Severity = Severity.HIGH,
+    government: Government | None = None,
 ) -> dict[str, Any]:
-    government = government_of(source)
     return {
         "source": source,
         **({"government": government.code} if government else {}),

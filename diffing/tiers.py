@@ -24,6 +24,7 @@ the parts compare with those governments' own area levels.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -32,72 +33,69 @@ from diffing.countries import normalise_name
 
 @dataclass(frozen=True)
 class Government:
+    """A government's own wording of the four tiers, and the other wordings it uses for them. Which
+    sources carry a government's advice is theirs to say (``Source.government``); the catalogue of
+    governments and their sources is read from the registry (``scrapers.registry.governments``)."""
+
     code: str  # short, shown in tables and Slack ("US", "UK", "CA", "AU", "IE")
     name: str
-    sources: tuple[str, ...]  # the advisory sources that carry this government's tier
     levels: tuple[str, str, str, str]  # the government's own wording of tiers 1-4
+    # Other wordings of the same levels, keyed normalised (``normalise_name``); the UK's statements
+    # are read in its own module.
+    synonyms: tuple[tuple[str, int], ...] = ()
 
 
-GOVERNMENTS: dict[str, Government] = {
-    g.code: g
-    for g in (
-        Government(
-            "US",
-            "U.S. State Department",
-            ("state-dept-feed", "state-dept-page"),
-            (
-                "Exercise Normal Precautions",
-                "Exercise Increased Caution",
-                "Reconsider Travel",
-                "Do Not Travel",
-            ),
-        ),
-        Government(
-            "UK",
-            "UK Foreign, Commonwealth & Development Office",
-            ("uk-fcdo",),
-            (
-                "No FCDO advice against travel",
-                "FCDO advises against travel to parts",
-                "FCDO advises against all but essential travel to the whole country",
-                "FCDO advises against all travel to the whole country",
-            ),
-        ),
-        Government(
-            "CA",
-            "Global Affairs Canada",
-            ("canada-travel",),
-            (
-                "Take normal security precautions",
-                "Exercise a high degree of caution",
-                "Avoid non-essential travel",
-                "Avoid all travel",
-            ),
-        ),
-        Government(
-            "AU",
-            "Australian Department of Foreign Affairs and Trade (Smartraveller)",
-            ("australia-smartraveller",),
-            (
-                "Exercise normal safety precautions",
-                "Exercise a high degree of caution",
-                "Reconsider your need to travel",
-                "Do not travel",
-            ),
-        ),
-        Government(
-            "IE",
-            "Ireland Department of Foreign Affairs",
-            ("ireland-dfa",),
-            (
-                "Normal precautions",
-                "High degree of caution",
-                "Avoid non-essential travel",
-                "Do not travel",
-            ),
-        ),
-    )
-}
+US = Government(
+    "US",
+    "U.S. State Department",
+    ("Exercise Normal Precautions", "Exercise Increased Caution", "Reconsider Travel", "Do Not Travel"),
+)
+UK = Government(
+    "UK",
+    "UK Foreign, Commonwealth & Development Office",
+    (
+        "No FCDO advice against travel",
+        "FCDO advises against travel to parts",
+        "FCDO advises against all but essential travel to the whole country",
+        "FCDO advises against all travel to the whole country",
+    ),
+)
+CA = Government(
+    "CA",
+    "Global Affairs Canada",
+    (
+        "Take normal security precautions",
+        "Exercise a high degree of caution",
+        "Avoid non-essential travel",
+        "Avoid all travel",
+    ),
+    synonyms=(("exercise normal security precautions", 1), ("avoid non essential travel", 3)),
+)
+AU = Government(
+    "AU",
+    "Australian Department of Foreign Affairs and Trade (Smartraveller)",
+    (
+        "Exercise normal safety precautions",
+        "Exercise a high degree of caution",
+        "Reconsider your need to travel",
+        "Do not travel",
+    ),
+    synonyms=(("exercise normal precautions", 1), ("reconsider your need", 3), ("reconsider travel", 3)),
+)
+IE = Government(
+    "IE",
+    "Ireland Department of Foreign Affairs",
+    ("Normal precautions", "High degree of caution", "Avoid non-essential travel", "Do not travel"),
+    synonyms=(
+        ("normal precaution", 1),
+        ("exercise normal precautions", 1),
+        ("high degree of caution", 2),
+        ("exercise a high degree of caution", 2),
+        ("avoid non essential travel", 3),
+        ("avoid all non essential travel", 3),
+        ("do not travel", 4),
+    ),
+)
 
 # GOV.UK's alert_status values (the Content API's ``details.alert_status``) on the scale.
 UK_ALERT_STATUS_TIER = {
@@ -108,42 +106,21 @@ UK_ALERT_STATUS_TIER = {
 }
 UK_AREA_TIER = {"all": 4, "all_but_essential": 3}
 
-# Other wordings the governments use for the same levels (the UK aside, whose statements are read
-# in ``scrapers.uk_fcdo``). Keys are normalised (``normalise_name``).
-_SYNONYMS: dict[str, dict[str, int]] = {
-    "CA": {"exercise normal security precautions": 1, "avoid non essential travel": 3},
-    "AU": {"exercise normal precautions": 1, "reconsider your need": 3, "reconsider travel": 3},
-    "IE": {
-        "normal precaution": 1,
-        "exercise normal precautions": 1,
-        "high degree of caution": 2,
-        "exercise a high degree of caution": 2,
-        "avoid non essential travel": 3,
-        "avoid all non essential travel": 3,
-        "do not travel": 4,
-    },
-}
 
-
-def government_of(source_name: str) -> Government | None:
-    return next((g for g in GOVERNMENTS.values() if source_name in g.sources), None)
-
-
-def tier_for(government: str, wording: str) -> int | None:
+def tier_for(government: Government, wording: str) -> int | None:
     """The tier of a government's own level wording ("Avoid non-essential travel" -> 3), or None."""
     norm = normalise_name(wording)
-    levels = GOVERNMENTS[government].levels
-    for tier, level in enumerate(levels, start=1):
+    for tier, level in enumerate(government.levels, start=1):
         if norm == normalise_name(level):
             return tier
-    return _SYNONYMS.get(government, {}).get(norm)
+    return dict(government.synonyms).get(norm)
 
 
-def find_tier(government: str, text: str) -> tuple[int, int] | None:
+def find_tier(government: Government, text: str) -> tuple[int, int] | None:
     """The longest level wording of ``government`` that opens ``text`` (case and punctuation aside):
     its tier and where the wording ends in ``text`` ("Reconsider your need to travel to: …" -> (3, 30))."""
-    candidates = [(lvl, t) for t, lvl in enumerate(GOVERNMENTS[government].levels, start=1)]
-    candidates += list(_SYNONYMS.get(government, {}).items())
+    candidates = [(lvl, t) for t, lvl in enumerate(government.levels, start=1)]
+    candidates += list(government.synonyms)
     best: tuple[int, int] | None = None
     for wording, tier in candidates:
         match = _wording_pattern(wording).match(text)
@@ -158,14 +135,14 @@ def _wording_pattern(wording: str) -> re.Pattern[str]:
     return re.compile(r"^\W*" + r"[\W_]+".join(map(re.escape, words)) + r"\b", re.I)
 
 
-def native(government: str, tier: int) -> str:
-    return GOVERNMENTS[government].levels[tier - 1]
+def native(government: Government, tier: int) -> str:
+    return government.levels[tier - 1]
 
 
-def mapping_table() -> list[dict[str, object]]:
+def mapping_table(governments: Iterable[Government]) -> list[dict[str, object]]:
     """Rows for the UI and the README: government, tier, the government's own wording."""
     return [
         {"government": g.code, "name": g.name, "tier": tier, "native_level": level}
-        for g in GOVERNMENTS.values()
+        for g in governments
         for tier, level in enumerate(g.levels, start=1)
     ]

@@ -34,12 +34,13 @@ from sqlmodel import Session, col, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from advisory_watch.catalogue import government_of, governments
 from advisory_watch.settings import Settings, get_settings
 from diffing.areas import same_area
 from diffing.changes import Severity
 from diffing.consensus import disagreements as disagreements_of
 from diffing.textdiff import EQUAL, INSERT, word_diff
-from diffing.tiers import GOVERNMENTS, government_of, mapping_table
+from diffing.tiers import mapping_table
 from history import governments as government_views
 from history import queries
 from history.svg import aligned_steps, level_chart
@@ -537,7 +538,7 @@ def create_app(
             rows=rows,
             basis=basis,
             bases=government_views.BASES,
-            governments=list(GOVERNMENTS.values()),
+            governments=list(governments().values()),
         )
 
     @app.get(
@@ -579,7 +580,7 @@ def create_app(
             advice=advice,
             chart=chart,
             disagreements=list(dict.fromkeys(disagreements)),
-            governments=list(GOVERNMENTS.values()),
+            governments=list(governments().values()),
             count=len(rows),
         )
 
@@ -605,7 +606,7 @@ def create_app(
 
     @app.get("/api/tiers", summary="The tier table: every government's wording of tiers 1-4")
     def api_tiers() -> list[dict[str, Any]]:
-        return mapping_table()
+        return mapping_table(g.government for g in governments().values())
 
     from alerts.interactions import interactions_app
 

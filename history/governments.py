@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from diffing.tiers import GOVERNMENTS, Government
+from advisory_watch.catalogue import GovernmentSources, governments
 from models import store
 from models.tables import Change, Snapshot
 
@@ -26,7 +26,7 @@ BASES = {
 class Advice:
     """One government's advice for one destination."""
 
-    government: Government
+    government: GovernmentSources
     source: str | None = None
     record: dict[str, Any] | None = None  # the confirmed record
     seen: dict[str, Any] | None = None  # the latest record observed (its "updated" date is newest)
@@ -56,7 +56,7 @@ def _series(session: Session, source: str, key: str) -> list[tuple[datetime, int
 def compare(session: Session, key: str) -> list[Advice]:
     """Every government's advice for ``key``, in the table's order (U.S. first)."""
     rows = []
-    for government in GOVERNMENTS.values():
+    for government in governments().values():
         advice = Advice(government)
         for source in government.sources:
             state = store.state_of(session, source, key)
@@ -86,7 +86,7 @@ def recent_findings(session: Session, key: str, limit: int = 20) -> list[Change]
 def tiers_by_government(session: Session) -> dict[str, dict[str, dict[str, Any]]]:
     """government code -> destination key -> confirmed record (the first source with one)."""
     found: dict[str, dict[str, dict[str, Any]]] = {}
-    for code, government in GOVERNMENTS.items():
+    for code, government in governments().items():
         merged: dict[str, dict[str, Any]] = {}
         for source in reversed(government.sources):  # the first source wins
             merged.update(store.confirmed_records(session, source))

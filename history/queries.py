@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from advisory_watch.catalogue import government_of
 from diffing.changes import Severity
-from diffing.tiers import government_of
 from models import store
 from models.tables import Alert, AlertAction, Change, DestinationState, Fetch, Snapshot
 

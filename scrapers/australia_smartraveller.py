@@ -22,7 +22,8 @@ from scrapers.page_text import PageLine
 
 name = "australia-smartraveller"
 title = "DFAT Smartraveller travel advice (Australia)"
-government = "AU"
+government = tiers.AU
+corpus_folder = "australia"
 note_by = "Smartraveller's latest update"
 INDEX_URL = "https://www.smartraveller.gov.au/destinations"
 urls: tuple[str, ...] = ()

@@ -22,6 +22,7 @@ from diffing.acceptance import AcceptancePolicy
 from diffing.changes import Change
 from diffing.compare import FieldSpec, compare_records, unique_changes
 from diffing.records import record_hash
+from diffing.tiers import Government
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,9 @@ class Source(types.ModuleType):
     fields: Sequence[FieldSpec]  # which fields of a record matter, and how severe each change is
     policy: AcceptancePolicy  # when a difference is a change (the noise rule)
     urls: Sequence[str] = ()  # fixed URLs; sources with `discover` or `due_urls` plan their own
-    government: str | None = None  # whose advice it is ("UK"): consensus, /governments, Slack
+    government: Government | None = None  # whose advice it is (tiers.UK): consensus, /governments, Slack
+    # Its folder under ../shared/fixtures/governments (``advisory-watch replay --all``).
+    corpus_folder: str | None = None
 
     def extract(self, content: bytes, *, url: str) -> Extraction:
         """Pure: bytes in, records out; raises ExtractionError when the layout is not recognised."""

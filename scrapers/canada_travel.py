@@ -25,7 +25,8 @@ from scrapers.page_text import PageLine, clean, is_html
 
 name = "canada-travel"
 title = "Global Affairs Canada travel advice and advisories"
-government = "CA"
+government = tiers.CA
+corpus_folder = "canada"
 note_by = 'Canada\'s "Latest updates"'
 INDEX_URL = "https://travel.gc.ca/travelling/advisories"
 urls: tuple[str, ...] = ()

@@ -321,7 +321,9 @@ def iso_date(text: str | None) -> str | None:
     return None
 
 
-def area(name: str, government: str, level: int, native_level: str | None = None) -> dict[str, Any]:
+def area(
+    name: str, government: tiers.Government, level: int, native_level: str | None = None
+) -> dict[str, Any]:
     """An area with its own tier; ``native_level`` where the government words an area's advice
     otherwise than a country's (the UK's "all travel" to a part)."""
     return {"name": name, "native_level": native_level or tiers.native(government, level), "level": level}
@@ -330,7 +332,7 @@ def area(name: str, government: str, level: int, native_level: str | None = None
 def record(
     *,
     where: Destination,
-    government: str,
+    government: tiers.Government,
     level: int | None,
     native_level: str | None,
     areas: list[dict[str, Any]],
@@ -340,13 +342,13 @@ def record(
     text: str,
 ) -> dict[str, Any]:
     if level is None:
-        raise FieldMissing(f"{government} advice for {where.name}: no level found on the page")
+        raise FieldMissing(f"{government.code} advice for {where.name}: no level found on the page")
     return {
         "key": where.key,
         "country": where.country,
         "country_name": where.name,
         "region": where.region,
-        "government": government,
+        "government": government.code,
         "native_level": native_level or tiers.native(government, level),
         "level": level,
         "areas": _unique_areas(areas),
@@ -416,10 +418,11 @@ def findings(
     """``governments_disagree`` against every other government's confirmed advice for the same
     destination (``diffing.consensus``): stored beside the changes as information, never alerted."""
     from diffing.consensus import disagreements
+    from scrapers import registry  # the catalogue loads every source module, this one among them
 
     own = rec.get("government")
     others: dict[str, dict[str, Any]] = {}
-    for code, gov in tiers.GOVERNMENTS.items():
+    for code, gov in registry.governments().items():
         if code == own:
             continue
         for source_name in gov.sources:

@@ -23,7 +23,8 @@ from scrapers.page_text import PageLine
 
 name = "ireland-dfa"
 title = "Ireland DFA travel advice"
-government = "IE"
+government = tiers.IE
+corpus_folder = "ireland"
 
 
 def alerts_unnoted(change: Change) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
+from diffing.tiers import Government
 from scrapers.base import Source
 
 
@@ -149,6 +150,11 @@ def names() -> list[str]:
     return sorted(SOURCES)
 
 
+def names_in_order() -> list[str]:
+    """The registered sources in the order they are registered (a government's first source first)."""
+    return list(SOURCES)
+
+
 def load(name: str) -> Source:
     try:
         entry = SOURCES[name]
@@ -158,3 +164,46 @@ def load(name: str) -> Source:
     if not isinstance(module, Source):
         raise TypeError(f"{entry.module} does not declare itself a source (declare(__name__) at its end)")
     return module
+
+
+@dataclass(frozen=True)
+class GovernmentSources:
+    """A government, and the registered sources that carry its advice, in registry order (the first
+    one with a record for a destination speaks for it: the U.S. feed before its advisory pages)."""
+
+    government: Government
+    sources: tuple[str, ...]
+
+    @property
+    def code(self) -> str:
+        return self.government.code
+
+    @property
+    def name(self) -> str:
+        return self.government.name
+
+    @property
+    def levels(self) -> tuple[str, str, str, str]:
+        return self.government.levels
+
+
+def governments() -> dict[str, GovernmentSources]:
+    """Every government some registered source carries, by code, in registry order. Each source says
+    whose advice it is (``Source.government``); nothing else lists them. Loads every source module."""
+    found: dict[str, GovernmentSources] = {}
+    for name in names_in_order():
+        government = load(name).government
+        if government is None:
+            continue
+        known = found.get(government.code)
+        if known is not None and known.government != government:
+            raise ValueError(f"{name} words government {government.code} differently from {known.sources}")
+        sources = (*known.sources, name) if known else (name,)
+        found[government.code] = GovernmentSources(government, sources)
+    return found
+
+
+def government_of(source_name: str) -> Government | None:
+    """Whose advice a source carries (None for the sources that are not a government's advice, and
+    for names that are not sources: ``consensus``, ``slack``)."""
+    return load(source_name).government if source_name in SOURCES else None

@@ -17,7 +17,7 @@ from html import unescape
 
 from lxml import etree
 
-from diffing import areas
+from diffing import areas, tiers
 from diffing.acceptance import DatedEditionPolicy
 from diffing.changes import SERIOUS_INDICATORS, Severity, level_change_severity
 from diffing.compare import EditionField, KeyedListField, ScalarField, SetField
@@ -30,6 +30,7 @@ name = "state-dept-feed"
 # Ask the ingest core for the records of items it already stored (``scrapers.base.recall_item``).
 recalls_items = True
 title = "U.S. State Department travel advisories (RSS feed)"
+government = tiers.US
 urls = ("https://travel.state.gov/_res/rss/TAsTWs.xml",)
 allowed_hosts = frozenset({"travel.state.gov"})
 # 2: 2026 area statements, words kept apart around bold marks; run `advisory-watch reprocess`.

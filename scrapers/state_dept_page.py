@@ -22,6 +22,7 @@ import lxml.html
 import pycountry
 from markdownify import markdownify
 
+from diffing import tiers
 from diffing.acceptance import DatedEditionPolicy
 from diffing.countries import code_for_name, country_of, destination_hint
 from scrapers import advisory_text, prose, state_dept_feed
@@ -32,6 +33,8 @@ from scrapers.page_text import is_html, main_markdown, page_lines, page_markdown
 
 name = "state-dept-page"
 title = "U.S. State Department advisory pages"
+government = tiers.US
+corpus_folder = "unitedstates"
 urls: tuple[str, ...] = ()  # planned each run from the feed: see due_urls()
 follows = state_dept_feed.name  # the feed's confirmed items name each page and when it changed
 allowed_hosts = frozenset({"travel.state.gov"})

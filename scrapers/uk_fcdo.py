@@ -21,6 +21,7 @@ from typing import Any
 
 import regex
 
+from diffing import tiers
 from diffing.countries import name_variants, normalise_name
 from diffing.witness import clean_area_name
 from scrapers import government_advice as ga
@@ -30,7 +31,8 @@ from scrapers.page_text import PageLine
 
 name = "uk-fcdo"
 title = "UK FCDO foreign travel advice"
-government = "UK"
+government = tiers.UK
+corpus_folder = "unitedkingdom"
 note_by = 'FCDO\'s "Latest update"'
 
 
@@ -122,8 +124,8 @@ def _statements(text: str, country_names: list[str]) -> list[_Statement]:
 _AREA_WORDING = {4: "FCDO advises against all travel", 3: "FCDO advises against all but essential travel"}
 
 
-def _area(name_text: str, government_code: str, tier: int) -> dict[str, Any]:
-    return ga.area(name_text, government_code, tier, _AREA_WORDING[tier])
+def _area(name_text: str, advising: tiers.Government, tier: int) -> dict[str, Any]:
+    return ga.area(name_text, advising, tier, _AREA_WORDING[tier])
 
 
 def _covers_whole(target: str, country_names: list[str]) -> tuple[bool, bool]:
@@ -289,7 +291,7 @@ def extract(content: bytes, *, url: str = "", country: str | None = None) -> Ext
 def alert_status_tier(status: list[str]) -> int:
     """GOV.UK's own statement of the advice (``details.alert_status``), on the tier scale: the
     strictest whole-country value, else parts (2), else none (1)."""
-    tiers_found = [ga.tiers.UK_ALERT_STATUS_TIER.get(str(value), 1) for value in status]
+    tiers_found = [tiers.UK_ALERT_STATUS_TIER.get(str(value), 1) for value in status]
     return max(tiers_found, default=1)
 
 
@@ -297,7 +299,7 @@ def _native(reading: _Reading, tier: int) -> str:
     if tier == 2:
         kind = "all travel" if any(a["level"] == 4 for a in reading.areas) else "all but essential travel"
         return f"FCDO advises against {kind} to parts"
-    return ga.tiers.native(government, tier)
+    return tiers.native(government, tier)
 
 
 def discover(fetcher: Any, known: Known) -> Discovery:

@@ -16,6 +16,8 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 
 from advisory_watch.settings import reset_settings_cache
+from scrapers import registry
+from scrapers.wayback import ARCHIVE as WAYBACK
 
 # CI must not fail on a seed no developer saw: under CI the property tests run their examples
 # derandomized (the same every run); locally each run explores new ones.
@@ -32,18 +34,20 @@ ARCHIVE = STATE_DEPT / "feed-archive"
 FEED_PATH = "/_res/rss/TAsTWs.xml"
 WORKBOOK = SHARED / "fixtures" / "oc_index" / "global_oc_index-2025.xlsx"
 WORKBOOK_PATH = "/assets/downloads/global_oc_index.xlsx"
-# Every upstream host a source fetches from. Tests rewrite all of them to loopback, so no test can
-# ever send traffic to another address.
-UPSTREAMS = (
-    "https://travel.state.gov",
-    "https://ocindex.net",
-    "https://www.osac.gov",
-    "https://osac.gov",
-    "https://web.archive.org",
-    "https://www.gov.uk",
-    "https://travel.gc.ca",
-    "https://www.smartraveller.gov.au",
-    "https://www.ireland.ie",
+# Every upstream host a source fetches from, as the sources declare them (``allowed_hosts``), and
+# the Wayback Machine backfills read. Tests rewrite all of them to loopback, so no test can ever send
+# traffic to another address.
+UPSTREAMS = tuple(
+    dict.fromkeys(
+        [
+            *(
+                f"https://{host}"
+                for name in registry.names_in_order()
+                for host in sorted(registry.load(name).allowed_hosts)
+            ),
+            WAYBACK,
+        ]
+    )
 )
 FEED_URL = "https://travel.state.gov" + FEED_PATH
 # What the browser tests see. The README shows docs/screenshots/, re-taken on purpose with
