@@ -30,7 +30,7 @@ from diffing.acceptance import AcceptancePolicy
 from diffing.changes import Severity
 from diffing.compare import EditionField, KeyedThresholdField, ScalarField, ThresholdField
 from diffing.countries import code_for_name
-from scrapers.base import Extracted, Extraction, declare
+from scrapers.base import Extracted, Extraction, Source, declare
 from scrapers.errors import ExtractionError
 
 name = "oc-index"
@@ -41,27 +41,35 @@ extractor_version = "oc-index/1"
 INDEX_KEY = "_index"
 
 
-def _thresholds() -> tuple[float, int, float]:
-    from advisory_watch.settings import get_settings
+def thresholded_fields(score: float, rank: int, market: float) -> tuple[Any, ...]:
+    """The fields that matter, with the moves that alert (``ADVISORY_WATCH_OC_*_THRESHOLD``)."""
+    return (
+        ScalarField("edition_label", "new_edition", lambda a, b: Severity.MEDIUM, label=str),
+        ThresholdField("criminality.score", "score_changed", score, worse="up", label="criminality"),
+        ThresholdField("resilience.score", "score_changed", score, worse="down", label="resilience"),
+        # Rank 1 is the most criminal: a falling rank number is worse. For resilience rank 1 is the best.
+        ThresholdField("criminality.rank", "rank_changed", rank, worse="down", label="criminality rank"),
+        ThresholdField("resilience.rank", "rank_changed", rank, worse="up", label="resilience rank"),
+        KeyedThresholdField("markets", "market_score_changed", market, worse="up"),
+        EditionField("edition", kind="edition_updated"),
+    )
 
-    settings = get_settings()
-    return settings.oc_score_threshold, settings.oc_rank_threshold, settings.oc_market_threshold
+
+class OcIndexSource(Source):
+    """The OC Index's fields take their thresholds from the settings when they are asked for, not
+    when the module is imported (an import-time read froze whatever environment the first importer
+    had: a DAG parser's, a test collector's)."""
+
+    @property
+    def fields(self) -> tuple[Any, ...]:  # type: ignore[override]
+        from advisory_watch.settings import get_settings
+
+        settings = get_settings()
+        return thresholded_fields(
+            settings.oc_score_threshold, settings.oc_rank_threshold, settings.oc_market_threshold
+        )
 
 
-SCORE_THRESHOLD, RANK_THRESHOLD, MARKET_THRESHOLD = _thresholds()  # ADVISORY_WATCH_OC_*_THRESHOLD
-
-fields = (
-    ScalarField("edition_label", "new_edition", lambda a, b: Severity.MEDIUM, label=str),
-    ThresholdField("criminality.score", "score_changed", SCORE_THRESHOLD, worse="up", label="criminality"),
-    ThresholdField("resilience.score", "score_changed", SCORE_THRESHOLD, worse="down", label="resilience"),
-    # Rank 1 is the most criminal: a falling rank number is worse. For resilience rank 1 is the best.
-    ThresholdField(
-        "criminality.rank", "rank_changed", RANK_THRESHOLD, worse="down", label="criminality rank"
-    ),
-    ThresholdField("resilience.rank", "rank_changed", RANK_THRESHOLD, worse="up", label="resilience rank"),
-    KeyedThresholdField("markets", "market_score_changed", MARKET_THRESHOLD, worse="up"),
-    EditionField("edition", kind="edition_updated"),
-)
 policy = AcceptancePolicy()
 quiet_kinds = frozenset({"edition_updated"})
 
@@ -365,4 +373,4 @@ def extract_page_text(text: str, *, edition: int | None = None) -> dict[str, Any
     return record
 
 
-declare(__name__)
+declare(__name__, OcIndexSource)

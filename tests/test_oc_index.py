@@ -249,3 +249,28 @@ def test_weekly_run_costs_one_304_when_the_workbook_is_unchanged(monkeypatch):
         [second] = run_source("oc-index")
     assert (first.status, first.items, first.alerts) == ("ok", 194, [])
     assert second.status == "not_modified"
+
+
+def test_the_thresholds_are_the_settings_when_the_fields_are_asked_for(monkeypatch):
+    """Not frozen when the module was first imported: a changed setting takes effect on the next cycle."""
+    from advisory_watch.settings import reset_settings_cache
+
+    def thresholds() -> dict[str, float]:
+        return {f.name: f.threshold for f in oc_index.fields if hasattr(f, "threshold")}
+
+    reset_settings_cache()
+    assert thresholds() == {
+        "criminality.score": 0.25,
+        "resilience.score": 0.25,
+        "criminality.rank": 5,
+        "resilience.rank": 5,
+        "markets": 1.0,
+    }
+    monkeypatch.setenv("ADVISORY_WATCH_OC_SCORE_THRESHOLD", "0.5")
+    monkeypatch.setenv("ADVISORY_WATCH_OC_RANK_THRESHOLD", "10")
+    reset_settings_cache()
+    try:
+        assert thresholds()["criminality.score"] == 0.5 and thresholds()["resilience.rank"] == 10
+    finally:
+        monkeypatch.undo()
+        reset_settings_cache()
