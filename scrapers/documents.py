@@ -23,7 +23,7 @@ import yaml
 
 from diffing.acceptance import AcceptancePolicy
 from diffing.sections import SectionsField
-from scrapers.base import Extracted, Extraction, declare
+from scrapers.base import Extracted, Extraction, Source, declare
 from scrapers.document_text import html_sections, pdf_text, split_sections
 from scrapers.errors import ExtractionError
 
@@ -97,12 +97,18 @@ def watch_adhoc(document: WatchedDocument) -> None:
     _ADHOC[document.url] = document
 
 
-def __getattr__(attribute: str) -> Any:  # PEP 562: the URLs and hosts come from the watchlist
-    if attribute == "urls":
+class WatchedDocuments(Source):
+    """The URLs and hosts are the watchlist's, read when asked for (the user edits it between
+    cycles). Properties on the class: a module-level ``__getattr__`` (PEP 562) is consulted only after
+    the class's defaults, so ``urls`` read as the base's empty default and no document was fetched."""
+
+    @property
+    def urls(self) -> tuple[str, ...]:  # type: ignore[override]
         return tuple(d.url for d in load_watchlist())
-    if attribute == "allowed_hosts":
+
+    @property
+    def allowed_hosts(self) -> frozenset[str]:  # type: ignore[override]
         return frozenset((urlsplit(d.url).hostname or "") for d in load_watchlist())
-    raise AttributeError(attribute)
 
 
 def entry_for(url: str) -> WatchedDocument:
@@ -163,4 +169,4 @@ def present(records: list[dict[str, Any]]) -> dict[str, Any]:
     return {"title": record["title"], "content_type": record["content_type"], "sections": record["sections"]}
 
 
-declare(__name__)
+declare(__name__, WatchedDocuments)

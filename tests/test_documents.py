@@ -206,3 +206,36 @@ def test_watchlist_example_is_valid(monkeypatch):
     }
     assert "en.wikipedia.org" in documents.allowed_hosts
     assert entries[0].keywords[0] == "state of emergency"
+
+
+def test_a_live_cycle_fetches_every_watched_document(tmp_path, monkeypatch):
+    """The watchlist's URLs are the source's URLs: `run` fetches each watched document and stores it.
+    (A module-level ``__getattr__`` behind the source class's empty default once made `run` fetch
+    nothing at all, and no test ran the cycle.)"""
+    from advisory_watch.fixture_server import FixtureServer
+    from advisory_watch.settings import get_settings, reset_settings_cache
+    from models.sessions import session_for
+    from models.store import confirmed_records
+
+    served = tmp_path / "peru.txt"
+    served.write_bytes(SEED_003.read_bytes())
+    with FixtureServer(routes={"/wiki/peru": served, "/reports/peru": served}) as server:
+        watchlist = tmp_path / "documents.yaml"
+        watchlist.write_text(
+            "documents:\n"
+            + "".join(
+                f"  - id: {key}\n    name: Peru ({key})\n    url: {server.url}/{path}\n    country: PE\n"
+                for key, path in (("wiki-peru", "wiki/peru"), ("report-peru", "reports/peru"))
+            ),
+            encoding="utf-8",
+        )
+        monkeypatch.setenv("ADVISORY_WATCH_DOCUMENTS", str(watchlist))
+        monkeypatch.setenv("ADVISORY_WATCH_SOURCES", "document")
+        reset_settings_cache()
+        assert documents.urls == (f"{server.url}/wiki/peru", f"{server.url}/reports/peru")
+        assert documents.allowed_hosts == {"127.0.0.1"}
+        done = run_cli("run", "--source", "document", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("document: ok") + done.stderr.count("document: changed") == 2, done.stderr
+    with session_for(get_settings()) as session:
+        assert set(confirmed_records(session, "document")) == {"wiki-peru", "report-peru"}
