@@ -4,6 +4,6 @@ declared by its sources (``Source.government``), nowhere else."""
 
 from __future__ import annotations
 
-from scrapers.registry import GovernmentSources, government_of, governments
+from scrapers.registry import GovernmentSources, government_of, governments, searchable
 
-__all__ = ["GovernmentSources", "government_of", "governments"]
+__all__ = ["GovernmentSources", "government_of", "governments", "searchable"]

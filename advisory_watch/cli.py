@@ -109,12 +109,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     holder = _use_database(args.db)
     failed = read = 0
     url = None
-    if source_name == "document":
-        # The files are successive versions of one document, watched with the given keywords.
-        from scrapers.documents import WatchedDocument, watch_adhoc
-
-        url = folder.resolve().as_uri()
-        watch_adhoc(WatchedDocument(name=folder.name, url=url, keywords=tuple(args.keyword or ())))
+    prepare = registry.load(source_name).prepare_replay if source_name is not None else None
+    if prepare is not None:
+        url = prepare(folder, tuple(args.keyword or ()))
     label = "every government" if source_name is None else source_name
     try:
         if source_name is None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from advisory_watch.catalogue import government_of
+from advisory_watch.catalogue import government_of, searchable
 from diffing.changes import Severity
 from models import store
 from models.tables import Alert, AlertAction, Change, DestinationState, Fetch, Snapshot
@@ -226,7 +226,7 @@ def search(session: Session, query: str, limit: int = 50) -> list[tuple[str, str
     if not needle:
         return []
     hits = []
-    for source in (STATE_DEPT, OSAC, "document"):
+    for source in searchable():
         for key, record in sorted(confirmed(session, source).items()):
             text = record_text(record)
             at = text.lower().find(needle)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -119,6 +120,11 @@ class Source(types.ModuleType):
     corpus_roles: dict[str, tuple[str, ...]] | None = None
     # (records as JSON-ready dicts) -> what `advisory-watch extract` prints instead of them.
     present: Callable[[list[dict[str, Any]]], Any] | None = None
+    # (folder, keywords) -> the URL `advisory-watch replay SOURCE DIR` reads the files as, for a source
+    # whose files must be registered first (successive versions of one watched document).
+    prepare_replay: Callable[[Path, Sequence[str]], str] | None = None
+    # Whether the history browser's full-text search covers its current records.
+    searchable: bool = False
 
     # -- What alerts, and what an alert may say. ------------------------------------------------------
     quiet_kinds: frozenset[str] = QUIET_KINDS  # kinds recorded but not alerted

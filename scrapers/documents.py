@@ -13,6 +13,7 @@ watched keyword, quoting the sentence.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -95,6 +96,16 @@ def load_watchlist(path: Path | None = None) -> list[WatchedDocument]:
 def watch_adhoc(document: WatchedDocument) -> None:
     """Watch a document for this process only (the replay command's files)."""
     _ADHOC[document.url] = document
+
+
+def prepare_replay(folder: Path, keywords: Sequence[str]) -> str:
+    """A folder's files are successive versions of one document, watched with ``keywords``."""
+    url = folder.resolve().as_uri()
+    watch_adhoc(WatchedDocument(name=folder.name, url=url, keywords=tuple(keywords)))
+    return url
+
+
+searchable = True
 
 
 class WatchedDocuments(Source):

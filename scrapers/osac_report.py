@@ -34,6 +34,7 @@ from scrapers.errors import ExtractionError
 
 name = "osac-report"
 title = "OSAC Country Security Reports"
+searchable = True  # the history browser's full-text search covers its records
 urls: tuple[str, ...] = ()  # discovered each run: see discover()
 allowed_hosts = frozenset({"www.osac.gov", "osac.gov"})
 extractor_version = "osac-report/1"

@@ -66,15 +66,6 @@ SOURCES: dict[str, SourceEntry] = {
             description="Global Organized Crime Index (official workbook)",
         ),
         SourceEntry(
-            name="document",
-            module="scrapers.documents",
-            dag_id="watched_documents",
-            schedule="@daily",
-            pool="documents",
-            pool_slots=2,
-            description="Watched documents: pages and PDF reports from the user's watchlist",
-        ),
-        SourceEntry(
             name="osac-report",
             module="scrapers.osac_report",
             dag_id="osac_reports",
@@ -82,6 +73,15 @@ SOURCES: dict[str, SourceEntry] = {
             pool="osac_gov",
             pool_slots=2,
             description="OSAC Country Security Reports (threat ratings, indicators, restricted zones)",
+        ),
+        SourceEntry(
+            name="document",
+            module="scrapers.documents",
+            dag_id="watched_documents",
+            schedule="@daily",
+            pool="documents",
+            pool_slots=2,
+            description="Watched documents: pages and PDF reports from the user's watchlist",
         ),
         SourceEntry(
             name="state-dept-page",
@@ -201,6 +201,11 @@ def governments() -> dict[str, GovernmentSources]:
         sources = (*known.sources, name) if known else (name,)
         found[government.code] = GovernmentSources(government, sources)
     return found
+
+
+def searchable() -> list[str]:
+    """The sources the history browser's full-text search covers, in registry order."""
+    return [name for name in names_in_order() if load(name).searchable]
 
 
 def government_of(source_name: str) -> Government | None:

@@ -30,6 +30,7 @@ name = "state-dept-feed"
 # Ask the ingest core for the records of items it already stored (``scrapers.base.recall_item``).
 recalls_items = True
 title = "U.S. State Department travel advisories (RSS feed)"
+searchable = True  # the history browser's full-text search covers its records
 government = tiers.US
 urls = ("https://travel.state.gov/_res/rss/TAsTWs.xml",)
 allowed_hosts = frozenset({"travel.state.gov"})
