@@ -26,10 +26,11 @@ from advisory_watch.results import FetchInfo, IngestResult, NotifyMode, alert_st
 from advisory_watch.settings import Settings, get_settings
 from models.sessions import session_for
 from models.tables import Fetch
-from scrapers import registry, wayback
+from scrapers import registry
 from scrapers.base import Source
 from scrapers.errors import FetchError
-from scrapers.fetch import Fetcher
+from scrapers.fetch import wayback
+from scrapers.fetch.http import Fetcher
 
 
 @dataclass

@@ -23,8 +23,8 @@ def _print_json_line(payload: dict[str, Any]) -> None:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from scrapers.corpus_moment import bundle_for_path
     from scrapers.errors import ExtractionError
+    from scrapers.text.corpus_moment import bundle_for_path
 
     source = registry.load(args.source)
     path = Path(args.file)

@@ -25,7 +25,7 @@ from models import store
 from models.tables import Fetch
 from scrapers.base import Extracted, Extraction, Source, choose, remember_item
 from scrapers.errors import ExtractionError, FetchError
-from scrapers.fetch import FetchResult
+from scrapers.fetch.http import FetchResult
 
 
 def record_fetch_failure(

@@ -23,7 +23,7 @@ from models.sessions import session_for
 from scrapers import registry
 from scrapers.base import Source
 from scrapers.errors import FetchError
-from scrapers.fetch import Fetcher
+from scrapers.fetch.http import Fetcher
 
 
 def run_source(

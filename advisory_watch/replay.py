@@ -20,8 +20,9 @@ from advisory_watch.ingest import ingest
 from advisory_watch.results import FetchInfo, IngestResult
 from advisory_watch.settings import Settings, get_settings
 from models.sessions import session_for
-from scrapers import corpus_moment, registry
+from scrapers import registry
 from scrapers.base import Source
+from scrapers.text import corpus_moment
 
 _MOMENT = "%Y-%m-%dT%H%M%SZ"
 
@@ -100,7 +101,7 @@ def _replay(
 
 def replay_corpus(name: str, folder: Path, *, settings: Settings | None = None) -> Iterator[IngestResult]:
     """Each moment of the source's files, observed at that moment: its ``corpus_roles`` as a bundle
-    (``scrapers.corpus_moment``) or its single ``corpus_file``. The address names the moment's folder,
+    (``scrapers.text.corpus_moment``) or its single ``corpus_file``. The address names the moment's folder,
     so the destination comes from there when the page does not name it."""
     source = registry.load(name)
     with session_for(settings or get_settings()) as session:

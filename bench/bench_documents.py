@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from diffing.compare import compare_records
-from scrapers import documents
+from scrapers.documents import watchlist as documents
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("ADVISORY_WATCH_SHARED", ROOT.parent / "shared"))

@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 from scrapers import registry
-from scrapers.corpus_moment import bundle_bytes, moments
 from scrapers.errors import ExtractionError
+from scrapers.text.corpus_moment import bundle_bytes, moments
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = {

@@ -13,8 +13,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from scrapers import country_page, state_dept_page
 from scrapers.errors import ExtractionError
+from scrapers.us_state import country_page, state_dept_page
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -81,8 +81,8 @@ def bench_cycles(workdir: Path) -> None:
     from advisory_watch.pipeline import run_source
     from advisory_watch.settings import get_settings, reset_settings_cache
     from models import store
-    from scrapers import state_dept_feed
     from scrapers.base import forget_items
+    from scrapers.us_state import state_dept_feed
 
     with fixture_server("--route", f"{FEED_PATH}={STATE_DEPT / 'TAsTWs-2025-10-07.xml'}") as url:
         os.environ["ADVISORY_WATCH_URL_REWRITE"] = f"https://travel.state.gov={url}"
@@ -143,7 +143,7 @@ def _list_feed(items: int) -> bytes:
 
 
 def bench_long_lists() -> None:
-    from scrapers import state_dept_feed
+    from scrapers.us_state import state_dept_feed
 
     for items in (500, 2000, 5000):
         document = _list_feed(items)
@@ -158,7 +158,7 @@ def bench_long_lists() -> None:
 
 
 def bench_2026_areas() -> None:
-    from scrapers import state_dept_feed
+    from scrapers.us_state import state_dept_feed
 
     for path in (ARCHIVE / "2026-04-15.xml", STATE_DEPT / "feed-2026-08-22.xml"):
         records = [e.record for e in state_dept_feed.extract(path.read_bytes()).records if not e.rejected]

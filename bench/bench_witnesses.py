@@ -33,9 +33,10 @@ from advisory_watch.replay import replay_corpus, replay_files, replay_government
 from advisory_watch.settings import Settings
 from diffing.witness import SUBJECT, claim_line, clean_area_name
 from models.sessions import session_for
-from scrapers import registry, state_dept_feed
-from scrapers.corpus_moment import bundle_bytes, moments
+from scrapers import registry
 from scrapers.errors import DestinationNotRecognised, ExtractionError
+from scrapers.text.corpus_moment import bundle_bytes, moments
+from scrapers.us_state import state_dept_feed
 
 ROOT = Path(__file__).resolve().parents[1]
 HAND_READ = ROOT / "tests" / "corpus" / "hand_read_alerts.txt"

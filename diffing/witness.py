@@ -56,7 +56,7 @@ _AREA_LEVEL_KINDS = frozenset({"area_level_changed", "area_tier_changed"})
 
 
 class NoteClaim(Protocol):
-    """One thing a note says (``scrapers.change_note.Claim``): subject level / indicators / areas;
+    """One thing a note says (``scrapers.us_state.change_note.Claim``): subject level / indicators / areas;
     change none, up, down, changed, added or removed; the indicator letters or the level it names."""
 
     subject: str

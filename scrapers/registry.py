@@ -48,7 +48,7 @@ SOURCES: dict[str, SourceEntry] = {
     for entry in (
         SourceEntry(
             name="state-dept-feed",
-            module="scrapers.state_dept_feed",
+            module="scrapers.us_state.state_dept_feed",
             dag_id="state_dept_advisories",
             schedule="@hourly",
             pool="travel_state_gov",
@@ -58,7 +58,7 @@ SOURCES: dict[str, SourceEntry] = {
         ),
         SourceEntry(
             name="oc-index",
-            module="scrapers.oc_index",
+            module="scrapers.oc_index.workbook",
             dag_id="organized_crime_index",
             schedule="@weekly",
             pool="ocindex_net",
@@ -67,7 +67,7 @@ SOURCES: dict[str, SourceEntry] = {
         ),
         SourceEntry(
             name="osac-report",
-            module="scrapers.osac_report",
+            module="scrapers.osac.osac_report",
             dag_id="osac_reports",
             schedule="@daily",
             pool="osac_gov",
@@ -76,7 +76,7 @@ SOURCES: dict[str, SourceEntry] = {
         ),
         SourceEntry(
             name="document",
-            module="scrapers.documents",
+            module="scrapers.documents.watchlist",
             dag_id="watched_documents",
             schedule="@daily",
             pool="documents",
@@ -85,7 +85,7 @@ SOURCES: dict[str, SourceEntry] = {
         ),
         SourceEntry(
             name="state-dept-page",
-            module="scrapers.state_dept_page",
+            module="scrapers.us_state.state_dept_page",
             dag_id="state_dept_pages",
             schedule="15 3 * * *",
             after="state-dept-feed",
@@ -97,7 +97,7 @@ SOURCES: dict[str, SourceEntry] = {
         ),
         SourceEntry(
             name="country-page",
-            module="scrapers.country_page",
+            module="scrapers.us_state.country_page",
             dag_id="country_information_pages",
             schedule="@weekly",
             pool="travel_state_gov",
@@ -108,7 +108,7 @@ SOURCES: dict[str, SourceEntry] = {
         # one DAG and one politeness pool each (each government is its own host).
         SourceEntry(
             name="uk-fcdo",
-            module="scrapers.uk_fcdo",
+            module="scrapers.governments.uk_fcdo",
             dag_id="uk_fcdo_travel_advice",
             schedule="10 * * * *",
             pool="www_gov_uk",
@@ -117,7 +117,7 @@ SOURCES: dict[str, SourceEntry] = {
         ),
         SourceEntry(
             name="canada-travel",
-            module="scrapers.canada_travel",
+            module="scrapers.governments.canada_travel",
             dag_id="canada_travel_advice",
             schedule="25 */3 * * *",
             pool="travel_gc_ca",
@@ -126,7 +126,7 @@ SOURCES: dict[str, SourceEntry] = {
         ),
         SourceEntry(
             name="australia-smartraveller",
-            module="scrapers.australia_smartraveller",
+            module="scrapers.governments.australia_smartraveller",
             dag_id="australia_smartraveller_advice",
             schedule="40 */3 * * *",
             pool="www_smartraveller_gov_au",
@@ -135,7 +135,7 @@ SOURCES: dict[str, SourceEntry] = {
         ),
         SourceEntry(
             name="ireland-dfa",
-            module="scrapers.ireland_dfa",
+            module="scrapers.governments.ireland_dfa",
             dag_id="ireland_dfa_travel_advice",
             schedule="55 */6 * * *",
             pool="www_ireland_ie",

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 
 from advisory_watch.settings import reset_settings_cache
 from scrapers import registry
-from scrapers.wayback import ARCHIVE as WAYBACK
+from scrapers.fetch.wayback import ARCHIVE as WAYBACK
 
 # CI must not fail on a seed no developer saw: under CI the property tests run their examples
 # derandomized (the same every run); locally each run explores new ones.

@@ -10,7 +10,8 @@ from advisory_watch.ingest import ingest
 from advisory_watch.replay import replay_files
 from advisory_watch.settings import Settings
 from models.sessions import session_for
-from scrapers import oc_index, osac_report
+from scrapers.oc_index import workbook as oc_index
+from scrapers.osac import osac_report
 from tests.conftest import ARCHIVE, FEED_0107, FEED_1008, SHARED, WORKBOOK
 from tests.test_oc_index import EditionSource
 

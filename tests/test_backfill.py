@@ -24,9 +24,12 @@ from diffing.records import canonical_json
 from models import store
 from models.sessions import session_for
 from models.tables import Alert, Change, Fetch, SourceHealth
-from scrapers import oc_index, registry, state_dept_feed, wayback
+from scrapers import registry
 from scrapers.base import Extracted, Extraction
 from scrapers.errors import ExtractionError
+from scrapers.fetch import wayback
+from scrapers.oc_index import workbook as oc_index
+from scrapers.us_state import state_dept_feed
 from tests.conftest import ARCHIVE, FEED_URL, run_cli
 from tests.test_replay import GENUINE_LEVEL_CHANGES, replay
 

@@ -1,4 +1,4 @@
-"""State's change notes read as claims (scrapers/change_note.py).
+"""State's change notes read as claims (scrapers/us_state/change_note.py).
 
 Every distinct note in the shared archives is parsed (none may raise); the claims of the wordings
 below were read by hand from the notes themselves, one by one.
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scrapers import change_note, state_dept_feed
+from scrapers.us_state import change_note, state_dept_feed
 from tests.conftest import ARCHIVE, STATE_DEPT
 
 L0, I0, A0 = "level: none", "indicators: none", "areas: none"

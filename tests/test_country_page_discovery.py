@@ -19,8 +19,8 @@ from advisory_watch.ingest import ingest
 from advisory_watch.pipeline import run_source
 from advisory_watch.settings import reset_settings_cache
 from models.sessions import session_for
-from scrapers import country_page, state_dept_feed, state_dept_page
-from scrapers.fetch import Fetcher
+from scrapers.fetch.http import Fetcher
+from scrapers.us_state import country_page, state_dept_feed, state_dept_page
 from tests.conftest import ARCHIVE, FEED_1008, SHARED, STATE_DEPT, UPSTREAMS
 
 US = SHARED / "fixtures" / "governments" / "unitedstates"

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from diffing.compare import compare_records
-from scrapers import documents
-from scrapers.document_text import html_sections, split_sections
+from scrapers.documents import watchlist as documents
+from scrapers.documents.document_text import html_sections, split_sections
 from scrapers.errors import ExtractionError
 from tests.conftest import SHARED
 

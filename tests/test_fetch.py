@@ -8,8 +8,8 @@ import pytest
 from advisory_watch.fixture_server import FixtureServer
 from advisory_watch.settings import Settings
 from scrapers.errors import FetchError, HostNotAllowed, ResponseTooLarge
-from scrapers.fetch import Fetcher, parse_retry_after
-from scrapers.url_rewrite import UrlRewriter
+from scrapers.fetch.http import Fetcher, parse_retry_after
+from scrapers.fetch.url_rewrite import UrlRewriter
 from tests.conftest import FEED_0107, FEED_PATH
 
 UPSTREAM = "https://travel.state.gov" + FEED_PATH

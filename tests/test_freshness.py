@@ -13,7 +13,7 @@ from advisory_watch.results import FetchInfo
 from advisory_watch.settings import get_settings
 from models.sessions import session_for
 from models.tables import Alert, SourceHealth
-from scrapers import state_dept_feed
+from scrapers.us_state import state_dept_feed
 from tests.conftest import FEED_0107, FEED_1008, run_cli
 
 

@@ -26,7 +26,7 @@ from advisory_watch.results import FetchInfo
 from advisory_watch.settings import get_settings, reset_settings_cache
 from models.sessions import session_for
 from scrapers import registry
-from scrapers.corpus_moment import bundle_bytes, destinations, moment_time
+from scrapers.text.corpus_moment import bundle_bytes, destinations, moment_time
 from tests.conftest import SHARED, UPSTREAMS
 
 GOVERNMENTS = SHARED / "fixtures" / "governments"

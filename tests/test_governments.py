@@ -18,8 +18,8 @@ import pytest
 
 from diffing import tiers
 from scrapers import registry
-from scrapers.corpus_moment import bundle_bytes, moments
 from scrapers.errors import DestinationNotRecognised, FieldMissing, LayoutNotRecognised
+from scrapers.text.corpus_moment import bundle_bytes, moments
 from tests.conftest import ROOT, SHARED
 
 GOVERNMENTS = SHARED / "fixtures" / "governments"

@@ -25,7 +25,7 @@ from advisory_watch.results import FetchInfo
 from advisory_watch.settings import get_settings
 from models.db import engine_for, upgrade
 from models.tables import Change, DestinationState, Snapshot
-from scrapers import state_dept_feed
+from scrapers.us_state import state_dept_feed
 from tests.conftest import FEED_URL
 
 NAMES = ["Kenya", "Peru", "Côte d\u2019Ivoire", "São Tomé and Príncipe", "Mexico", "The Gambia", "Atlantis"]

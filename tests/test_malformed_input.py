@@ -10,7 +10,7 @@ from sqlmodel import func, select
 from advisory_watch.ingest import ingest
 from models.sessions import session_for
 from models.tables import Change, DestinationState
-from scrapers import state_dept_feed
+from scrapers.us_state import state_dept_feed
 from tests.conftest import FEED_0107, FEED_1008
 
 URL = state_dept_feed.urls[0]

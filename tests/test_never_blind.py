@@ -23,10 +23,10 @@ from advisory_watch.settings import Settings, get_settings
 from models.db import engine_for, upgrade
 from models.store import last_validators
 from models.tables import Alert, Change, DestinationState, Fetch, Snapshot
-from scrapers import state_dept_feed
 from scrapers.base import Source, transition
 from scrapers.errors import DeadlineExceeded
-from scrapers.fetch import Fetcher
+from scrapers.fetch.http import Fetcher
+from scrapers.us_state import state_dept_feed
 from tests.conftest import ARCHIVE, FEED_0107, FEED_PATH, FEED_URL, STATE_DEPT
 
 FEED_2026 = STATE_DEPT / "feed-2026-08-22.xml"

@@ -20,9 +20,10 @@ import pytest
 from advisory_watch.replay import government_folders, replay_governments
 from advisory_watch.settings import Settings
 from diffing.tiers import IE, Government
-from scrapers import ireland_dfa, registry
+from scrapers import registry
 from scrapers.base import Extraction
-from scrapers.government_advice import GovernmentAdvice
+from scrapers.governments import ireland_dfa
+from scrapers.governments.government_advice import GovernmentAdvice
 from tests.conftest import SHARED
 
 IRELAND = SHARED / "fixtures" / "governments" / "ireland"

@@ -14,7 +14,7 @@ import pytest
 from advisory_watch.ingest import ingest
 from diffing.countries import code_for_name
 from models.sessions import session_for
-from scrapers import oc_index
+from scrapers.oc_index import workbook as oc_index
 from tests.conftest import SHARED
 
 WORKBOOK = SHARED / "fixtures" / "oc_index" / "global_oc_index-2025.xlsx"

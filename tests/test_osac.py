@@ -15,7 +15,8 @@ from advisory_watch.ingest import ingest
 from advisory_watch.pipeline import run_source
 from advisory_watch.settings import reset_settings_cache
 from models.sessions import session_for
-from scrapers import osac_report, state_dept_feed
+from scrapers.osac import osac_report
+from scrapers.us_state import state_dept_feed
 from tests.conftest import FEED_1008, SHARED
 
 SEED_000 = next((SHARED / "seeds").glob("000_*.txt"))

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from diffing.areas import same_area
-from scrapers import country_page, state_dept_page
 from scrapers.errors import DestinationNotRecognised, FieldMissing, LayoutNotRecognised
+from scrapers.us_state import country_page, state_dept_page
 from tests.conftest import SHARED
 
 US = SHARED / "fixtures" / "governments" / "unitedstates"

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from diffing.countries import code_for_name
-from scrapers import state_dept_feed
+from scrapers.us_state import state_dept_feed
 from tests.conftest import FEED_0107, FEED_1008
 
 

@@ -16,8 +16,8 @@ from advisory_watch.ingest import ingest
 from advisory_watch.pipeline import run_source
 from advisory_watch.settings import reset_settings_cache
 from models.sessions import session_for
-from scrapers import country_page, state_dept_feed, state_dept_page
 from scrapers.errors import ExtractionError
+from scrapers.us_state import country_page, state_dept_feed, state_dept_page
 from tests.conftest import FEED_0107, SHARED, STATE_DEPT
 
 SAUDI = STATE_DEPT / "destination-page-saudi-arabia-2026-03.html"

@@ -22,8 +22,9 @@ from diffing.changes import Change, Severity
 from diffing.countries import destination_key, nearest_code
 from diffing.witness import SUBJECT, claim_line, clean_area_name, weigh
 from models.sessions import session_for
-from scrapers import change_note, government_note, state_dept_feed, uk_fcdo
-from scrapers.corpus_moment import bundle_bytes
+from scrapers.governments import government_note, uk_fcdo
+from scrapers.text.corpus_moment import bundle_bytes
+from scrapers.us_state import change_note, state_dept_feed
 from tests.conftest import ARCHIVE, FEED_0107, SHARED, STATE_DEPT
 
 UK = SHARED / "fixtures" / "governments" / "unitedkingdom"

@@ -15,7 +15,7 @@ import re
 
 import phonenumbers
 
-from scrapers.page_text import PageLine, sentences
+from scrapers.text.page_text import PageLine, sentences
 
 _NUMBER = re.compile(
     r"(?<![\w.,/])(?:\+\s?)?(?:\(\+?\s?\d{1,4}\)\s?-?\s?)*\d(?:[\d\-.]|\s(?=[\d(])|\(\d{1,4}\))*\d(?![\w/%])"

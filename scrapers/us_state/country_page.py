@@ -1,10 +1,10 @@
 """State Department country information pages (``…/Country-Information-Pages/<Country>.html``).
 
-Read as text (``scrapers.page_text``): a live page's main content rendered to Markdown, or the
+Read as text (``scrapers.text.page_text``): a live page's main content rendered to Markdown, or the
 archive's Markdown of its "Safety and Security" section. Record: the sections as normalised text;
 from Safety and Security, the areas U.S. government staff may not visit or need approval for, with
-the kind of restriction (``scrapers.staff_restrictions``), and the emergency numbers by service,
-normalised (``scrapers.emergency_numbers``). Changes that alert: a restricted area added, removed
+the kind of restriction (``scrapers.us_state.staff_restrictions``), and the emergency numbers by service,
+normalised (``scrapers.us_state.emergency_numbers``). Changes that alert: a restricted area added, removed
 or its kind changed; an emergency number changed or removed. Reworded sections are recorded as
 section diffs (info).
 """
@@ -22,11 +22,11 @@ from diffing.compare import KeyedListField
 from diffing.countries import code_for_name, country_of, destination_hint
 from diffing.sections import SectionsField
 from scrapers.base import Discovery, Extracted, Extraction, Known, declare
-from scrapers.decoding import decode_html
-from scrapers.emergency_numbers import emergency_numbers
 from scrapers.errors import DestinationNotRecognised, FetchError, LayoutNotRecognised
-from scrapers.page_text import PageLine, html_title, page_lines, page_markdown
-from scrapers.staff_restrictions import restricted_areas
+from scrapers.text.decoding import decode_html
+from scrapers.text.page_text import PageLine, html_title, page_lines, page_markdown
+from scrapers.us_state.emergency_numbers import emergency_numbers
+from scrapers.us_state.staff_restrictions import restricted_areas
 
 name = "country-page"
 title = "U.S. State Department country information pages"

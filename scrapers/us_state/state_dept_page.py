@@ -25,11 +25,12 @@ from markdownify import markdownify
 from diffing import tiers
 from diffing.acceptance import DatedEditionPolicy
 from diffing.countries import code_for_name, country_of, destination_hint
-from scrapers import advisory_text, prose, state_dept_feed
 from scrapers.base import Extracted, Extraction, declare
-from scrapers.decoding import decode_html
 from scrapers.errors import DestinationNotRecognised, ExtractionError, FieldMissing, LayoutNotRecognised
-from scrapers.page_text import is_html, main_markdown, page_lines, page_markdown
+from scrapers.text import prose
+from scrapers.text.decoding import decode_html
+from scrapers.text.page_text import is_html, main_markdown, page_lines, page_markdown
+from scrapers.us_state import advisory_text, state_dept_feed
 
 name = "state-dept-page"
 title = "U.S. State Department advisory pages"

@@ -16,10 +16,10 @@ from typing import Any
 from diffing import tiers
 from diffing.changes import Change
 from diffing.countries import name_variants, normalise_name
-from scrapers import government_advice as ga
 from scrapers.base import Discovery, Extraction, Known, declare
 from scrapers.errors import LayoutNotRecognised
-from scrapers.page_text import PageLine
+from scrapers.governments import government_advice as ga
+from scrapers.text.page_text import PageLine
 
 name = "ireland-dfa"
 title = "Ireland DFA travel advice"

@@ -22,9 +22,10 @@ from diffing.acceptance import DatedEditionPolicy
 from diffing.changes import SERIOUS_INDICATORS, Severity, level_change_severity
 from diffing.compare import EditionField, KeyedListField, ScalarField, SetField
 from diffing.countries import code_for_name, country_of, destination_key, pycountry_name
-from scrapers import change_note, prose
 from scrapers.base import Extracted, Extraction, declare, recall_item
 from scrapers.errors import ExtractionError
+from scrapers.text import prose
+from scrapers.us_state import change_note
 
 name = "state-dept-feed"
 # Ask the ingest core for the records of items it already stored (``scrapers.base.recall_item``).

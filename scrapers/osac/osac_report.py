@@ -27,10 +27,10 @@ from diffing.changes import Severity
 from diffing.compare import KeyedListField, RatingsField, ScalarField, SetField
 from diffing.countries import code_for_name
 from diffing.sections import SectionsField
-from scrapers import prose
 from scrapers.base import Discovery, Extracted, Extraction, Known, declare
-from scrapers.decoding import decode_html
 from scrapers.errors import ExtractionError
+from scrapers.text import prose
+from scrapers.text.decoding import decode_html
 
 name = "osac-report"
 title = "OSAC Country Security Reports"

@@ -13,7 +13,7 @@ longer advises …", "removed advisory …"), "changed" ("updated regional risk 
 saying how — it confirms what the reading finds and announces nothing of its own). Ireland
 writes no note.
 
-Claims are ``scrapers.change_note.Claim`` (the State Department's notes read the same way), weighed
+Claims are ``scrapers.us_state.change_note.Claim`` (the State Department's notes read the same way), weighed
 by ``diffing.witness``. Pure functions; every distinct note in ../shared was run through them
 (bench/bench_witnesses.py), and tests/test_government_note.py holds wordings read by hand.
 """
@@ -26,7 +26,7 @@ from typing import Any
 import pycountry
 
 from diffing.countries import name_variants, normalise_name
-from scrapers.change_note import Claim
+from scrapers.us_state.change_note import Claim
 
 # Each government's level wordings in its notes (normalised), longest first where one contains another.
 _LEVELS: dict[str, tuple[tuple[str, int], ...]] = {

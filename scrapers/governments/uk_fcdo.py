@@ -24,10 +24,10 @@ import regex
 from diffing import tiers
 from diffing.countries import name_variants, normalise_name
 from diffing.witness import clean_area_name
-from scrapers import government_advice as ga
 from scrapers.base import Discovery, Extraction, Known, declare
 from scrapers.errors import LayoutNotRecognised
-from scrapers.page_text import PageLine
+from scrapers.governments import government_advice as ga
+from scrapers.text.page_text import PageLine
 
 name = "uk-fcdo"
 title = "UK FCDO foreign travel advice"

@@ -21,7 +21,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from advisory_watch.settings import Settings, get_settings
 from scrapers.errors import DeadlineExceeded, FetchError, HostNotAllowed, ResponseTooLarge
-from scrapers.url_rewrite import UrlRewriter
+from scrapers.fetch.url_rewrite import UrlRewriter
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5

@@ -11,7 +11,7 @@ Changes: tier_raised / tier_lowered, area_added / area_removed / area_tier_chang
 "updated" date is not a field: the UK's "Still current at" and Canada's daily ``update_date``
 re-stamps change the bytes, never a compared field, so they are stored snapshots, not changes.
 
-Every document is read as text (``scrapers.page_text``): a live HTML page, a Content API JSON part
+Every document is read as text (``scrapers.text.page_text``): a live HTML page, a Content API JSON part
 rendered from its HTML, the archive's Markdown, or a corpus moment bundle all reach the same parser.
 """
 
@@ -30,11 +30,11 @@ from diffing.acceptance import DatedEditionPolicy
 from diffing.changes import Change, Severity, level_change_severity
 from diffing.compare import FieldSpec, KeyedListField, Record
 from diffing.countries import code_for_name, destination_hint, nearest_code, normalise_name, slug_name
-from scrapers import government_note
 from scrapers.base import Discovery, Extracted, Extraction, Source
-from scrapers.corpus_moment import Bundle, read_bundle
 from scrapers.errors import DestinationNotRecognised, FieldMissing, LayoutNotRecognised
-from scrapers.page_text import PageLine, clean, page_lines, page_markdown
+from scrapers.governments import government_note
+from scrapers.text.corpus_moment import Bundle, read_bundle
+from scrapers.text.page_text import PageLine, clean, page_lines, page_markdown
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def describe_area(area: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class NoteField:
-    """A new update note that announces a move of the advice (``scrapers.government_note``): a
+    """A new update note that announces a move of the advice (``scrapers.governments.government_note``): a
     ``note_updated`` change, so that a version whose reading shows nothing new is weighed too."""
 
     name: str = "update_reason"

@@ -1,6 +1,6 @@
 """A legacy advisory page's text -> its record: destination, level, issue date, indicators, areas.
 
-Works on :func:`scrapers.page_text.page_lines` of a live page or of the archive's Markdown. The
+Works on :func:`scrapers.text.page_text.page_lines` of a live page or of the archive's Markdown. The
 shapes it knows were read from every version in the corpus (2023-2025 pages):
 
 * title ``Peru - Level 2: Exercise Increased Caution``; ``Mexico Travel Advisory`` (no nationwide
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from diffing.countries import code_for_name
-from scrapers import prose
 from scrapers.errors import DestinationNotRecognised, FieldMissing, LayoutNotRecognised
-from scrapers.page_text import PageLine
+from scrapers.text import prose
+from scrapers.text.page_text import PageLine
 
 _DATE = re.compile(r"([A-Z][a-z]+\s+\d{1,2},\s+\d{4})")
 _ISSUED = re.compile(r"^(?:Travel Advisory|Date issued:?)\s+" + _DATE.pattern, re.I)

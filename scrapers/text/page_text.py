@@ -16,8 +16,8 @@ import lxml.html
 from lxml import etree
 from markdownify import markdownify
 
-from scrapers.decoding import decode_html
 from scrapers.errors import LayoutNotRecognised
+from scrapers.text.decoding import decode_html
 
 # Where the main copy sits on the site's page generations, most specific first. Anything outside it
 # (menus, footers, the "Search for Travel Advisories" box) is navigation, not advice.

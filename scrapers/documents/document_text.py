@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import lxml.html
 
-from scrapers.decoding import decode_html
 from scrapers.errors import ExtractionError
+from scrapers.text.decoding import decode_html
 
 _WIKI_HEADING = re.compile(r"^(={1,6})\s*(.+?)\s*\1\s*$")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-Z\u00c0-\u00de][^:;]{1,90})$")

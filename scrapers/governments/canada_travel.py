@@ -17,11 +17,11 @@ from typing import Any
 import lxml.html
 
 from diffing import tiers
-from scrapers import government_advice as ga
 from scrapers.base import Discovery, Extraction, Known, declare
-from scrapers.decoding import decode_html
 from scrapers.errors import LayoutNotRecognised
-from scrapers.page_text import PageLine, clean, is_html
+from scrapers.governments import government_advice as ga
+from scrapers.text.decoding import decode_html
+from scrapers.text.page_text import PageLine, clean, is_html
 
 name = "canada-travel"
 title = "Global Affairs Canada travel advice and advisories"

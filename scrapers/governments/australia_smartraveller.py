@@ -15,10 +15,10 @@ from typing import Any
 
 from diffing import tiers
 from diffing.countries import name_variants, normalise_name
-from scrapers import government_advice as ga
 from scrapers.base import Discovery, Extraction, Known, declare
 from scrapers.errors import LayoutNotRecognised
-from scrapers.page_text import PageLine
+from scrapers.governments import government_advice as ga
+from scrapers.text.page_text import PageLine
 
 name = "australia-smartraveller"
 title = "DFAT Smartraveller travel advice (Australia)"

@@ -1,7 +1,7 @@
 """Watched documents: any page or PDF report the user lists, diffed section by section.
 
 Configured by the user, not by code: a watchlist YAML (``ADVISORY_WATCH_DOCUMENTS``, example in
-``scrapers/documents.example.yaml``) of entries with ``name``, ``url``, ``country``, optional ``id``,
+``scrapers/documents/documents.example.yaml``) of entries with ``name``, ``url``, ``country``, optional ``id``,
 ``selector`` (CSS of the part to keep), ``drop`` (CSS of parts to remove: navigation, view counters,
 "last edited" lines), ``keywords`` (phrases, or ``re:`` patterns) and ``schedule`` (hourly / daily /
 weekly). Content: HTML (the selector, else trafilatura's main-content extraction), PDF (pypdf), plain
@@ -25,7 +25,7 @@ import yaml
 from diffing.acceptance import AcceptancePolicy
 from diffing.sections import SectionsField
 from scrapers.base import Extracted, Extraction, Source, declare
-from scrapers.document_text import html_sections, pdf_text, split_sections
+from scrapers.documents.document_text import html_sections, pdf_text, split_sections
 from scrapers.errors import ExtractionError
 
 name = "document"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from diffing import areas
-from scrapers.page_text import PageLine, sentences
+from scrapers.text.page_text import PageLine, sentences
 
 _STAFF = re.compile(
     r"(?:government|embassy|consulate|mission|diplomatic)[\s-]+(?:personnel|employees|staff|officials|travel)"
