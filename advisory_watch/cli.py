@@ -636,10 +636,33 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
+    if args.doc:
+        print(sources_table())
+        return 0
     for name in registry.names():
         entry = registry.SOURCES[name]
         print(f"{name}\t{entry.dag_id}\t{entry.schedule}\t{entry.description}")
     return 0
+
+
+def sources_table() -> str:
+    """Every source as the README's table shows it: read from each source's class, never written by hand."""
+    rows = registry.documentation()
+    header = ["source", "title", "family", "government", "hosts", "DAG", "schedule", "declares"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        cells = [
+            f"`{row['source']}`",
+            row["title"],
+            row["family"],
+            row["government"],
+            row["hosts"],
+            f"`{row['dag']}`",
+            f"`{row['schedule']}`",
+            row["declares"],
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _version() -> str:
@@ -754,7 +777,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--once", action="store_true", help="stop after the first interaction (tests)")
     p.set_defaults(func=cmd_slack_socket)
 
-    sub.add_parser("sources", help="list the registered sources").set_defaults(func=cmd_sources)
+    p = sub.add_parser("sources", help="list the registered sources")
+    p.add_argument(
+        "--doc",
+        action="store_true",
+        help="a Markdown table of every source, read from its class (the README's)",
+    )
+    p.set_defaults(func=cmd_sources)
     p = sub.add_parser("health", help="failures, extraction counts and drift per source (exit 1: unhealthy)")
     p.add_argument("--source", choices=sources)
     p.add_argument("--json", action="store_true", help="one JSON object per source")

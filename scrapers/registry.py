@@ -212,3 +212,45 @@ def government_of(source_name: str) -> Government | None:
     """Whose advice a source carries (None for the sources that are not a government's advice, and
     for names that are not sources: ``consensus``, ``slack``)."""
     return load(source_name).government if source_name in SOURCES else None
+
+
+# Members every source sets (what it is): listed as identity, not as what it declares beyond that.
+_IDENTITY = frozenset({"name", "title", "extractor_version"})
+
+
+def contract_members() -> list[str]:
+    """Every member of the source contract (``scrapers.base.Source``), in the order it declares them."""
+    names = list(Source.__annotations__) + [n for n in vars(Source) if n not in Source.__annotations__]
+    return [n for n in dict.fromkeys(names) if not n.startswith("_")]
+
+
+def declared_members(source: Source) -> list[str]:
+    """The contract members a source sets itself or takes from its family, not from the defaults."""
+    own = vars(source)
+    family = [vars(k) for k in type(source).__mro__ if k is not Source and issubclass(k, Source)]
+    return [
+        m
+        for m in contract_members()
+        if m not in _IDENTITY and (m in own or any(m in members for members in family))
+    ]
+
+
+def documentation() -> list[dict[str, str]]:
+    """One row per source, read from its class and its registry entry (``advisory-watch sources --doc``)."""
+    rows = []
+    for name in names_in_order():
+        entry, source = SOURCES[name], load(name)
+        family = type(source).__name__
+        rows.append(
+            {
+                "source": name,
+                "title": source.title,
+                "family": family if family != "Source" else "",
+                "government": source.government.code if source.government else "",
+                "hosts": ", ".join(sorted(source.allowed_hosts)) or "(the watchlist's)",
+                "dag": entry.dag_id,
+                "schedule": entry.schedule + (f", after {entry.after}" if entry.after else ""),
+                "declares": ", ".join(declared_members(source)),
+            }
+        )
+    return rows

@@ -1,7 +1,8 @@
 """Watched documents: any page or PDF report the user lists, diffed section by section.
 
 Configured by the user, not by code: a watchlist YAML (``ADVISORY_WATCH_DOCUMENTS``, example in
-``scrapers/documents/documents.example.yaml``) of entries with ``name``, ``url``, ``country``, optional ``id``,
+``documents.example.yaml`` beside this module) of entries with ``name``, ``url``, ``country``,
+optional ``id``,
 ``selector`` (CSS of the part to keep), ``drop`` (CSS of parts to remove: navigation, view counters,
 "last edited" lines), ``keywords`` (phrases, or ``re:`` patterns) and ``schedule`` (hourly / daily /
 weekly). Content: HTML (the selector, else trafilatura's main-content extraction), PDF (pypdf), plain
