@@ -3,10 +3,11 @@
 For every stored transition of a source that reads its government's note (``note_field``,
 ``read_note``), the new note's claims are read again and each one that announces a change is
 looked for among the claims of that transition's alert (a claim resting on the note). A claim is
-*withheld* for a stated reason only: the subject is a structured field that says otherwise (a
-feed re-dated with an old note: "level changed to 2" while the level was 2 already), or the note
-names an area both versions already advised against (standing advice restated). Anything else
-not in an alert is *missed*. ``bench/bench_witnesses.py`` prints the figures for every document in
+*withheld* for a stated reason only, the witness rule's own (``diffing.witness.withheld``): the
+subject is a structured field that says otherwise (a feed re-dated with an old note: "level changed
+to 2" while the level was 2 already), or the note names an area both versions already advised
+against in a transition that moves no area (standing advice restated). Anything else not in an
+alert is *missed*. ``bench/bench_witnesses.py`` prints the figures for every document in
 ../shared; ``tests/test_witnesses.py`` floors them.
 """
 
@@ -20,6 +21,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from diffing import areas, witness
+from diffing.compare import compare_records
 from models import store
 from models.tables import Alert, Change
 from scrapers import registry
@@ -76,16 +78,23 @@ def audit(session: Session) -> Announcements:
         told = alerts.get((source_name, to_id), [])
         fielded = fields_witnessed(source, old, new)
         standing = standing_areas(old, new)
+        areas_moved = witness.moves_areas(compare_records(source.fields, old, new))
         for claim in source.read_note(note, new):
             if claim.change in ("none", "touched"):
                 continue  # says nothing changed, or that something did without saying what
             out.announced[source_name] += 1
             if _said_by_note(claim, told):
                 out.alerted[source_name] += 1
-            elif claim.subject in fielded:
-                out.withheld[(source_name, "the field says otherwise")] += 1
-            elif claim.place and not claim.news and any(areas.same_area(claim.place, a) for a in standing):
-                out.withheld[(source_name, "standing advice restated")] += 1
+                continue
+            reason = witness.withheld(
+                claim,
+                field_witnessed=fielded,
+                standing_areas=standing,
+                areas_moved=areas_moved,
+                same_place=areas.same_area,
+            )
+            if reason is not None:
+                out.withheld[(source_name, reason)] += 1
             else:
                 out.missed.append((source_name, key, str(when)[:10], claim.describe()))
     return out

@@ -261,6 +261,41 @@ def describe_claim(claim: NoteClaim, item: str | None = None) -> str:
     return f"an area of increased risk {verb} (per the note)"
 
 
+FIELD_SAYS_OTHERWISE = "the field says otherwise"
+STANDING_ADVICE = "standing advice restated"
+
+
+def moves_areas(changes: Sequence[Change]) -> bool:
+    """The transition's typed changes add, remove or re-level an area."""
+    return any(SUBJECT.get(c.kind) == "areas" for c in changes)
+
+
+def withheld(
+    claim: NoteClaim,
+    *,
+    field_witnessed: frozenset[str],
+    standing_areas: Sequence[str],
+    areas_moved: bool,
+    same_place: Callable[[str, str], bool],
+) -> str | None:
+    """Why a claim of a new note states nothing on its own word, or None. The subject is a field that
+    says what it is (a note cannot move it: a restated older change); or the note names, without
+    marking it as news, an area both versions advise against, in a transition that moves no area
+    ("We advise against all travel towards North Sinai": advice that stood before). ``weigh`` and the
+    announcements audit both ask here."""
+    if claim.subject in field_witnessed:
+        return FIELD_SAYS_OTHERWISE
+    place = getattr(claim, "place", "")
+    if (
+        place
+        and not getattr(claim, "news", True)
+        and not areas_moved
+        and any(same_place(place, area) for area in standing_areas)
+    ):
+        return STANDING_ADVICE
+    return None
+
+
 def weigh(
     changes: Sequence[Change],
     claims: Sequence[NoteClaim],
@@ -293,7 +328,7 @@ def weigh(
         # to Israel and Palestine"): areas under it are absorbed by it too.
         announced = [c.to for c in speaking if c.subject == "level" and c.to is not None]
         level_after = max([level_after or 0, *announced]) or level_after
-    areas_moved = any(SUBJECT.get(c.kind) == "areas" for c in changes)
+    areas_moved = moves_areas(changes)
     stated: list[Change] = []
     alerting: list[Change] = []
     findings: list[Change] = []
@@ -347,17 +382,15 @@ def weigh(
             continue
         if i not in used:
             findings.append(_unmatched(claim, subject_name, note))
-        if claim.subject in field_witnessed:
-            continue  # the field says what it is; a note cannot move it (a restated older change)
-        place = getattr(claim, "place", "")
-        standing = (
-            place
-            and not getattr(claim, "news", True)
-            and not areas_moved
-            and any(same_place(place, area) for area in standing_areas)
+        reason = withheld(
+            claim,
+            field_witnessed=field_witnessed,
+            standing_areas=standing_areas,
+            areas_moved=areas_moved,
+            same_place=same_place,
         )
-        if i not in used and standing:
-            continue  # "We advise against all travel towards North Sinai": advice that stood before
+        if reason == FIELD_SAYS_OTHERWISE or (reason == STANDING_ADVICE and i not in used):
+            continue
         for told in _note_only(claim, subject_name):
             if i in used and (not claim.items or (i, told.item) in letters_used):
                 continue
