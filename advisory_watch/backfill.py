@@ -25,7 +25,7 @@ from advisory_watch.ingest import ingest
 from advisory_watch.results import FetchInfo, IngestResult, NotifyMode, alert_status
 from advisory_watch.settings import Settings, get_settings
 from models.sessions import session_for
-from models.tables import Fetch
+from models.tables import CURRENT_STATUSES, STORED_STATUSES, Fetch, FetchStatus
 from scrapers import registry
 from scrapers.base import Source
 from scrapers.errors import FetchError
@@ -65,7 +65,7 @@ class BackfillReport:
             "already_stored": sum(s.status == "already_stored" for s in self.steps),
             "no_capture": sum(s.status == "no_capture" for s in self.steps),
             "failed": sum(s.status == "fetch_failed" for s in self.steps),
-            "unreadable": sum(r.status == "extraction_failed" for r in results),
+            "unreadable": sum(r.status == FetchStatus.EXTRACTION_FAILED for r in results),
             "snapshots_written": sum(r.snapshots for r in results),
             "changes": sum(r.changes for r in results),
             "alerts": len(alerts),
@@ -138,13 +138,13 @@ def _one_url(
     except FetchError as exc:
         return _failed(session, source, url, at, exc)
     if capture is None:
-        _record(session, source, url, at, "no_capture", wayback.cdx_url(url, to=at, since=since))
+        _record(session, source, url, at, FetchStatus.NO_CAPTURE, wayback.cdx_url(url, to=at, since=since))
         return Step(url, at, "no_capture")
     if _stored(session, source.name, capture.raw_url):
         return Step(url, at, "already_stored", capture)
     when = capture.captured_at
     if _previous_digest(session, source.name, url, when) == capture.digest:
-        _record(session, source, url, when, "not_modified", capture.raw_url, etag=capture.digest)
+        _record(session, source, url, when, FetchStatus.NOT_MODIFIED, capture.raw_url, etag=capture.digest)
         return Step(url, at, "same_digest", capture)
     try:
         fetched = wayback.fetch_capture(fetcher, capture)
@@ -183,7 +183,7 @@ def _failed(
     """Recorded for the history of the run; live source health is not touched (the site may be fine)."""
     session.rollback()
     capture_url = capture.raw_url if capture else None
-    _record(session, source, url, at, "fetch_failed", capture_url, error=str(error)[:2000])
+    _record(session, source, url, at, FetchStatus.FETCH_FAILED, capture_url, error=str(error)[:2000])
     return Step(url, at, "fetch_failed", capture, error=str(error))
 
 
@@ -215,7 +215,9 @@ def _stored(session: Session, source: str, capture_url: str) -> bool:
     row = session.exec(
         select(Fetch.id)
         .where(Fetch.source == source, Fetch.provenance_url == capture_url)
-        .where(col(Fetch.status).in_(["ok", "partial", "not_modified", "extraction_failed"]))
+        .where(
+            col(Fetch.status).in_([*STORED_STATUSES, FetchStatus.NOT_MODIFIED, FetchStatus.EXTRACTION_FAILED])
+        )
         .limit(1)
     ).first()
     return row is not None
@@ -225,7 +227,7 @@ def _previous_digest(session: Session, source: str, url: str, before: datetime) 
     row = session.exec(
         select(Fetch.etag)
         .where(Fetch.source == source, Fetch.url == url, Fetch.provenance == "archive")
-        .where(col(Fetch.status).in_(["ok", "not_modified"]), col(Fetch.observed_at) < before)
+        .where(col(Fetch.status).in_(CURRENT_STATUSES), col(Fetch.observed_at) < before)
         .order_by(col(Fetch.observed_at).desc())
         .limit(1)
     ).first()

@@ -22,7 +22,7 @@ from advisory_watch.settings import Settings, get_settings
 from alerts.payload import ops_payload
 from diffing.changes import Severity
 from models import store
-from models.tables import Fetch
+from models.tables import Fetch, FetchStatus
 from scrapers.base import Extracted, Extraction, Source, choose, remember_item
 from scrapers.errors import ExtractionError, FetchError
 from scrapers.fetch.http import FetchResult
@@ -39,7 +39,11 @@ def record_fetch_failure(
     notify: NotifyMode = True,
 ) -> IngestResult:
     fetch = Fetch(
-        source=source.name, url=url, observed_at=observed_at, status="fetch_failed", error=str(error)[:2000]
+        source=source.name,
+        url=url,
+        observed_at=observed_at,
+        status=FetchStatus.FETCH_FAILED,
+        error=str(error)[:2000],
     )
     session.add(fetch)
     payload = health.record_failure(
@@ -51,7 +55,7 @@ def record_fetch_failure(
         threshold=settings.failure_threshold,
         url=url,
     )
-    result = IngestResult(source.name, "fetch_failed", observed_at, problems=[str(error)])
+    result = IngestResult(source.name, FetchStatus.FETCH_FAILED, observed_at, problems=[str(error)])
     result.alerts = ops_alert(session, payload, notify=notify)
     session.commit()
     result.fetch_id = fetch.id
@@ -71,14 +75,14 @@ def record_not_modified(
         source=source.name,
         url=fetched.url,
         observed_at=observed_at,
-        status="not_modified",
+        status=FetchStatus.NOT_MODIFIED,
         http_status=304,
         etag=fetched.etag,
         last_modified=fetched.last_modified,
         attempts=fetched.attempts,
     )
     session.add(fetch)
-    result = IngestResult(source.name, "not_modified", observed_at)
+    result = IngestResult(source.name, FetchStatus.NOT_MODIFIED, observed_at)
     result.alerts = ops_alert(
         session,
         health.record_success(session, source=source.name, observed_at=observed_at, url=fetched.url),
@@ -119,7 +123,15 @@ def ingest(
         error = str(exc) if isinstance(exc, ExtractionError) else f"extractor crashed: {describe(exc)}"
         when = observed_at or fallback_time or datetime.now(UTC)
         return _record_unprocessed(
-            session, source, url, when, content_hash, info, "extraction_failed", error, notify=notify
+            session,
+            source,
+            url,
+            when,
+            content_hash,
+            info,
+            FetchStatus.EXTRACTION_FAILED,
+            error,
+            notify=notify,
         )
     when = store.as_utc(observed_at or extraction.document_time or fallback_time or datetime.now(UTC))
     args = (session, source, extraction, content_hash, when)
@@ -134,7 +146,15 @@ def ingest(
     except Exception as exc:  # noqa: BLE001 - no document may stop the cycle; recorded with its reason
         session.rollback()
         return _record_unprocessed(
-            session, source, url, when, content_hash, info, "ingest_failed", describe(exc), notify=notify
+            session,
+            source,
+            url,
+            when,
+            content_hash,
+            info,
+            FetchStatus.INGEST_FAILED,
+            describe(exc),
+            notify=notify,
         )
 
 
@@ -227,7 +247,7 @@ def _ingest_extraction(
         url=url,
         observed_at=when,
         # A narrowed run saw only some destinations: its validators must not make the next full run a 304.
-        status="partial" if keys else "ok",
+        status=FetchStatus.PARTIAL if keys else FetchStatus.OK,
         http_status=info.http_status,
         etag=info.etag,
         last_modified=info.last_modified,
@@ -244,7 +264,7 @@ def _ingest_extraction(
     session.flush()
     result = IngestResult(
         source.name,
-        "ok",
+        FetchStatus.OK,
         when,
         fetch_id=fetch.id,
         items=len(extraction.records),

@@ -50,12 +50,21 @@ from diffing.acceptance import Decision, Verdict
 from diffing.records import canonical_json
 from models import store
 from models.store import SnapRow, StateRow
-from models.tables import Alert, Change, Delivery, Fetch, FoldCheckpoint, Snapshot
+from models.tables import (
+    STORED_STATUSES,
+    Alert,
+    Change,
+    Delivery,
+    Fetch,
+    FetchStatus,
+    FoldCheckpoint,
+    Snapshot,
+)
 from scrapers.base import Extracted, Source, transition
 
 # A snapshot whose bytes the current extractor no longer accepts (set by reprocess): not an observation.
 REJECTED = "rejected"
-OBSERVED = ("ok", "partial")
+OBSERVED = STORED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -213,8 +222,8 @@ def _window(
     urls_at: dict[int, dict[str, int]] = {}
     for fid, when, keys, url, content_hash, version, status in rows:
         previous = reading_of.get(readings[url]) if url in readings else None
-        repeat = status == "ok" and content_hash is not None and previous == (content_hash, version)
-        if status == "ok":
+        repeat = status == FetchStatus.OK and content_hash is not None and previous == (content_hash, version)
+        if status == FetchStatus.OK:
             readings[url] = fid
             reading_of[fid] = (content_hash, version)
         observed = frozenset() if repeat else None if keys is None else frozenset(keys.split())

@@ -11,10 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from models.tables import FetchStatus
+
 # Outcomes of one document that mean it was not stored (the others: ok, partial, not_modified, duplicate).
-FAILED_STATUSES = frozenset({"fetch_failed", "extraction_failed", "ingest_failed"})
+FAILED_STATUSES = frozenset(
+    {FetchStatus.FETCH_FAILED, FetchStatus.EXTRACTION_FAILED, FetchStatus.INGEST_FAILED}
+)
 # Outcomes that mean a document was read from upstream (stored, or confirmed unchanged).
-READ_STATUSES = frozenset({"ok", "partial", "not_modified", "duplicate"})
+READ_STATUSES = frozenset({FetchStatus.OK, FetchStatus.PARTIAL, FetchStatus.NOT_MODIFIED, "duplicate"})
 
 
 @dataclass

@@ -41,13 +41,17 @@ class Decision(StrEnum):
     IMPLAUSIBLE = "implausible"
 
 
+# The dispositions of a snapshot that became the destination's confirmed version.
+CONFIRMING = frozenset({Decision.BASELINE, Decision.ACCEPTED, Decision.CONFIRMED})
+
+
 @dataclass(frozen=True)
 class Verdict:
     decision: Decision
 
     @property
     def becomes_confirmed(self) -> bool:
-        return self.decision in (Decision.BASELINE, Decision.ACCEPTED, Decision.CONFIRMED)
+        return self.decision in CONFIRMING
 
     @property
     def becomes_pending(self) -> bool:

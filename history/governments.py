@@ -11,10 +11,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from advisory_watch.catalogue import GovernmentSources, governments
+from diffing.acceptance import CONFIRMING
 from models import store
 from models.tables import Change, Snapshot
 
-ACCEPTED = ("baseline", "accepted", "confirmed")
 BASES = {
     "highest": "the highest tier any government gives",
     "us": "the U.S. State Department's level",
@@ -41,7 +41,7 @@ def _series(session: Session, source: str, key: str) -> list[tuple[datetime, int
     rows = session.exec(
         select(Snapshot.observed_at, Snapshot.record_hash)
         .where(Snapshot.source == source, Snapshot.key == key)
-        .where(col(Snapshot.disposition).in_(ACCEPTED))
+        .where(col(Snapshot.disposition).in_(CONFIRMING))
         .order_by(col(Snapshot.observed_at))
     ).all()
     records = store.get_records(session, {r[1] for r in rows})

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from advisory_watch.catalogue import government_of, searchable
+from diffing.acceptance import CONFIRMING
 from diffing.changes import Severity
 from models import store
 from models.tables import Alert, AlertAction, Change, DestinationState, Fetch, Snapshot
@@ -108,7 +109,7 @@ def level_series(session: Session, key: str) -> list[tuple[datetime, int]]:
     rows = session.exec(
         select(Snapshot)
         .where(Snapshot.source == STATE_DEPT, Snapshot.key == key)
-        .where(col(Snapshot.disposition).in_(["baseline", "accepted", "confirmed"]))
+        .where(col(Snapshot.disposition).in_(CONFIRMING))
         .order_by(col(Snapshot.observed_at))
     ).all()
     records = store.get_records(session, {r.record_hash for r in rows})
@@ -124,7 +125,7 @@ def edition_marks(session: Session, source: str, key: str) -> list[datetime]:
     rows = session.exec(
         select(Snapshot.observed_at)
         .where(Snapshot.source == source, Snapshot.key == key)
-        .where(col(Snapshot.disposition).in_(["baseline", "accepted", "confirmed"]))
+        .where(col(Snapshot.disposition).in_(CONFIRMING))
     ).all()
     return [store.as_utc(r) for r in rows]
 

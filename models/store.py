@@ -24,7 +24,16 @@ from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, SQLModel, col, func, select
 
 from diffing.records import canonical_bytes
-from models.tables import Blob, Change, DestinationState, Fetch, Snapshot
+from models.tables import (
+    CURRENT_STATUSES,
+    STORED_STATUSES,
+    Blob,
+    Change,
+    DestinationState,
+    Fetch,
+    FetchStatus,
+    Snapshot,
+)
 
 _RECORD_CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
 _RECORD_CACHE_SIZE = 4096
@@ -309,7 +318,7 @@ def change_targets(session: Session, snapshot_ids: set[int]) -> set[int]:
 
 # Bytes that were downloaded but not stored: the next cycle must download them again, not send the
 # validators of an older success and take the server's 304 as "already handled".
-UNPROCESSED = ("extraction_failed", "ingest_failed")
+UNPROCESSED = (FetchStatus.EXTRACTION_FAILED, FetchStatus.INGEST_FAILED)
 
 
 def last_validators(session: Session, source: str, url: str) -> tuple[str | None, str | None]:
@@ -318,7 +327,7 @@ def last_validators(session: Session, source: str, url: str) -> tuple[str | None
     row = session.exec(
         select(Fetch)
         .where(Fetch.source == source, Fetch.url == url)
-        .where(col(Fetch.status).in_(["ok", "not_modified", *UNPROCESSED]))
+        .where(col(Fetch.status).in_([*CURRENT_STATUSES, *UNPROCESSED]))
         .where(Fetch.provenance == "live")
         .order_by(col(Fetch.observed_at).desc(), col(Fetch.id).desc())
         .limit(1)
@@ -351,7 +360,7 @@ def already_ingested(session: Session, source: str, content_hash: str, observed_
     query = (
         select(Fetch.id)
         .where(Fetch.source == source, Fetch.content_hash == content_hash, Fetch.observed_at == observed_at)
-        .where(Fetch.status == "ok")
+        .where(Fetch.status == FetchStatus.OK)
         .limit(1)
     )
     return bool(_rows(session, query))
@@ -367,7 +376,7 @@ def free_instant(session: Session, source: str, when: datetime) -> datetime:
         session.exec(
             select(Fetch.observed_at).where(
                 Fetch.source == source,
-                col(Fetch.status).in_(["ok", "partial"]),
+                col(Fetch.status).in_(STORED_STATUSES),
                 col(Fetch.observed_at) >= when,
                 col(Fetch.observed_at) < when + timedelta(seconds=1),
             )
@@ -383,7 +392,7 @@ def last_observed(session: Session, source: str, url: str) -> datetime | None:
     """When this URL was last fetched successfully (for per-document schedules)."""
     row = session.exec(
         select(Fetch.observed_at)
-        .where(Fetch.source == source, Fetch.url == url, col(Fetch.status).in_(["ok", "not_modified"]))
+        .where(Fetch.source == source, Fetch.url == url, col(Fetch.status).in_(CURRENT_STATUSES))
         .order_by(col(Fetch.observed_at).desc())
         .limit(1)
     ).first()
@@ -394,7 +403,7 @@ def last_fetched_by_url(session: Session, source: str) -> dict[str, datetime]:
     """Newest successful fetch time per URL of a source (one query, for planning page fetches)."""
     rows = session.exec(
         select(Fetch.url, func.max(Fetch.observed_at))
-        .where(Fetch.source == source, col(Fetch.status).in_(["ok", "not_modified"]))
+        .where(Fetch.source == source, col(Fetch.status).in_(CURRENT_STATUSES))
         .group_by(Fetch.url)
     ).all()
     return {url: as_utc(when) for url, when in rows}
@@ -404,7 +413,7 @@ def latest_observation(session: Session, source: str) -> datetime | None:
     """When the newest successfully ingested document of a source was observed."""
     query = (
         select(Fetch.observed_at)
-        .where(Fetch.source == source, col(Fetch.status).in_(["ok", "partial"]))
+        .where(Fetch.source == source, col(Fetch.status).in_(STORED_STATUSES))
         .order_by(col(Fetch.observed_at).desc())
         .limit(1)
     )
@@ -418,7 +427,10 @@ def previous_reading(
     """(content hash, extractor version) of this URL's observation just before ``before`` (full
     fetches only): the same bytes read by the same extractor are the same observation again."""
     query = select(Fetch.content_hash, Fetch.extractor_version).where(
-        Fetch.source == source, Fetch.url == url, Fetch.status == "ok", col(Fetch.observed_at) <= before
+        Fetch.source == source,
+        Fetch.url == url,
+        Fetch.status == FetchStatus.OK,
+        col(Fetch.observed_at) <= before,
     )
     if exclude_id is not None:
         query = query.where(Fetch.id != exclude_id)

@@ -9,6 +9,7 @@ Alerts are an outbox: recorded in the same transaction as the change, delivered 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
@@ -19,6 +20,23 @@ class Blob(SQLModel, table=True):
     hash: str = Field(primary_key=True, max_length=64)
     size: int
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class FetchStatus(StrEnum):
+    """What one fetch row records (stored as its string)."""
+
+    OK = "ok"  # read and stored: every destination it shows
+    PARTIAL = "partial"  # read and stored, some destinations isolated (``IngestResult.failed``)
+    NOT_MODIFIED = "not_modified"  # a 304, or an archive capture with the digest of the last one
+    NO_CAPTURE = "no_capture"  # a backfill found no archive capture in the run's range
+    FETCH_FAILED = "fetch_failed"
+    EXTRACTION_FAILED = "extraction_failed"  # downloaded, not read: the layout changed
+    INGEST_FAILED = "ingest_failed"  # read, not stored
+
+
+# Fetches that stored what they read, and fetches that showed the stored document unchanged.
+STORED_STATUSES = (FetchStatus.OK, FetchStatus.PARTIAL)
+CURRENT_STATUSES = (FetchStatus.OK, FetchStatus.NOT_MODIFIED)
 
 
 class Fetch(SQLModel, table=True):
@@ -33,7 +51,7 @@ class Fetch(SQLModel, table=True):
     source: str = Field(index=True, max_length=64)
     url: str
     observed_at: datetime = Field(index=True)
-    status: str = Field(max_length=32)  # ok | not_modified | fetch_failed | extraction_failed
+    status: str = Field(max_length=32)  # a FetchStatus
     http_status: int | None = None
     etag: str | None = None
     last_modified: str | None = None
