@@ -21,6 +21,7 @@ by ``diffing.witness``. Pure functions; every distinct note in ../shared was run
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import pycountry
@@ -78,21 +79,27 @@ def claims(note: str | None, record: dict[str, Any]) -> list[Claim]:
     """Every claim a government's note makes about its advice, in order; none for news of other kinds."""
     if not note:
         return []
-    government = record.get("government")
-    names = _names(record)
     text = " ".join(note.replace("\u00a0", " ").split())
+    return list(_read(text, str(record.get("government")), tuple(_names(record))))
+
+
+@lru_cache(maxsize=4096)
+def _read(text: str, government: str, names: tuple[str, ...]) -> tuple[Claim, ...]:
+    """A note is read once per version: the family's ``note_updated`` field and the witness rule both
+    ask for its claims, and a replay meets the same note on every moment that repeats it. Claims are
+    frozen, so the cached reading is shared safely."""
     if government == "UK":
-        found = _uk_claims(text, names)
+        found = _uk_claims(text, list(names))
     elif government == "CA":
-        found = _canada_claims(text, names)
+        found = _canada_claims(text, list(names))
     elif government == "AU":
-        found = _australia_claims(text, names)
+        found = _australia_claims(text, list(names))
     else:
         found = []
     unique: dict[tuple, Claim] = {}
     for claim in found:
         unique.setdefault((claim.subject, claim.change, claim.items, claim.to), claim)
-    return list(unique.values())
+    return tuple(unique.values())
 
 
 def _names(record: dict[str, Any]) -> list[str]:
