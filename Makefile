@@ -19,7 +19,7 @@ export AIRFLOW__API__HOST ?= 127.0.0.1
 # Task processes reach the API server here; it must follow the port.
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL ?= http://127.0.0.1:$(AIRFLOW__API__PORT)/execution/
 
-.PHONY: run test venv postgres lint bench clean topology screenshots
+.PHONY: run test test-unit venv postgres lint bench clean topology screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,10 +49,14 @@ postgres:
 test: $(STAMP) postgres
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -q --durations=15
 
+# The pure tier (tests/unit: no PostgreSQL, no Airflow, no subprocess, no corpus-wide replay): seconds.
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
 # Re-take the README's screenshots (the suite itself writes them to a scratch folder).
 screenshots: $(STAMP)
 	ADVISORY_WATCH_SCREENSHOTS=$(CURDIR)/docs/screenshots PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -q \
-		tests/test_history_browser.py tests/test_government_replay.py tests/test_make_run.py \
+		tests/system/test_history_browser.py tests/scenarios/test_government_replay.py tests/system/test_make_run.py \
 		-k "person_sees or headless_chromium or dag_page_in_the_browser"
 
 # The compose topology as local processes (CeleryExecutor, PostgreSQL, Redis); ^C stops it.

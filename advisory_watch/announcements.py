@@ -8,7 +8,7 @@ subject is a structured field that says otherwise (a feed re-dated with an old n
 to 2" while the level was 2 already), or the note names an area both versions already advised
 against in a transition that moves no area (standing advice restated). Anything else not in an
 alert is *missed*. ``bench/bench_witnesses.py`` prints the figures for every document in
-../shared; ``tests/test_witnesses.py`` floors them.
+../shared; ``tests/scenarios/test_witnesses.py`` floors them.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The newest observation of a source: one step of each destination's acceptance rule.
 
 ``advisory_watch.rederive`` folds the same step over the whole stored history; the two must agree
-(tests/test_backfill.py replays the archive in and out of order and compares). The step is planned in
-memory for every destination (decision, snapshot or reuse), then written in batches through
+(tests/scenarios/test_backfill.py replays the archive in and out of order and compares). The
+step is planned in memory for every destination (decision, snapshot or reuse), then written in batches through
 ``advisory_watch.history_writes``. With ``isolate`` each destination is planned and written in its
 own savepoint instead: the slower path, taken when the batch failed, so that one destination that
 cannot be stored keeps its last good state and the others go on.

@@ -8,7 +8,7 @@ the databases fresh ones, paths this checkout's. One deliberate difference: the 
 auth manager is a provider package not installed here, so the REST API is reached through Airflow's
 simple auth manager (every user an admin, tokens from ``GET /auth/token``).
 
-Used by ``tests/test_topology.py`` and by ``make topology`` (start, print the URLs, wait for ^C).
+Used by ``tests/system/test_topology.py`` and by ``make topology`` (start, print the URLs, wait for ^C).
 Every process is started in its own session and stopped by process group id.
 """
 

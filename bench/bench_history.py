@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from history.app import create_app  # noqa: E402
-from tests.history_fixture import build  # noqa: E402
-from tests.test_history import sao_tome_snapshots  # noqa: E402
+from tests.scenarios.test_history import sao_tome_snapshots  # noqa: E402
+from tests.support.history_fixture import build  # noqa: E402
 
 
 def main() -> None:

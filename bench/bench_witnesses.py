@@ -11,7 +11,7 @@ government's corpus, U.S. pages included) into fresh stores and prints:
   the note's word, how many were withheld and why, and any missed (must be none);
 * destinations dropped: feed items and corpus documents whose destination could not be named
   (must be 0);
-* the hand-read sample (tests/corpus/hand_read_alerts.txt): alerts read by hand, and how many of
+* the hand-read sample (tests/scenarios/corpus/hand_read_alerts.txt): alerts read by hand, and how many of
   them the replays state exactly (every claim, every witness);
 * extraction time of one feed item listing 5,000 areas (the inverted index keeps it linear).
 """

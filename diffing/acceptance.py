@@ -1,6 +1,7 @@
 """When does a newly observed record become the confirmed state? The noise discipline.
 
-Proved on 120 real days of the State Department feed (tests/test_noise_discipline.py), which carries:
+Proved on 120 real days of the State Department feed (tests/scenarios/test_noise_discipline.py),
+which carries:
 a second copy of many advisories under the other CMS with a stale level and an older issue date;
 one-day "Level 1 … Summary not available" placeholders; whole batches re-dated for a day; issue
 dates in the future (2030, 2033) or the distant past (year 0017); items that vanish and return;

@@ -154,7 +154,7 @@ def wayback_server(monkeypatch: pytest.MonkeyPatch):
 @pytest.fixture
 def slack(monkeypatch: pytest.MonkeyPatch):
     """The fake Slack Web API on loopback, configured as the bot-token sink (#travel-risk)."""
-    from tests.fake_slack import TOKEN, FakeSlack
+    from tests.support.fake_slack import TOKEN, FakeSlack
 
     with FakeSlack() as fake:
         monkeypatch.setenv("ADVISORY_WATCH_SLACK_TOKEN", TOKEN)

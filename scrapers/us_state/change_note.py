@@ -8,7 +8,7 @@ differently, so a difference in them is believed when the note says so, disbelie
 when the note says nothing changed, and a claim with no matching difference is extraction drift.
 
 Pure functions; the wordings were collected from every distinct note in the shared archives
-(tests/test_change_note.py lists them with the claims read by hand).
+(tests/unit/scrapers/us_state/test_change_note.py lists them with the claims read by hand).
 """
 
 from __future__ import annotations

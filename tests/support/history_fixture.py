@@ -13,7 +13,7 @@ from models.sessions import session_for
 from scrapers.oc_index import workbook as oc_index
 from scrapers.osac import osac_report
 from tests.conftest import ARCHIVE, FEED_0107, FEED_1008, SHARED, WORKBOOK
-from tests.test_oc_index import EditionSource
+from tests.scenarios.test_oc_index import EditionSource
 
 INJECTED = "<script>alert('injected')</script>"
 

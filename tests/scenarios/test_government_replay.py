@@ -1,7 +1,7 @@
 """``advisory-watch replay --all``: every government's corpus in time order into one store.
 
 One replay (about two minutes: 7,316 moments of five governments) serves every test here. Its alerts
-must be exactly the hand-checked list ``tests/corpus/governments_replay_alerts.txt`` (each line's
+must be exactly the hand-checked list ``tests/scenarios/corpus/governments_replay_alerts.txt`` (each line's
 verdict quotes the government's own note), the U.S. pages' alerts the same as their own replay's,
 and the consensus alerts the real 2025-2026 cases. Re-stamps (the UK's "Still current at", Canada's
 daily ``update_date``) must raise nothing.
@@ -22,8 +22,8 @@ from advisory_watch.settings import Settings
 from diffing.witness import SUBJECT, clean_area_name
 from models.sessions import session_for
 from tests.conftest import SCREENSHOTS, SHARED
-from tests.loopback_app import serving
-from tests.test_witnesses import hand_read, stated
+from tests.scenarios.test_witnesses import hand_read, stated
+from tests.support.loopback_app import serving
 
 GOVERNMENTS = SHARED / "fixtures" / "governments"
 CHECKED = Path(__file__).parent / "corpus"
@@ -75,7 +75,7 @@ def test_the_governments_alerts_are_the_checked_list(replayed):
 
 
 def test_the_alerts_read_by_hand_are_stated_exactly(replayed):
-    """#28: every claim of the sampled alerts (``tests/corpus/hand_read_alerts.txt``), with its
+    """#28: every claim of the sampled alerts (``tests/scenarios/corpus/hand_read_alerts.txt``), with its
     witnesses, as read by hand from the notes and pages."""
     sources = {"state-dept-page", "uk-fcdo", "canada-travel", "australia-smartraveller", "ireland-dfa"}
     wanted = hand_read(sources)

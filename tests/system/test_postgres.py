@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from models.db import database_url, upgrade
 from tests.conftest import ARCHIVE, FEED_0107, FEED_1008, FEED_PATH, run_cli
-from tests.test_replay import replay
+from tests.scenarios.test_replay import replay
 
 pytestmark = pytest.mark.postgres
 

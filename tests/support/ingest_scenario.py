@@ -1,8 +1,9 @@
 """One fixed sequence of real observations through the ingest core, and a dump of what it stored.
 
 The bulk write path (#20) must leave the database exactly as the row-by-row path did. The digests
-in ``tests/fixtures/ingest_tables.json`` were taken from the row-by-row code (commit 3d02f9e) running
-this scenario; ``tests/test_ingest_tables.py`` runs it again on SQLite and PostgreSQL and compares.
+in ``tests/scenarios/fixtures/ingest_tables.json`` were taken from the row-by-row code (commit
+3d02f9e) running
+this scenario; ``tests/scenarios/test_ingest_tables.py`` runs it again on SQLite and PostgreSQL and compares.
 
 The scenario covers every write the core makes: 117 archive days in order (baselines, snapshots,
 pending and confirmed changes, alerts), three held-out days inserted afterwards into their place

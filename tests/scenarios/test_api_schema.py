@@ -9,7 +9,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from history.app import create_app
-from tests.test_hostile_input import _browser
+from tests.scenarios.test_hostile_input import _browser
 
 EXAMPLES_PER_ROUTE = 200
 

@@ -31,7 +31,7 @@ from scrapers.fetch import wayback
 from scrapers.oc_index import workbook as oc_index
 from scrapers.us_state import state_dept_feed
 from tests.conftest import ARCHIVE, FEED_URL, run_cli
-from tests.test_replay import GENUINE_LEVEL_CHANGES, replay
+from tests.scenarios.test_replay import GENUINE_LEVEL_CHANGES, replay
 
 JANUARY = sorted(ARCHIVE.glob("2026-01-*.xml"))
 SOURCE = "state-dept-feed"

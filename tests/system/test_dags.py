@@ -163,8 +163,8 @@ def test_a_live_run_that_read_nothing_is_red_and_tells_ops_once(tmp_path, feed_s
 
 @pytest.mark.postgres
 def test_every_dag_runs_with_airflow_metadata_on_postgres(tmp_path, feed_server, postgres_url):
-    from tests.test_government_live import serve_one_destination_each
-    from tests.test_osac import GUID, SEED_000, FakeOsac, as_page
+    from tests.scenarios.test_government_live import serve_one_destination_each
+    from tests.scenarios.test_osac import GUID, SEED_000, FakeOsac, as_page
 
     osac = FakeOsac(
         {f"/Content/Report/{GUID}": (200, as_page(SEED_000.read_text(encoding="utf-8")))}
@@ -229,7 +229,7 @@ print("REPROCESS", reprocess.test(run_conf={"source": "state-dept-feed", "since"
 def test_backfilling_january_run_by_run_matches_replay_and_posts_nothing(tmp_path, wayback_server, slack):
     """The done-when of issue 7: `dags test` per logical date over January against the fake archive,
     then the reprocess DAG; the history equals the replay's."""
-    from tests.test_backfill import JANUARY, history, ingest_in_order, settings_for
+    from tests.scenarios.test_backfill import JANUARY, history, ingest_in_order, settings_for
 
     env = airflow_env(tmp_path / "airflow")
     migrate = airflow(env, "db", "migrate")

@@ -1,6 +1,6 @@
 """`make run`'s supervisor without Airflow: a stand-in `airflow` executable records what it is asked,
 so the order of things, the database choice and the pre-flight refusals are checked in seconds.
-`tests/test_make_run.py` runs the real thing."""
+`tests/system/test_make_run.py` runs the real thing."""
 
 from __future__ import annotations
 

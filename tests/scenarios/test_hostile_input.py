@@ -150,8 +150,8 @@ def test_alerts_flush_tells_the_truth_about_leases_and_refusals(slack, monkeypat
     from sqlmodel import update
 
     from models.tables import Delivery
-    from tests.fake_slack import TOKEN
-    from tests.test_slack import _alerts
+    from tests.scenarios.test_slack import _alerts
+    from tests.support.fake_slack import TOKEN
 
     with session_for() as session:
         _alerts(session, 6, keys=6)
@@ -192,7 +192,7 @@ def test_no_command_prints_or_logs_a_secret_even_at_debug(slack, feed_server, po
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from tests.fake_slack import TOKEN
+    from tests.support.fake_slack import TOKEN
 
     class Hook(BaseHTTPRequestHandler):
         def log_message(self, *args):

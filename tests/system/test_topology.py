@@ -24,7 +24,7 @@ from advisory_watch.fixture_server import FixtureServer
 from advisory_watch.topology import Topology
 from tests.conftest import ARCHIVE, FEED_0107, FEED_1008, FEED_PATH, FEED_URL, PG_ADMIN_URL, UPSTREAMS
 from tests.conftest import postgres_available as _postgres_available
-from tests.fake_slack import TOKEN, FakeSlack
+from tests.support.fake_slack import TOKEN, FakeSlack
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 DAG = "state_dept_advisories"

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import SCREENSHOTS
-from tests.history_fixture import build
-from tests.loopback_app import serving
-from tests.test_history import sao_tome_snapshots
+from tests.scenarios.test_history import sao_tome_snapshots
+from tests.support.history_fixture import build
+from tests.support.loopback_app import serving
 
 
 @pytest.fixture(scope="module")

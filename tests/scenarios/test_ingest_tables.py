@@ -1,7 +1,7 @@
 """The bulk write path stores exactly what the row-by-row path stored (issue #20), and nothing
 changes it unnoticed since.
 
-``tests/fixtures/ingest_tables.json`` holds, per database, the row count and digest of every table
+``tests/scenarios/fixtures/ingest_tables.json`` holds, per database, the row count and digest of every table
 after ``tests/ingest_scenario.run_scenario``. The digests were first taken from the row-by-row code
 (commit 3d02f9e), which the bulk path matched table for table; they were re-taken once, on purpose,
 for #28 (truthful alerts): alerts state their claims with witnesses (three more alerts: changes State's
@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from advisory_watch.settings import Settings
-from tests.ingest_scenario import dump_tables, run_scenario, table_rows
+from tests.support.ingest_scenario import dump_tables, run_scenario, table_rows
 
 NOBODY_ACTED = {"alertaction", "snooze"}  # the scenario has no people in it: these stay empty
 # The fold's checkpoints depend on their spacing (the setting under test), not on what was stored.

@@ -14,8 +14,8 @@ from alerts.routing import Routing, RoutingError, parse
 from alerts.slack import SlackWebTransport
 from models.sessions import session_for
 from models.tables import Alert, Delivery
-from tests.conftest import FEED_1008, FEED_PATH, run_cli
-from tests.fake_slack import TOKEN
+from tests.conftest import FEED_1008, FEED_PATH, ROOT, run_cli
+from tests.support.fake_slack import TOKEN
 
 
 def test_two_runs_post_exactly_one_message_even_after_a_429(feed_server, slack):
@@ -234,11 +234,10 @@ def test_routing_rules():
 
 
 def test_shipped_routing_example_is_valid():
-    from pathlib import Path
 
     from alerts.routing import load
 
-    routing = load(Path(__file__).parent.parent / "alerts" / "routing.example.yaml")
+    routing = load(ROOT / "alerts" / "routing.example.yaml")
     assert routing.default_channel == "#travel-risk" and routing.ops_channel == "#advisory-watch-ops"
     assert "#latam-security" in routing.live_channels({"country": "PE", "severity": "high", "source": "x"})
 

@@ -27,7 +27,7 @@ from alerts.slack import SlackWebTransport
 from models.sessions import session_for
 from models.tables import Alert, AlertAction, Snooze
 from tests.conftest import FEED_1008, FEED_PATH, run_cli
-from tests.fake_slack import TOKEN
+from tests.support.fake_slack import TOKEN
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 

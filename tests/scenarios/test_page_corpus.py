@@ -213,7 +213,7 @@ def test_country_pages_read_by_hand(folder, moment, restricted, numbers):
 
 
 # The pages that state a staff travel restriction on a place, counted by hand from the latest
-# versions (the sentences are quoted in tests/corpus/unitedstates_replay_alerts.txt and the note).
+# versions (the sentences are quoted in tests/scenarios/corpus/unitedstates_replay_alerts.txt and the note).
 STAFF_RESTRICTION_PAGES = (
     "Benin",
     "Brazil",

@@ -17,7 +17,7 @@ from sqlmodel import select
 from history.app import create_app, token_guard
 from models.sessions import session_for
 from models.tables import Snapshot
-from tests.history_fixture import INJECTED, build
+from tests.support.history_fixture import INJECTED, build
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_exports_and_feeds_list_the_same_changes_as_replay(history, tmp_path):
     import shutil
 
     from tests.conftest import ARCHIVE, FEED_0107, FEED_1008
-    from tests.test_replay import replay
+    from tests.scenarios.test_replay import replay
 
     _, client = history
     folder = tmp_path / "all"
