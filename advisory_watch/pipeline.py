@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -21,7 +22,7 @@ from diffing.changes import Severity
 from models import store
 from models.sessions import session_for
 from scrapers import registry
-from scrapers.base import Source
+from scrapers.base import Discovery, PlanInputs, Source
 from scrapers.errors import FetchError
 from scrapers.fetch.http import Fetcher
 
@@ -46,27 +47,26 @@ def run_source(
     fetcher = fetcher or Fetcher(settings)
     try:
         with session_for(settings) as session:
-            urls = list(planned) if planned is not None else list(source.urls)
-            if planned is None and source.due_urls is not None:
-                urls = plan_urls(session, source)
-            discover = source.discover if planned is None else None
-            if discover is not None:
-                found = discover(fetcher, lambda other: store.confirmed_raw_by_key(session, other))
-                urls = found.urls
-                if found.unwatched:
-                    results.append(_unwatched(session, source, found.unwatched, notify))
-                for problem in found.problems:
-                    results.append(
-                        record_fetch_failure(
-                            session,
-                            source,
-                            "discovery",
-                            FetchError(problem),
-                            datetime.now(UTC),
-                            settings=settings,
-                            notify=notify,
-                        )
+            found = (
+                Discovery(list(planned))
+                if planned is not None
+                else source.plan(plan_inputs(session, source, fetcher))
+            )
+            urls = found.urls
+            if found.unwatched:
+                results.append(_unwatched(session, source, found.unwatched, notify))
+            for problem in found.problems:
+                results.append(
+                    record_fetch_failure(
+                        session,
+                        source,
+                        "discovery",
+                        FetchError(problem),
+                        datetime.now(UTC),
+                        settings=settings,
+                        notify=notify,
                     )
+                )
             started = time.monotonic()
             for position, url in enumerate(urls):
                 if time.monotonic() - started > settings.cycle_deadline:
@@ -126,11 +126,8 @@ def _fetch_and_ingest(
     settings: Settings,
     notify: NotifyMode,
 ) -> IngestResult | None:
-    """One URL of a cycle: conditional GET, then ingest what changed (None: not due yet)."""
+    """One URL of a cycle: conditional GET, then ingest what changed."""
     observed_at = datetime.now(UTC)
-    is_due = source.is_due
-    if is_due is not None and not is_due(url, store.last_observed(session, source.name, url), observed_at):
-        return None
     etag, last_modified = store.last_validators(session, source.name, url)
     try:
         fetched = fetcher.get(url, allowed_hosts=source.allowed_hosts, etag=etag, last_modified=last_modified)
@@ -169,16 +166,22 @@ def _cycle_deadline_passed(
     )
 
 
-def plan_urls(session: Session, source: Source) -> list[str]:
-    """For a source that follows another (advisory pages follow the feed): the URLs due now, from
-    the followed source's confirmed records and when each last changed."""
-    if source.follows is None or source.due_urls is None:
-        raise ValueError(f"{source.name} follows no other source")
-    followed_states = store.states_for(session, source.follows)
-    followed_records = store.confirmed_records(session, source.follows)
-    changed_at = {key: store.as_utc(state.updated_at) for key, state in followed_states.items()}
-    return source.due_urls(
-        followed_records, changed_at, store.last_fetched_by_url(session, source.name), datetime.now(UTC)
+def plan_inputs(session: Session, source: Source, fetcher: Fetcher | None) -> PlanInputs:
+    """The store's answers a source may plan from, each looked up only when the source asks."""
+
+    def followed(other: str) -> tuple[dict[str, dict[str, Any]], dict[str, datetime]]:
+        changed_at = {
+            key: store.as_utc(state.updated_at) for key, state in store.states_for(session, other).items()
+        }
+        return store.confirmed_records(session, other), changed_at
+
+    return PlanInputs(
+        fetcher=fetcher,
+        now=datetime.now(UTC),
+        confirmed_raw=lambda other: store.confirmed_raw_by_key(session, other),
+        followed=followed,
+        last_fetched=lambda: store.last_fetched_by_url(session, source.name),
+        last_observed=lambda url: store.last_observed(session, source.name, url),
     )
 
 
@@ -186,5 +189,5 @@ def planned_batches(name: str, batch_size: int, settings: Settings | None = None
     """The due URLs of a source in batches: one mapped Airflow task per batch, not one per country."""
     source = registry.load(name)
     with session_for(settings) as session:
-        urls = plan_urls(session, source) if source.due_urls is not None else list(source.urls)
+        urls = source.plan(plan_inputs(session, source, None)).urls
     return [urls[i : i + batch_size] for i in range(0, len(urls), batch_size)]

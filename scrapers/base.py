@@ -68,6 +68,20 @@ class Discovery:
     unwatched: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class PlanInputs:
+    """What a source may plan a cycle from: the store's answers, handed in as functions so that a
+    source never imports the store, and only the lookups a source asks for are made."""
+
+    fetcher: Any  # scrapers.fetch.http.Fetcher: sources that search their publisher's site
+    now: datetime
+    confirmed_raw: Known  # another source's name -> its confirmed raw text by key
+    # another source's name -> (its confirmed records by key, when each key's state last changed)
+    followed: Callable[[str], tuple[dict[str, dict[str, Any]], dict[str, datetime]]]
+    last_fetched: Callable[[], dict[str, datetime]]  # this source's URLs -> their last fetch
+    last_observed: Callable[[str], datetime | None]  # one of this source's URLs -> its last observation
+
+
 # Kinds recorded as changes but not alerted unless a source says otherwise: a reissue is history.
 QUIET_KINDS = frozenset({"advisory_reissued"})
 
@@ -89,7 +103,7 @@ class Source(types.ModuleType):
     allowed_hosts: frozenset[str]  # the fetcher refuses any other host (redirects included)
     fields: Sequence[FieldSpec]  # which fields of a record matter, and how severe each change is
     policy: AcceptancePolicy  # when a difference is a change (the noise rule)
-    urls: Sequence[str] = ()  # fixed URLs; sources with `discover` or `due_urls` plan their own
+    urls: Sequence[str] = ()  # fixed URLs, fetched every cycle unless the source plans its own
     government: Government | None = None  # whose advice it is (tiers.UK): consensus, /governments, Slack
     # Its folder under ../shared/fixtures/governments (``advisory-watch replay --all``).
     corpus_folder: str | None = None
@@ -99,14 +113,12 @@ class Source(types.ModuleType):
         raise NotImplementedError(f"{self.name} declares no extract()")
 
     # -- What it fetches. ---------------------------------------------------------------------------
-    # (fetcher, known: another source's confirmed raw text by key) -> Discovery: URLs found each cycle.
-    discover: Callable[..., Discovery] | None = None
-    # (followed records, their changed_at by key, last fetch by URL, now) -> URLs due, for a source
-    # that follows another's confirmed records (the advisory pages follow the feed).
-    due_urls: Callable[..., list[str]] | None = None
-    follows: str | None = None
-    # (url, last observed, now) -> bool: skip a URL fetched recently enough (watched documents).
-    is_due: Callable[..., bool] | None = None
+    def plan(self, inputs: PlanInputs) -> Discovery:
+        """This cycle's URLs. Sources that search their publisher's site, follow another source's
+        records or skip URLs read recently enough say so here; the default is every fixed URL."""
+        return Discovery(list(self.urls))
+
+    follows: str | None = None  # the source whose confirmed records it plans from (pages follow the feed)
     # Ask the ingest core for the records of items it already stored (a feed of many items).
     recalls_items: bool = False
 

@@ -25,7 +25,7 @@ import yaml
 
 from diffing.acceptance import AcceptancePolicy
 from diffing.sections import SectionsField
-from scrapers.base import Extracted, Extraction, Source, declare
+from scrapers.base import Discovery, Extracted, Extraction, PlanInputs, Source, declare
 from scrapers.documents.document_text import html_sections, pdf_text, split_sections
 from scrapers.errors import ExtractionError
 
@@ -121,6 +121,10 @@ class WatchedDocuments(Source):
     @property
     def allowed_hosts(self) -> frozenset[str]:  # type: ignore[override]
         return frozenset((urlsplit(d.url).hostname or "") for d in load_watchlist())
+
+    def plan(self, inputs: PlanInputs) -> Discovery:
+        """The watched documents due by their own schedule (hourly, daily, weekly), whatever the DAG's."""
+        return Discovery([url for url in self.urls if is_due(url, inputs.last_observed(url), inputs.now)])
 
 
 def entry_for(url: str) -> WatchedDocument:

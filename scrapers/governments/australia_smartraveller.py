@@ -15,7 +15,7 @@ from typing import Any
 
 from diffing import tiers
 from diffing.countries import name_variants, normalise_name
-from scrapers.base import Discovery, Extraction, Known, declare
+from scrapers.base import Discovery, Extraction, Known, PlanInputs, declare
 from scrapers.errors import LayoutNotRecognised
 from scrapers.governments import government_advice as ga
 from scrapers.text.page_text import PageLine
@@ -26,7 +26,6 @@ government = tiers.AU
 corpus_folder = "australia"
 note_by = "Smartraveller's latest update"
 INDEX_URL = "https://www.smartraveller.gov.au/destinations"
-urls: tuple[str, ...] = ()
 allowed_hosts = frozenset({"www.smartraveller.gov.au"})
 extractor_version = "australia-smartraveller/1"
 corpus_roles = {"page": ("overview.md",), "info": ("info.json",)}
@@ -142,6 +141,11 @@ def discover(fetcher: Any, known: Known) -> Discovery:
     return ga.discover_links(
         fetcher, INDEX_URL, allowed_hosts, _SLUG, "https://www.smartraveller.gov.au/destinations/{slug}"
     )
+
+
+def plan(inputs: PlanInputs) -> Discovery:
+    """This cycle's URLs: every destination page the destinations list links to."""
+    return discover(inputs.fetcher, inputs.confirmed_raw)
 
 
 # What changes matter, how much, and when a version is accepted: the same for the four governments.

@@ -17,7 +17,7 @@ from typing import Any
 import lxml.html
 
 from diffing import tiers
-from scrapers.base import Discovery, Extraction, Known, declare
+from scrapers.base import Discovery, Extraction, Known, PlanInputs, declare
 from scrapers.errors import LayoutNotRecognised
 from scrapers.governments import government_advice as ga
 from scrapers.text.decoding import decode_html
@@ -29,7 +29,6 @@ government = tiers.CA
 corpus_folder = "canada"
 note_by = 'Canada\'s "Latest updates"'
 INDEX_URL = "https://travel.gc.ca/travelling/advisories"
-urls: tuple[str, ...] = ()
 allowed_hosts = frozenset({"travel.gc.ca"})
 extractor_version = "canada-travel/1"
 corpus_roles = {"page": ("risk.md",), "info": ("info.json",)}
@@ -152,6 +151,11 @@ def discover(fetcher: Any, known: Known) -> Discovery:
     return ga.discover_links(
         fetcher, INDEX_URL, allowed_hosts, _SLUG, "https://travel.gc.ca/destinations/{slug}"
     )
+
+
+def plan(inputs: PlanInputs) -> Discovery:
+    """This cycle's URLs: every destination page the advisories list links to."""
+    return discover(inputs.fetcher, inputs.confirmed_raw)
 
 
 # What changes matter, how much, and when a version is accepted: the same for the four governments.

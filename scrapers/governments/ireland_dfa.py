@@ -16,7 +16,7 @@ from typing import Any
 from diffing import tiers
 from diffing.changes import Change
 from diffing.countries import name_variants, normalise_name
-from scrapers.base import Discovery, Extraction, Known, declare
+from scrapers.base import Discovery, Extraction, Known, PlanInputs, declare
 from scrapers.errors import LayoutNotRecognised
 from scrapers.governments import government_advice as ga
 from scrapers.text.page_text import PageLine
@@ -34,7 +34,6 @@ def alerts_unnoted(change: Change) -> bool:
 
 
 INDEX_URL = "https://www.ireland.ie/en/dfa/overseas-travel/advice/"
-urls: tuple[str, ...] = ()
 allowed_hosts = frozenset({"www.ireland.ie"})
 extractor_version = "ireland-dfa/1"
 corpus_roles = {"page": ("Overview.md", "Travel to * overview.md"), "info": ("info.json",)}
@@ -182,6 +181,11 @@ def discover(fetcher: Any, known: Known) -> Discovery:
         _SLUG,
         "https://www.ireland.ie/en/dfa/overseas-travel/advice/{slug}/",
     )
+
+
+def plan(inputs: PlanInputs) -> Discovery:
+    """This cycle's URLs: every destination page the advice list links to."""
+    return discover(inputs.fetcher, inputs.confirmed_raw)
 
 
 # What changes matter, how much, and when a version is accepted: the same for the four governments.

@@ -24,7 +24,7 @@ import regex
 from diffing import tiers
 from diffing.countries import name_variants, normalise_name
 from diffing.witness import clean_area_name
-from scrapers.base import Discovery, Extraction, Known, declare
+from scrapers.base import Discovery, Extraction, Known, PlanInputs, declare
 from scrapers.errors import LayoutNotRecognised
 from scrapers.governments import government_advice as ga
 from scrapers.text.page_text import PageLine
@@ -45,7 +45,6 @@ def witnessed_fields(old: dict[str, Any], new: dict[str, Any]) -> frozenset[str]
 
 
 INDEX_URL = "https://www.gov.uk/api/content/foreign-travel-advice"
-urls: tuple[str, ...] = ()  # discovered each cycle from the index: see discover()
 allowed_hosts = frozenset({"www.gov.uk"})
 extractor_version = "uk-fcdo/1"
 # The corpus layout (``advisory-watch replay``): the files this source reads at each moment.
@@ -317,6 +316,11 @@ def discover(fetcher: Any, known: Known) -> Discovery:
     if not found:
         return Discovery([], problems=["GOV.UK travel advice index listed no destination"])
     return Discovery(sorted(set(found)))
+
+
+def plan(inputs: PlanInputs) -> Discovery:
+    """This cycle's URLs: every destination's Content API address the index lists."""
+    return discover(inputs.fetcher, inputs.confirmed_raw)
 
 
 # What changes matter, how much, and when a version is accepted: the same for the four governments.

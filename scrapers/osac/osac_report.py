@@ -27,15 +27,15 @@ from diffing.changes import Severity
 from diffing.compare import KeyedListField, RatingsField, ScalarField, SetField
 from diffing.countries import code_for_name
 from diffing.sections import SectionsField
-from scrapers.base import Discovery, Extracted, Extraction, Known, declare
+from scrapers.base import Discovery, Extracted, Extraction, Known, PlanInputs, declare
 from scrapers.errors import ExtractionError
 from scrapers.text import prose
 from scrapers.text.decoding import decode_html
+from scrapers.us_state import state_dept_feed
 
 name = "osac-report"
 title = "OSAC Country Security Reports"
 searchable = True  # the history browser's full-text search covers its records
-urls: tuple[str, ...] = ()  # discovered each run: see discover()
 allowed_hosts = frozenset({"www.osac.gov", "osac.gov"})
 extractor_version = "osac-report/1"
 BASE = "https://www.osac.gov"
@@ -332,7 +332,7 @@ def discover(fetcher: Any, known: Known, *, pages: int = 10, page_size: int = 10
     problem for ops, not an empty run."""
     from scrapers.errors import FetchError
 
-    urls = report_links_in_feed(list(known("state-dept-feed").values()))
+    urls = report_links_in_feed(list(known(state_dept_feed.name).values()))
     try:
         urls += _search(fetcher, pages=pages, page_size=page_size)
     except (FetchError, ExtractionError, ValueError) as exc:
@@ -387,6 +387,11 @@ def findings(record: dict[str, Any], confirmed: Any) -> list[Any]:
             item="indicators",
         )
     ]
+
+
+def plan(inputs: PlanInputs) -> Discovery:
+    """This cycle's URLs: the reports the feed links and OSAC's search finds."""
+    return discover(inputs.fetcher, inputs.confirmed_raw)
 
 
 declare(__name__)

@@ -21,16 +21,16 @@ from diffing.changes import Change, Severity
 from diffing.compare import KeyedListField
 from diffing.countries import code_for_name, country_of, destination_hint
 from diffing.sections import SectionsField
-from scrapers.base import Discovery, Extracted, Extraction, Known, declare
+from scrapers.base import Discovery, Extracted, Extraction, Known, PlanInputs, declare
 from scrapers.errors import DestinationNotRecognised, FetchError, LayoutNotRecognised
 from scrapers.text.decoding import decode_html
 from scrapers.text.page_text import PageLine, html_title, page_lines, page_markdown
+from scrapers.us_state import state_dept_feed, state_dept_page
 from scrapers.us_state.emergency_numbers import emergency_numbers
 from scrapers.us_state.staff_restrictions import restricted_areas
 
 name = "country-page"
 title = "U.S. State Department country information pages"
-urls: tuple[str, ...] = ()
 allowed_hosts = frozenset({"travel.state.gov"})
 # The file this source reads at each moment of the corpus layout (`advisory-watch replay`).
 corpus_file = "Safety and Security.md"
@@ -203,8 +203,8 @@ def discover(fetcher: Any, known: Known) -> Discovery:
     """One page per destination, found where the site links it: the feed's descriptions, then the
     advisory pages ("Read the country information page …"), then — only for feed destinations
     still without one — the site's country list. A destination none of them gives is named to ops."""
-    watched = known("state-dept-feed")
-    linked = [*watched.values(), *known("state-dept-page").values()]
+    watched = known(state_dept_feed.name)
+    linked = [*watched.values(), *known(state_dept_page.name).values()]
     by_destination: dict[str, str] = {}
     for text in linked:
         for url in page_links(text):
@@ -226,6 +226,11 @@ def discover(fetcher: Any, known: Known) -> Discovery:
                 if key is not None and (key in missing or any(country_of(k) == key for k in missing)):
                     by_destination.setdefault(key, url)
     return Discovery(list(dict.fromkeys(by_destination.values())), problems, without_page())
+
+
+def plan(inputs: PlanInputs) -> Discovery:
+    """This cycle's URLs: one country page per destination, found where the site links it."""
+    return discover(inputs.fetcher, inputs.confirmed_raw)
 
 
 declare(__name__)

@@ -25,7 +25,7 @@ from markdownify import markdownify
 from diffing import tiers
 from diffing.acceptance import DatedEditionPolicy
 from diffing.countries import code_for_name, country_of, destination_hint
-from scrapers.base import Extracted, Extraction, declare
+from scrapers.base import Discovery, Extracted, Extraction, PlanInputs, declare
 from scrapers.errors import DestinationNotRecognised, ExtractionError, FieldMissing, LayoutNotRecognised
 from scrapers.text import prose
 from scrapers.text.decoding import decode_html
@@ -36,7 +36,6 @@ name = "state-dept-page"
 title = "U.S. State Department advisory pages"
 government = tiers.US
 corpus_folder = "unitedstates"
-urls: tuple[str, ...] = ()  # planned each run from the feed: see due_urls()
 follows = state_dept_feed.name  # the feed's confirmed items name each page and when it changed
 allowed_hosts = frozenset({"travel.state.gov"})
 # The file this source reads at each moment of the corpus layout (`advisory-watch replay`).
@@ -229,6 +228,12 @@ def due_urls(
         if fetched is None or (changed is not None and changed > fetched) or now - fetched >= SWEEP:
             due.append(url)
     return due
+
+
+def plan(inputs: PlanInputs) -> Discovery:
+    """This cycle's URLs: the pages whose feed item changed since their last fetch, or not read for a week."""
+    records, changed_at = inputs.followed(follows)
+    return Discovery(due_urls(records, changed_at, inputs.last_fetched(), inputs.now))
 
 
 declare(__name__)
