@@ -76,6 +76,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_page_corpus.py
 	$(BIN)/python bench/bench_government_corpus.py
 	$(BIN)/python bench/bench_witnesses.py
+	$(BIN)/python bench/bench_parsers.py
 
 clean:
 	-test -x $(BIN)/advisory-watch && $(BIN)/advisory-watch airflow-standalone --stop-leftovers
