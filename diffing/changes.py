@@ -1,6 +1,6 @@
 """The typed change: what alerts, storage and the history UI share.
 
-Severity scale (documented in the README):
+Severity scale (documented in docs/noise-and-witnesses.md):
   info      recorded and shown in history; lowering a level, removing an indicator or area, reissues
   low       small movements (OC Index scores just past the threshold)
   medium    raise to Level 2, an indicator or area added at Level 2-3

@@ -3,7 +3,7 @@
 Tier 1 is "go, with ordinary care", tier 4 "do not go". A destination's tier is the advice that
 applies to the *whole* of it; areas with stricter advice carry their own tier (a country at tier 2
 with a tier-4 border area, as every one of these governments writes it). The table is shown on the
-history browser's comparison pages (``/governments``) and in the README.
+history browser's comparison pages (``/governments``) and in docs/governments.md.
 
 The UK writes no nationwide level; GOV.UK's four ``alert_status`` values say which advice covers
 parts of a country and which covers the whole of it. Read from the page's own statements

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.conftest import ARCHIVE, FEED_0107, FEED_1008
 
-# The genuine level changes in feed-archive/, read by hand from the 120 files (see the README):
+# The genuine level changes in feed-archive/, read by hand from the 120 files (see docs/noise-and-witnesses.md):
 # (first day the new level is in the feed, destination, old level, new level).
 GENUINE_LEVEL_CHANGES = [
     ("2026-01-06", "GD", 1, 2),

@@ -9,7 +9,8 @@ metadata and snapshot store on PostgreSQL, Redis as the broker — driven throug
 3. A three-day backfill created through the REST API completes on the PostgreSQL metadata database,
    from the fixture server's archive; its alerts are held, not posted.
 
-Takes about 5½ minutes on 2 cores (README, Deployment); everything it starts is stopped by process group id.
+Takes about 5½ minutes on 2 cores (docs/operations/deployment.md); everything it starts is stopped by
+process group id.
 """
 
 from __future__ import annotations
