@@ -18,17 +18,13 @@ import pytest
 from diffing.areas import same_area
 from scrapers.errors import DestinationNotRecognised, FieldMissing, LayoutNotRecognised
 from scrapers.us_state import country_page, state_dept_page
-from tests.conftest import SHARED
+from tests.support.us_corpus import US
+from tests.support.us_corpus import extract as _extract
 
-US = SHARED / "fixtures" / "governments" / "unitedstates"
 NAMED_ERRORS = (LayoutNotRecognised, DestinationNotRecognised, FieldMissing)
 pytestmark = pytest.mark.skipif(
     not US.is_dir(), reason="../shared/fixtures/governments is not beside the project"
 )
-
-
-def _extract(source, path: Path) -> dict:
-    return source.extract(path.read_bytes(), url=path.resolve().as_uri()).records[0].record
 
 
 def _every(file_name: str) -> list[Path]:
@@ -64,152 +60,6 @@ def test_latest_advisory_levels_match_info_json():
         assert (level if level is not None else -1) == expected, destination.name
         checked += 1
     assert checked >= 125
-
-
-# Read by hand from the Markdown: destination folder, moment, key, level, issue date, areas named.
-ADVISORIES = [
-    ("Afghanistan", "2025-06-18T091137Z", "AF", 4, None, ()),
-    ("Argentina", "2025-04-29T091059Z", "AR", 1, None, (("City of Rosario", 2),)),
-    ("Bangladesh", "2025-04-19T091020Z", "BD", 3, None, (("Chittagong Hill Tracts Region", 4),)),
-    (
-        "Benin",
-        "2025-06-13T091111Z",
-        "BJ",
-        2,
-        None,
-        (("Pendjari and W National Parks", 4), ("Pendjari, Atacora, and Djona Hunting Zones", 4)),
-    ),
-    ("China", "2025-06-13T091111Z", "CN", 2, "2024-11-27", ()),
-    ("Hong Kong", "2025-06-13T091111Z", "HK", 2, "2024-11-27", ()),
-    ("Macau", "2025-06-13T091111Z", "MO", 3, "2024-11-27", ()),
-    (
-        "Mexico",
-        "2025-07-15T091523Z",
-        "MX",
-        None,
-        "2024-09-06",
-        (("Colima state", 4), ("Campeche state", 1), ("Baja California state", 3)),
-    ),
-    ("Ethiopia", "2025-06-13T091111Z", "ET", 3, None, (("Amhara Region", 4), ("Gambella Region", 4))),
-    ("Peru", "2025-03-26T182716Z", "PE", 2, "2023-11-15", ()),
-    ("Russia", "2025-05-09T091043Z", "RU", 4, None, ()),
-    ("Saba", "2025-06-13T091111Z", "BQ-SA", 1, "2024-08-19", ()),
-    ("Lebanon", "2025-07-04T091105Z", "LB", 4, None, (("Border with Syria", 4),)),
-    ("Canada", "2025-06-13T091111Z", "CA", 1, None, ()),
-    ("Niger", "2025-06-13T091111Z", "NE", 3, None, (("Border Regions", 4),)),
-    ("Colombia", "2025-06-13T091111Z", "CO", 3, None, ()),
-    ("Somalia", "2025-06-13T091111Z", "SO", 4, None, ()),
-    ("Japan", "2025-06-13T091111Z", "JP", 1, None, ()),
-    ("Trinidad and Tobago", "2025-06-13T091111Z", "TT", 3, None, ()),
-    ("Uganda", "2025-06-13T091111Z", "UG", 3, None, ()),
-    ("Burma (Myanmar)", "2025-06-13T091111Z", "MM", 4, None, ()),
-    ("Vanuatu", "2025-05-23T091200Z", "VU", 1, None, ()),
-    ("El Salvador", "2025-04-09T091129Z", "SV", 1, None, ()),
-]
-
-
-@pytest.mark.parametrize(("folder", "moment", "key", "level", "issued", "areas"), ADVISORIES)
-def test_advisory_pages_read_by_hand(folder, moment, key, level, issued, areas):
-    record = _extract(state_dept_page, US / folder / moment / "Advisory.md")
-    assert (record["key"], record["level"]) == (key, level)
-    if issued:
-        assert record["issued"] == issued
-    found = {a["name"]: a["level"] for a in record["areas"]}
-    for name, area_level in areas:
-        assert found.get(name) == area_level, (name, found)
-    assert not any(
-        name.lower().startswith(("specific areas", "specified areas", "select areas")) for name in found
-    )
-    assert all(" due to " not in name for name in found)
-
-
-# Read by hand from "Safety and Security.md": restricted areas (kind) and numbers by service.
-COUNTRY_PAGES = [
-    (
-        "Peru",
-        "2025-05-16T091135Z",
-        {"VRAEM (Valley of the Apurímac, Ene, and Mantaro Rivers)": "restricted"},
-        {"police": ["105"], "tourist police": ["+5180022221"], "embassy": ["+5116182000"]},
-    ),
-    (
-        "Barbados",
-        "2025-03-26T182716Z",
-        {},
-        {"fire": ["311"], "police": ["211"], "ambulance": ["511"], "embassy": ["+12462274000"]},
-    ),
-    (
-        "Belarus",
-        "2025-03-26T182716Z",
-        {},
-        {"fire": ["101"], "police": ["102"], "ambulance": ["103"], "embassy": ["+375172101283"]},
-    ),
-    (
-        "Kenya",
-        "2025-03-26T182716Z",
-        {},
-        {"police": ["112", "911", "999"], "embassy": ["+254203636000", "+254203636451"]},
-    ),
-    ("Belize", "2025-05-30T091037Z", {}, {"police": ["911"], "embassy": ["+5018224011"]}),
-    (
-        "Morocco",
-        "2025-06-05T091223Z",
-        {},
-        {"police": ["19", "190"], "consulate Casablanca": ["+212522642000"]},
-    ),
-    ("Albania", "2025-03-26T182716Z", {}, {"police": ["112", "129"], "embassy": ["+35542247285"]}),
-    ("Angola", "2025-07-01T091329Z", {}, {"police": ["111", "113"], "embassy": ["+244222641000"]}),
-    ("Japan", "2025-06-03T091124Z", {}, {"police": ["110"], "fire": ["119"]}),
-    (
-        "Trinidad and Tobago",
-        "2025-03-26T182716Z",
-        {
-            "Laventille": "prohibited",
-            "Beetham": "prohibited",
-            "Sea Lots": "prohibited",
-            "Cocorite": "prohibited",
-        },
-        {},
-    ),
-    (
-        "Guatemala",
-        "2025-03-26T182716Z",
-        {
-            "Zone 18 in Guatemala City": "prohibited",
-            "Huehuetenango Department": "prohibited",
-            "San Marcos Department": "prohibited",
-            "Agua volcano": "prohibited",
-        },
-        {"embassy": ["+50223540000"]},
-    ),
-    ("Malaysia", "2025-03-26T182716Z", {"Eastern Sabah": "prohibited"}, {}),
-    ("Kyrgyzstan", "2025-03-26T182716Z", {"Batken province": "approval required"}, {}),
-    ("Nicaragua", "2025-03-26T182716Z", {"Managua’s Oriental Market (Mercado Oriental)": "prohibited"}, {}),
-    ("Honduras", "2025-03-26T182716Z", {"Gracias a Dios": "restricted"}, {}),
-    ("Egypt", "2025-04-03T091137Z", {"Sharm-El-Sheikh": "only permitted"}, {}),
-    ("South Sudan", "2025-03-26T182716Z", {"Whole country (curfew)": "curfew"}, {}),
-    (
-        "Benin",
-        "2025-03-26T182716Z",
-        {"Park Pendjari": "restricted", "Park W": "restricted"},
-        {"embassy": ["+22921307500"]},
-    ),
-    ("Uruguay", "2025-03-26T182716Z", {"Casavalle": "restricted", "Cerro Norte": "restricted"}, {}),
-    ("Ethiopia", "2025-03-26T182716Z", {"Somali region": "prohibited"}, {}),
-]
-
-
-@pytest.mark.parametrize(("folder", "moment", "restricted", "numbers"), COUNTRY_PAGES)
-def test_country_pages_read_by_hand(folder, moment, restricted, numbers):
-    path = US / folder / moment / "Safety and Security.md"
-    if not path.exists():
-        path = next(US.glob(f"{folder}/*/Safety and Security.md"))
-    record = _extract(country_page, path)
-    kinds = {a["name"]: a["kind"] for a in record["restricted_areas"] or []}
-    for name, kind in restricted.items():
-        assert kinds.get(name) == kind, (name, kinds)
-    by_service = {n["name"]: n["numbers"] for n in record["emergency_numbers"] or []}
-    for service, expected in numbers.items():
-        assert by_service.get(service) == expected, (service, by_service)
 
 
 # The pages that state a staff travel restriction on a place, counted by hand from the latest

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
 from diffing.countries import code_for_name
@@ -100,29 +96,3 @@ def test_tags_agree_with_names_wherever_the_name_is_recognised():
         if by_name is not None and by_name != item.key:
             mismatches.append((item.record["country_name"], item.key, by_name))
     assert mismatches == []
-
-
-def test_cli_extract_prints_the_contract_shape():
-    out = subprocess.run(
-        [sys.executable, "-m", "advisory_watch.cli", "extract", "state-dept-feed", str(FEED_1008)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    records = json.loads(out.stdout)
-    assert len(records) == 211
-    required = {
-        "country",
-        "country_name",
-        "level",
-        "title",
-        "issued",
-        "indicators",
-        "areas",
-        "change_note",
-        "url",
-    }
-    assert all(required <= set(r) for r in records)
-    peru = next(r for r in records if r["country"] == "PE")
-    assert peru["issued"] == "2025-05-16"
-    assert all(set(a) >= {"name", "level", "indicators"} for a in peru["areas"])
