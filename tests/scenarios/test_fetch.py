@@ -8,8 +8,7 @@ import pytest
 from advisory_watch.fixture_server import FixtureServer
 from advisory_watch.settings import Settings
 from scrapers.errors import FetchError, HostNotAllowed, ResponseTooLarge
-from scrapers.fetch.http import Fetcher, parse_retry_after
-from scrapers.fetch.url_rewrite import UrlRewriter
+from scrapers.fetch.http import Fetcher
 from tests.conftest import FEED_0107, FEED_PATH
 
 UPSTREAM = "https://travel.state.gov" + FEED_PATH
@@ -95,19 +94,3 @@ def test_slow_upstream_times_out(server):
     control(server, "fault", path=FEED_PATH, delay=1.5, times=5)
     with make_fetcher(server, fetch_timeout=0.5, fetch_attempts=2) as fetcher, pytest.raises(FetchError):
         fetcher.get(UPSTREAM, allowed_hosts=HOSTS)
-
-
-def test_url_rewrite_and_retry_after_parsing():
-    rewriter = UrlRewriter.parse("https://travel.state.gov=http://127.0.0.1:8801, https://a.b/c=http://x/y")
-    assert (
-        rewriter.rewrite("https://travel.state.gov/_res/rss/TAsTWs.xml")
-        == "http://127.0.0.1:8801/_res/rss/TAsTWs.xml"
-    )
-    assert rewriter.rewrite("https://a.b/c/d") == "http://x/y/d"
-    assert rewriter.unrewrite("http://127.0.0.1:8801/x") == "https://travel.state.gov/x"
-    assert rewriter.rewrite("https://other.org/") == "https://other.org/"
-    with pytest.raises(ValueError):
-        UrlRewriter.parse("no-equals-sign")
-    assert parse_retry_after("12") == 12.0
-    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
-    assert parse_retry_after("soon") is None
