@@ -75,6 +75,28 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "airflow: runs Airflow itself (slow)")
 
 
+# The longest modules first, so that `make test`'s two workers (pytest-xdist, whole files per worker)
+# start them at once instead of meeting them last; the rest fill in around them. Seconds measured on
+# 2026-12-05 (`--durations`); order only, never which tests run.
+LONGEST_FIRST = (
+    "tests/system/test_topology.py",
+    "tests/system/test_dags.py",
+    "tests/system/test_make_run.py",
+    "tests/scenarios/test_government_replay.py",
+    "tests/system/test_image_context.py",
+    "tests/scenarios/test_witnesses.py",
+    "tests/scenarios/test_backfill.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = Path(str(item.path)).resolve().relative_to(ROOT).as_posix()
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: within a module, and for every other module, the usual order
+
+
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Every test gets its own home, database and no Slack, whatever the developer's shell says."""
