@@ -47,7 +47,7 @@ postgres:
 	fi
 
 test: $(STAMP) postgres
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=15
 
 # The pure tier (tests/unit: no PostgreSQL, no Airflow, no subprocess, no corpus-wide replay): seconds.
 test-unit: $(STAMP)

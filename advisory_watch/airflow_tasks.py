@@ -5,61 +5,66 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from advisory_watch.delivery import flush_configured
 from advisory_watch.freshness import raise_stale_sources
 from advisory_watch.pipeline import run_source
 from advisory_watch.results import FAILED_STATUSES, READ_STATUSES
-from advisory_watch.settings import get_settings, reset_settings_cache
+from advisory_watch.settings import Settings, get_settings
 from diffing.countries import destination_keys
 from models.sessions import session_for
 
 
-def apply_airflow_configuration() -> None:
-    """Fill settings the environment leaves unset from Airflow: the Variable ``advisory_watch_routing``
-    (path of the routing file) and the connections ``slack_default`` (type slack: the bot token in the
-    password) or ``slack_webhook_default`` (type slackwebhook: the webhook URL, or host + password).
-    Called inside tasks only, so the core never needs Airflow."""
-    import os
+def airflow_settings() -> Settings:
+    """The settings of a task: the environment's, with what it leaves unset filled from Airflow — the
+    Variable ``advisory_watch_routing`` (path of the routing file) and the connection ``slack_default``
+    (type slack: the bot token in the password, optional extras ``channel`` and ``signing_secret``) or
+    ``slack_webhook_default`` (type slackwebhook: the webhook URL, or host + password). Built and passed
+    to the core, never written into the environment; read inside tasks only, so the core never needs
+    Airflow."""
+    settings = get_settings()
+    overrides = _from_airflow(settings)
+    settings = settings.model_copy(update=overrides) if overrides else settings
+    from advisory_watch import redaction
 
+    redaction.install(settings)
+    return settings
+
+
+def _from_airflow(settings: Settings) -> dict[str, Any]:
     try:
         from airflow.sdk import BaseHook, Variable
     except ImportError:  # pragma: no cover - outside Airflow
-        return
-    if not os.environ.get("ADVISORY_WATCH_ROUTING"):
+        return {}
+    found: dict[str, Any] = {}
+    if not settings.routing:
         routing = Variable.get("advisory_watch_routing", default=None)
         if routing:
-            os.environ["ADVISORY_WATCH_ROUTING"] = routing
-    if not (
-        os.environ.get("ADVISORY_WATCH_SLACK_TOKEN") or os.environ.get("ADVISORY_WATCH_SLACK_WEBHOOK_URL")
-    ):
-        for conn_id in ("slack_default", "slack_webhook_default"):
-            try:
-                conn = BaseHook.get_connection(conn_id)
-            except Exception:  # noqa: BLE001 - an absent connection is the normal case
-                continue
-            if conn.conn_type == "slack" and conn.password:
-                os.environ["ADVISORY_WATCH_SLACK_TOKEN"] = conn.password
-                channel = (conn.extra_dejson or {}).get("channel")
-                if channel and not os.environ.get("ADVISORY_WATCH_SLACK_CHANNEL"):
-                    os.environ["ADVISORY_WATCH_SLACK_CHANNEL"] = channel
-                secret = (conn.extra_dejson or {}).get("signing_secret")
-                if secret and not os.environ.get("ADVISORY_WATCH_SLACK_SIGNING_SECRET"):
-                    os.environ["ADVISORY_WATCH_SLACK_SIGNING_SECRET"] = secret
-                break
-            if conn.conn_type == "slackwebhook":
-                url = (
-                    conn.host
-                    if (conn.host or "").startswith("http")
-                    else f"https://hooks.slack.com/services/{conn.password}"
-                )
-                os.environ["ADVISORY_WATCH_SLACK_WEBHOOK_URL"] = url
-                break
-    reset_settings_cache()
-    from advisory_watch import redaction
-
-    redaction.install(get_settings())
+            found["routing"] = Path(routing)
+    if settings.slack_token or settings.slack_webhook_url:
+        return found
+    for conn_id in ("slack_default", "slack_webhook_default"):
+        try:
+            conn = BaseHook.get_connection(conn_id)
+        except Exception:  # noqa: BLE001 - an absent connection is the normal case
+            continue
+        if conn.conn_type == "slack" and conn.password:
+            found["slack_token"] = conn.password
+            extra = conn.extra_dejson or {}
+            if extra.get("channel") and not settings.slack_channel:
+                found["slack_channel"] = extra["channel"]
+            if extra.get("signing_secret") and not settings.slack_signing_secret:
+                found["slack_signing_secret"] = extra["signing_secret"]
+            break
+        if conn.conn_type == "slackwebhook":
+            host = conn.host or ""
+            found["slack_webhook_url"] = (
+                host if host.startswith("http") else f"https://hooks.slack.com/services/{conn.password}"
+            )
+            break
+    return found
 
 
 def run_cycle(
@@ -70,14 +75,14 @@ def run_cycle(
     planned: list[str] | None = None,
 ) -> dict[str, Any]:
     """One live cycle; returns a small JSON-able summary for XCom (never the records themselves)."""
-    apply_airflow_configuration()
+    settings = airflow_settings()
     keys, unknown = destination_keys(countries or [])
     if unknown:
         raise ValueError(f"countries: no destination called {', '.join(map(repr, unknown))}")
     started = time.monotonic()
     results = run_source(
         source,
-        settings=get_settings(),
+        settings=settings,
         notify=not dry_run,
         keys=keys or None,
         planned=planned,
@@ -129,8 +134,7 @@ def deliver(*, dry_run: bool = False) -> dict[str, Any]:
     """Deliver the outbox through the configured sink (Slack, else console)."""
     if dry_run:
         return {"sent": 0, "failed": 0, "dry_run": True}
-    apply_airflow_configuration()
-    settings = get_settings()
+    settings = airflow_settings()
     with session_for(settings) as session:
         stale = raise_stale_sources(session, settings)  # a silent source is news too
         report = flush_configured(session, settings)
@@ -149,8 +153,7 @@ def digest(*, hours: float = 24.0) -> dict[str, Any]:
     from alerts.digest import queue_digests
     from alerts.outbox import configured_routing, configured_transport
 
-    apply_airflow_configuration()
-    settings = get_settings()
+    settings = airflow_settings()
     transport = configured_transport(settings)
     routing = configured_routing(settings, transport)
     with session_for(settings) as session:
@@ -193,8 +196,7 @@ def run_archive(source: str, context: dict[str, Any]) -> dict[str, Any]:
     """A backfilled run: the source's URLs as the Wayback Machine had them at the run's moment."""
     from advisory_watch.backfill import BackfillReport, backfill_at
 
-    apply_airflow_configuration()
-    settings = get_settings()
+    settings = airflow_settings()
     at = archive_moment(context)
     if at is None:  # pragma: no cover - the branch only routes historical runs here
         raise RuntimeError("fetch_archive runs only for backfills and past-dated runs")
@@ -222,5 +224,5 @@ def reprocess_source(source: str, *, since: str | None = None) -> dict[str, Any]
     from advisory_watch.backfill import parse_moment
     from advisory_watch.reprocess import reprocess
 
-    apply_airflow_configuration()
-    return reprocess(source, since=parse_moment(since) if since else None, settings=get_settings()).summary()
+    settings = airflow_settings()
+    return reprocess(source, since=parse_moment(since) if since else None, settings=settings).summary()

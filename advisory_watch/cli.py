@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from advisory_watch.settings import get_settings, reset_settings_cache
+from advisory_watch.settings import Settings, get_settings
 from scrapers import registry
 
 
@@ -65,17 +65,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
-def _use_database(url: str | None) -> tempfile.TemporaryDirectory | None:
-    """Point the settings at --db, or at a fresh temporary SQLite database."""
-    import os
-
-    holder = None
-    if url is None:
-        holder = tempfile.TemporaryDirectory(prefix="advisory-watch-replay-")
-        url = f"sqlite:///{Path(holder.name) / 'replay.db'}"
-    os.environ["ADVISORY_WATCH_DATABASE_URL"] = url
-    reset_settings_cache()
-    return holder
+def _replay_store(args: argparse.Namespace) -> tuple[Settings, tempfile.TemporaryDirectory | None]:
+    """A replay's settings: the store --db names, or a fresh temporary SQLite database (a replay never
+    writes into the configured store unless asked to)."""
+    if args.db:
+        return args.settings, None
+    holder = tempfile.TemporaryDirectory(prefix="advisory-watch-replay-")
+    url = f"sqlite:///{Path(holder.name) / 'replay.db'}"
+    return args.settings.model_copy(update={"database_url": url}), holder
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -106,7 +103,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         if source.corpus_file is None and source.corpus_roles is None:
             print(f"{source_name} reads no file of the corpus layout", file=sys.stderr)
             return 2
-    holder = _use_database(args.db)
+    settings, holder = _replay_store(args)
     failed = read = 0
     url = None
     prepare = registry.load(source_name).prepare_replay if source_name is not None else None
@@ -115,11 +112,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
     label = "every government" if source_name is None else source_name
     try:
         if source_name is None:
-            results = replay_governments(folder)
+            results = replay_governments(folder, settings=settings)
         elif corpus:
-            results = replay_corpus(source_name, folder)
+            results = replay_corpus(source_name, folder, settings=settings)
         else:
-            results = replay_files(source_name, files, url=url)
+            results = replay_files(source_name, files, settings=settings, url=url)
         with _progress() as progress:
             task = progress.add_task(f"replay {label}", total=None if corpus else len(files))
             for result in results:
@@ -184,7 +181,9 @@ def cmd_backfill(args: argparse.Namespace) -> int:
                     for payload in step.result.alerts if step.result else ():
                         _print_json_line(payload)
 
-        report = backfill_range(args.source, start, end, every=every, notify=args.notify, on_step=advance)
+        report = backfill_range(
+            args.source, start, end, every=every, notify=args.notify, settings=args.settings, on_step=advance
+        )
     summary = report.summary()
     print(
         "backfill {source}: {moments} moment(s), {captures_found} capture(s) found, "
@@ -216,7 +215,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
     since = _moment(args.since, "--since") if args.since else None
     try:
-        outcome = reprocess(args.source, since=since)
+        outcome = reprocess(args.source, since=since, settings=args.settings)
     except ReprocessError as exc:
         print(f"reprocess refused: {exc}", file=sys.stderr)
         return 1
@@ -241,7 +240,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from advisory_watch.results import FAILED_STATUSES
     from models.sessions import session_for
 
-    settings = get_settings()
+    settings = args.settings
     enabled = _enabled_sources(settings.sources)
     names = [args.source] if args.source else [n for n in registry.names() if n in enabled]
     keys = _destination_keys(args.countries) if args.countries else None
@@ -350,7 +349,7 @@ def cmd_fixture_server(args: argparse.Namespace) -> int:
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from models.db import shown_url, upgrade
 
-    url = get_settings().effective_database_url
+    url = args.settings.effective_database_url
     upgrade(url)
     # Container logs keep this line: the password never goes in it.
     print(f"database at {shown_url(url)} is up to date", file=sys.stderr)
@@ -361,7 +360,7 @@ def cmd_alerts_pending(args: argparse.Namespace) -> int:
     from alerts.outbox import pending
     from models.sessions import session_for
 
-    with session_for() as session:
+    with session_for(args.settings) as session:
         for alert in pending(session):
             _print_json_line(
                 {
@@ -379,7 +378,7 @@ def cmd_alerts_flush(args: argparse.Namespace) -> int:
     from advisory_watch.delivery import flush_configured
     from models.sessions import session_for
 
-    settings = get_settings()
+    settings = args.settings
     with session_for(settings) as session:
         report = flush_configured(session, settings)
     _print_flush(report)
@@ -398,7 +397,7 @@ def cmd_alerts_act(args: argparse.Namespace) -> int:
     kind = {"ack": "acknowledge", "assign": "assign", "snooze": "snooze"}[args.alerts_command]
     value = getattr(args, "to", None) or getattr(args, "for_", None)
     user = getpass.getuser()
-    settings = get_settings()
+    settings = args.settings
     with session_for(settings) as session:
         try:
             acted = actions.act(session, args.alert_id, kind, actions.Actor(user, user, "cli"), value=value)
@@ -416,7 +415,7 @@ def cmd_alerts_act(args: argparse.Namespace) -> int:
 def cmd_slack_socket(args: argparse.Namespace) -> int:
     from alerts.socket_mode import run
 
-    return run(get_settings(), once=args.once)
+    return run(args.settings, once=args.once)
 
 
 def cmd_alerts_digest(args: argparse.Namespace) -> int:
@@ -425,7 +424,7 @@ def cmd_alerts_digest(args: argparse.Namespace) -> int:
     from alerts.outbox import configured_routing, configured_transport
     from models.sessions import session_for
 
-    settings = get_settings()
+    settings = args.settings
     transport = configured_transport(settings)
     routing = configured_routing(settings, transport)
     with session_for(settings) as session:
@@ -446,7 +445,7 @@ def cmd_alerts_test(args: argparse.Namespace) -> int:
     from models.sessions import session_for
     from models.tables import Alert
 
-    settings = get_settings()
+    settings = args.settings
     now = datetime.now(UTC)
     payload = {
         "source": "state-dept-feed",
@@ -509,7 +508,7 @@ def cmd_airflow_setup(args: argparse.Namespace) -> int:
 
     from models.db import upgrade
 
-    upgrade(get_settings().effective_database_url)
+    upgrade(args.settings.effective_database_url)
     airflow = shutil.which("airflow")
     if airflow is None:
         print("airflow is not installed (pip install -e '.[airflow]')", file=sys.stderr)
@@ -529,7 +528,7 @@ def cmd_airflow_standalone(args: argparse.Namespace) -> int:
     from advisory_watch import local_airflow
 
     if args.stop_leftovers:
-        stopped = local_airflow.stop_leftovers(get_settings().home)
+        stopped = local_airflow.stop_leftovers(args.settings.home)
         said = "stopped the embedded PostgreSQL" if stopped else "no embedded PostgreSQL was running"
         print(said, file=sys.stderr)
         return 0
@@ -544,7 +543,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from history.app import create_app, token_guard
     from models.db import shown_url
 
-    settings = get_settings()
+    settings = args.settings
     dependencies = []
     if args.host not in {"127.0.0.1", "localhost", "::1"}:
         if not settings.ui_token:
@@ -606,7 +605,7 @@ def cmd_health(args: argparse.Namespace) -> int:
     from advisory_watch.drift import reports
     from models.sessions import session_for
 
-    with session_for(get_settings()) as session:
+    with session_for(args.settings) as session:
         found = reports(session, args.source)
     unhealthy = False
     for rep in found:
@@ -674,6 +673,17 @@ def _version() -> str:
         return "(not installed)"
 
 
+def _store_option(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``--db``: the one way every command that reads or writes the store names it."""
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="the store's SQLAlchemy URL (default: ADVISORY_WATCH_DATABASE_URL, else SQLite under "
+        "ADVISORY_WATCH_HOME)",
+    )
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="advisory-watch", description=__doc__)
     parser.add_argument("--version", action="version", version=f"advisory-watch {_version()}")
@@ -701,7 +711,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("target", nargs="+", metavar="SOURCE DIR | DIR")
     p.add_argument("--all", action="store_true", help="DIR holds several governments' corpus folders")
-    p.add_argument("--db", help="SQLAlchemy URL (default: a fresh temporary SQLite database)")
+    p.add_argument("--db", help="the store's SQLAlchemy URL (default: a fresh temporary SQLite database)")
     p.add_argument(
         "--keyword", action="append", help="document: a watched keyword or re:pattern (repeatable)"
     )
@@ -714,6 +724,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", required=True, help="first date (its end) or ISO datetime, UTC")
     p.add_argument("--end", required=True, help="last date (its end) or ISO datetime, UTC")
     p.add_argument("--every", default="1d", help="step between moments: 1d, 12h, 1w (default 1d)")
+    _store_option(p)
     p.add_argument(
         "--notify",
         choices=["none", "digest", "live"],
@@ -729,12 +740,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", choices=sources, required=True)
     p.add_argument("--since", help="only snapshots observed from this date or ISO datetime on")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _store_option(p)
     p.set_defaults(func=cmd_reprocess)
 
     p = sub.add_parser("run", help="one live cycle; alerts go to the configured sinks")
     p.add_argument("--source", choices=sources)
     p.add_argument("--countries", help="comma-separated destination keys to consider (default: all)")
     p.add_argument("--dry-run", action="store_true", help="record alerts as held; deliver nothing")
+    _store_option(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("fixture-server", help="serve captured files on 127.0.0.1 at their upstream paths")
@@ -750,31 +763,39 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("db", help="database maintenance")
     dbsub = p.add_subparsers(dest="db_command", required=True)
-    dbsub.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+    _store_option(dbsub.add_parser("upgrade", help="apply migrations")).set_defaults(func=cmd_db_upgrade)
 
     p = sub.add_parser("alerts", help="the alert outbox")
     asub = p.add_subparsers(dest="alerts_command", required=True)
-    asub.add_parser("pending", help="list undelivered alerts").set_defaults(func=cmd_alerts_pending)
-    asub.add_parser("flush", help="deliver pending alerts").set_defaults(func=cmd_alerts_flush)
+    _store_option(asub.add_parser("pending", help="list undelivered alerts")).set_defaults(
+        func=cmd_alerts_pending
+    )
+    _store_option(asub.add_parser("flush", help="deliver pending alerts")).set_defaults(func=cmd_alerts_flush)
     digest = asub.add_parser("digest", help="queue and send the digest of the last HOURS of changes")
+    _store_option(digest)
     digest.add_argument("--hours", type=float, default=24.0)
     digest.set_defaults(func=cmd_alerts_digest)
     test = asub.add_parser("test", help="send a sample alert through the configured sink")
     test.add_argument("--channel", help="send to this channel instead of the routed ones")
+    _store_option(test)
     test.set_defaults(func=cmd_alerts_test)
     ack = asub.add_parser("ack", help="acknowledge an alert (as you, the CLI user)")
     ack.add_argument("alert_id", type=int)
+    _store_option(ack)
     ack.set_defaults(func=cmd_alerts_act)
     assign = asub.add_parser("assign", help="assign an alert to someone (a Slack user id U… or a name)")
     assign.add_argument("alert_id", type=int)
     assign.add_argument("--to", required=True)
+    _store_option(assign)
     assign.set_defaults(func=cmd_alerts_act)
     snooze = asub.add_parser("snooze", help="send an alert's destination to the digest for a while")
     snooze.add_argument("alert_id", type=int)
     snooze.add_argument("--for", dest="for_", choices=["1d", "1w"], required=True)
+    _store_option(snooze)
     snooze.set_defaults(func=cmd_alerts_act)
     p = sub.add_parser("slack-socket", help="receive Slack button clicks over Socket Mode (no public URL)")
     p.add_argument("--once", action="store_true", help="stop after the first interaction (tests)")
+    _store_option(p)
     p.set_defaults(func=cmd_slack_socket)
 
     p = sub.add_parser("sources", help="list the registered sources")
@@ -787,14 +808,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("health", help="failures, extraction counts and drift per source (exit 1: unhealthy)")
     p.add_argument("--source", choices=sources)
     p.add_argument("--json", action="store_true", help="one JSON object per source")
+    _store_option(p)
     p.set_defaults(func=cmd_health)
     p = sub.add_parser("serve", help="the history browser (default 127.0.0.1:8000)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    _store_option(p)
     p.set_defaults(func=cmd_serve)
-    sub.add_parser("airflow-setup", help="create the Airflow pools and migrate the store").set_defaults(
-        func=cmd_airflow_setup
-    )
+    _store_option(
+        sub.add_parser("airflow-setup", help="create the Airflow pools and migrate the store")
+    ).set_defaults(func=cmd_airflow_setup)
     standalone = sub.add_parser(
         "airflow-standalone",
         help="Airflow standalone with its metadata on the embedded PostgreSQL (what `make run` runs)",
@@ -837,6 +860,10 @@ def _main(argv: list[str] | None) -> int:
     redaction.install(settings)  # before any logger can print a token, a webhook or a password
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    # The command's settings, passed to it explicitly: --db names the store, else the environment does.
+    args.settings = (
+        settings.model_copy(update={"database_url": args.db}) if vars(args).get("db") else settings
+    )
     settle_imports()
     return int(args.func(args) or 0)
 

@@ -75,15 +75,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "airflow: runs Airflow itself (slow)")
 
 
-# The longest modules first, so that `make test`'s two workers (pytest-xdist, whole files per worker)
-# start them at once instead of meeting them last; the rest fill in around them. Seconds measured on
-# 2026-12-05 (`--durations`); order only, never which tests run.
+# The longest modules first, so that `make test`'s two workers (pytest-xdist, whole files per worker,
+# in this order: `--no-loadscope-reorder`) start them at once instead of meeting them last. Each worker
+# starts with two modules: the topology (~500 s) beside the image (~60 s) on one, the DAGs (~350 s)
+# then `make run` (~230 s) on the other; the rest fill in around them. Seconds from `--durations` on
+# 2026-12-05; order only, never which tests run.
 LONGEST_FIRST = (
     "tests/system/test_topology.py",
     "tests/system/test_dags.py",
+    "tests/system/test_image_context.py",
     "tests/system/test_make_run.py",
     "tests/scenarios/test_government_replay.py",
-    "tests/system/test_image_context.py",
+    "tests/scenarios/test_api_schema.py",
     "tests/scenarios/test_witnesses.py",
     "tests/scenarios/test_backfill.py",
 )
