@@ -504,8 +504,8 @@ def cmd_alerts_test(args: argparse.Namespace) -> int:
 def cmd_airflow_setup(args: argparse.Namespace) -> int:
     """Create the pools the DAGs use (a missing pool stalls tasks) and migrate the snapshot store."""
     import shutil
-    import subprocess
 
+    from advisory_watch.local_airflow import import_pools
     from models.db import upgrade
 
     upgrade(args.settings.effective_database_url)
@@ -513,12 +513,11 @@ def cmd_airflow_setup(args: argparse.Namespace) -> int:
     if airflow is None:
         print("airflow is not installed (pip install -e '.[airflow]')", file=sys.stderr)
         return 2
-    for pool, (slots, description) in registry.pools().items():
-        subprocess.run(
-            [airflow, "pools", "set", pool, str(slots), description],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+    done = import_pools(airflow)
+    if done.returncode != 0:
+        print(f"airflow pools import failed:\n{(done.stderr or done.stdout).strip()}", file=sys.stderr)
+        return 1
+    for pool, (slots, _) in registry.pools().items():
         print(f"pool {pool}: {slots} slot(s)", file=sys.stderr)
     return 0
 
@@ -871,7 +870,7 @@ def _main(argv: list[str] | None) -> int:
 def settle_imports() -> None:
     """Move what the imports allocated out of the garbage collector's sight (``gc.freeze``): a replay or
     a cycle allocates many short-lived objects, and each collection would otherwise walk every module's
-    objects again (~8 % of a 120-day replay)."""
+    objects again (docs/benchmarks.md)."""
     gc.collect()
     gc.freeze()
 

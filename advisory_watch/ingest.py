@@ -8,6 +8,7 @@ its reason and told to ops once per failure streak, and the last good snapshots 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -134,15 +135,29 @@ def ingest(
             notify=notify,
         )
     when = store.as_utc(observed_at or extraction.document_time or fallback_time or datetime.now(UTC))
-    args = (session, source, extraction, content_hash, when)
-    options = dict(url=url, info=info, notify=notify, keys=keys, settings=settings)
+
+    def attempt(isolate: bool) -> IngestResult:
+        return _ingest_extraction(
+            session,
+            source,
+            extraction,
+            content_hash,
+            when,
+            url=url,
+            info=info,
+            notify=notify,
+            keys=keys,
+            settings=settings,
+            isolate=isolate,
+        )
+
     try:
         # The fast path: one transaction, no savepoints.
-        return _ingest_extraction(*args, isolate=False, **options)
+        return attempt(isolate=False)
     except Exception:  # noqa: BLE001 - retried below with every destination isolated
         session.rollback()
     try:
-        return _ingest_extraction(*args, isolate=True, **options)
+        return attempt(isolate=True)
     except Exception as exc:  # noqa: BLE001 - no document may stop the cycle; recorded with its reason
         session.rollback()
         return _record_unprocessed(
@@ -205,6 +220,33 @@ def _record_unprocessed(
     return result
 
 
+@dataclass(frozen=True)
+class Observation:
+    """One document's observation as its three modes and the checks after them see it."""
+
+    session: Session
+    source: Source
+    extraction: Extraction
+    fetch: Fetch
+    chosen_by_key: dict[str, Extracted]
+    when: datetime
+    url: str
+    info: FetchInfo
+    notify: NotifyMode
+    keys: set[str] | None
+    settings: Settings
+
+    @property
+    def live(self) -> bool:
+        """Read from the publisher now, not from an archive: it speaks of the site's health today."""
+        return self.info.provenance != "archive"
+
+    @property
+    def whole(self) -> bool:
+        """Every destination of the document, not a run narrowed to some (``--countries``)."""
+        return not self.keys
+
+
 def _ingest_extraction(
     session: Session,
     source: Source,
@@ -219,8 +261,10 @@ def _ingest_extraction(
     settings: Settings,
     isolate: bool,
 ) -> IngestResult:
-    """The observation's transaction. ``isolate`` puts each destination in a savepoint: the slower
-    path, taken only when the fast one failed, so one destination cannot take the others with it."""
+    """The observation's transaction, in one of three modes — the same bytes as the URL's last time, a
+    past moment (older than what is stored), a live one — then the checks that follow every observation.
+    ``isolate`` puts each destination in a savepoint: the slower path, taken only when the fast one
+    failed, so one destination cannot take the others with it."""
     store.lock_source(session, source.name)
     if store.already_ingested(session, source.name, content_hash, when):
         # The same bytes at the same time: a task retry, a repeated replay, or another worker was first.
@@ -231,7 +275,37 @@ def _ingest_extraction(
     if newest is not None and newest >= when:
         # Only a stored observation at or after this instant can hold it (never on a live cycle).
         when = store.free_instant(session, source.name, when)
+    fetch, chosen_by_key, result = _open_observation(
+        session, source, extraction, content_hash, when, url, info, keys
+    )
+    seen = Observation(
+        session, source, extraction, fetch, chosen_by_key, when, url, info, notify, keys, settings
+    )
+    if newest is not None and newest > when:
+        _past_moment(seen, result)
+    elif seen.whole and store.previous_reading(session, source.name, url, when, fetch.id) == (
+        content_hash,
+        source.extractor_version,
+    ):
+        _same_bytes_again(result)
+    else:
+        _live_moment(seen, result, isolate=isolate)
+    _after_observation(seen, result, previous_error)
+    session.commit()
+    return result
 
+
+def _open_observation(
+    session: Session,
+    source: Source,
+    extraction: Extraction,
+    content_hash: str,
+    when: datetime,
+    url: str,
+    info: FetchInfo,
+    keys: set[str] | None,
+) -> tuple[Fetch, dict[str, Extracted], IngestResult]:
+    """The fetch row (which destinations the document showed) and each destination's chosen item."""
     groups: dict[str, list[Extracted]] = defaultdict(list)
     rejected = 0
     for extracted in extraction.records:
@@ -271,52 +345,76 @@ def _ingest_extraction(
         rejected=rejected,
         problems=list(extraction.problems),
     )
-    chosen_by_key = {key: choose(source, candidates) for key, candidates in groups.items()}
-    if newest is not None and newest > when:
-        # Older than what we know (a backfill): insert it in its place and re-derive what follows from
-        # it, without moving the current state.
-        insert_observation(session, source, fetch, chosen_by_key, result, notify=notify, settings=settings)
-    elif not keys and store.previous_reading(session, source.name, url, when, fetch.id) == (
-        content_hash,
-        source.extractor_version,
-    ):
-        # The same bytes as the URL's previous observation (a replayed copy, or a live copy of an
-        # archived capture): like a 304, not a second observation that could confirm anything.
-        result.decisions["repeat"] += 1
-    else:
-        apply_observation(
-            session, source, fetch, chosen_by_key, result, notify=notify, settings=settings, isolate=isolate
-        )
-        if not keys:
-            _extend_checkpoints(session, source, settings, result)
+    return fetch, {key: choose(source, candidates) for key, candidates in groups.items()}, result
 
-    if info.provenance != "archive" and not keys:
+
+def _past_moment(seen: Observation, result: IngestResult) -> None:
+    """Older than what is stored (a backfill): inserted in its place, and what follows from it
+    re-derived, without moving the current state."""
+    insert_observation(
+        seen.session,
+        seen.source,
+        seen.fetch,
+        seen.chosen_by_key,
+        result,
+        notify=seen.notify,
+        settings=seen.settings,
+    )
+
+
+def _same_bytes_again(result: IngestResult) -> None:
+    """The same bytes as the URL's previous observation (a replayed copy, or a live copy of an archived
+    capture): like a 304, not a second observation that could confirm anything."""
+    result.decisions["repeat"] += 1
+
+
+def _live_moment(seen: Observation, result: IngestResult, *, isolate: bool) -> None:
+    """The newest observation: accepted, stored, diffed and alerted (``advisory_watch.observe``); every
+    so often it stores the next fold checkpoints."""
+    apply_observation(
+        seen.session,
+        seen.source,
+        seen.fetch,
+        seen.chosen_by_key,
+        result,
+        notify=seen.notify,
+        settings=seen.settings,
+        isolate=isolate,
+    )
+    if seen.whole:
+        _extend_checkpoints(seen.session, seen.source, seen.settings, result)
+
+
+def _after_observation(seen: Observation, result: IngestResult, previous_error: str | None) -> None:
+    """What every observation is checked for, whatever its mode: drift of what the extraction yielded,
+    the source's health, and items that could not be read (told once per new set of problems)."""
+    session, source, when = seen.session, seen.source, seen.when
+    if seen.live and seen.whole:
         # What this extraction yielded, against the trailing fortnight: a format that moved on.
         for payload in drift.observe(
-            session, source, extraction, dict(result.findings), fetch_id=fetch.id, when=when
+            session, source, seen.extraction, dict(result.findings), fetch_id=seen.fetch.id, when=when
         ):
-            result.alerts += ops_alert(session, payload, notify=notify)
-    if info.provenance != "archive":
+            result.alerts += ops_alert(session, payload, notify=seen.notify)
+    if seen.live:
         # Archive captures say nothing about whether the site works today: live health is left alone.
         result.alerts += ops_alert(
             session,
-            health.record_success(session, source=source.name, observed_at=when, url=url),
-            notify=notify,
+            health.record_success(session, source=source.name, observed_at=when, url=seen.url),
+            notify=seen.notify,
         )
-    if extraction.problems and (previous_error or "") != (fetch.error or ""):
+    problems = seen.extraction.problems
+    if problems and (previous_error or "") != (seen.fetch.error or ""):
         payload = ops_payload(
             source=source.name,
             government=source.government,
             kind="extraction_failed",
             observed_at=when,
-            url=url,
-            summary=f"{source.name}: {len(extraction.problems)} item(s) could not be read; they were skipped",
-            error="; ".join(extraction.problems)[:2000],
+            url=seen.url,
+            summary=f"{source.name}: {len(problems)} item(s) could not be read; they were skipped",
+            error="; ".join(problems)[:2000],
             severity=Severity.MEDIUM,
         )
-        result.alerts += ops_alert(session, payload, notify=notify)
-    session.commit()
-    return result
+        result.alerts += ops_alert(session, payload, notify=seen.notify)
 
 
 def _archive_problem(

@@ -256,6 +256,18 @@ def _prepare_airflow(launch: Launch, env: dict[str, str]) -> None:
     from scrapers import registry
 
     _airflow(launch, env, "db", "migrate")
+    done = import_pools(launch.airflow, env)
+    if done.returncode != 0:
+        said = (done.stderr or done.stdout).strip().splitlines()[-15:]
+        raise LaunchError(f"airflow pools import failed (exit {done.returncode}):\n" + "\n".join(said))
+    launch.say(f"pools: {', '.join(f'{name} ({slots})' for name, (slots, _) in registry.pools().items())}")
+
+
+def import_pools(airflow: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Every pool the DAGs use, in one ``airflow pools import``: one Airflow start instead of one per
+    pool (`make run` and `advisory-watch airflow-setup` both)."""
+    from scrapers import registry
+
     pools = {
         name: {"slots": slots, "description": description, "include_deferred": False}
         for name, (slots, description) in registry.pools().items()
@@ -263,10 +275,15 @@ def _prepare_airflow(launch: Launch, env: dict[str, str]) -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
         json.dump(pools, file)
     try:
-        _airflow(launch, env, "pools", "import", file.name)
+        return subprocess.run(
+            [airflow, "pools", "import", file.name],
+            env=env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
     finally:
         os.unlink(file.name)
-    launch.say(f"pools: {', '.join(f'{name} ({slots})' for name, (slots, _) in registry.pools().items())}")
 
 
 def _airflow(launch: Launch, env: dict[str, str], *arguments: str) -> None:

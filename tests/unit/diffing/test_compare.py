@@ -1,44 +1,17 @@
-"""Typed changes between two records, with the feed's field specs (scrapers/us_state/state_dept_feed.py
-declares the same ones)."""
+"""Typed changes between two records, with the feed's field specs (scrapers/us_state/state_dept_feed.py)."""
 
 from __future__ import annotations
 
-from diffing.areas import same_area
-from diffing.changes import Change, Severity, level_change_severity
+from diffing.changes import Change, Severity
 from diffing.compare import (
     ITEM_KEY_BYTES,
-    EditionField,
-    KeyedListField,
-    ScalarField,
-    SetField,
     compare_records,
     material_equal,
     unique_changes,
 )
+from scrapers.us_state import state_dept_feed
 
-FIELDS = (
-    ScalarField("level", "level_changed", level_change_severity, label=lambda v: f"Level {v}"),
-    SetField(
-        "indicators",
-        "indicator_added",
-        "indicator_removed",
-        severity_added=lambda x: Severity.HIGH if x in {"K", "T", "D"} else Severity.MEDIUM,
-        severity_removed=lambda x: Severity.INFO,
-    ),
-    KeyedListField(
-        "areas",
-        "area_added",
-        "area_removed",
-        "area_level_changed",
-        same_item=same_area,
-        attribute="level",
-        severity_added=lambda a: Severity.HIGH if a.get("level", 0) >= 4 else Severity.MEDIUM,
-        severity_removed=lambda a: Severity.INFO,
-        severity_changed=lambda a, b: level_change_severity(a.get("level", 0), b.get("level", 0)),
-        describe=lambda a: f"{a['name']} (Level {a.get('level')})",
-    ),
-    EditionField("issued"),
-)
+FIELDS = state_dept_feed.fields  # level, indicators, areas (same_area), the edition date
 KENYA = {
     "key": "KE",
     "country_name": "Kenya",
