@@ -1,8 +1,27 @@
-"""A source's live cycle: plan the URLs -> conditional GET -> ingest what changed.
+"""A source's live cycle, top-down. What happens to a feed document in one live cycle:
 
-DAG tasks and ``advisory-watch run`` call ``run_source``; nothing here imports Airflow. What a fetched
-document goes through is ``advisory_watch.ingest`` (extract -> accept -> store -> diff -> outbox, one
-transaction); history written out of order is ``advisory_watch.rederive``.
+1. **Plan** (``source.plan(plan_inputs(...))``): the feed has one fixed URL; other sources discover
+   theirs, follow another source's records (the advisory pages follow the feed) or skip what is not
+   due. A discovery that failed is a failed fetch of "discovery"; destinations with no URL are told to
+   ops once.
+2. **For each URL, within the cycle's deadline**: a conditional GET (``Fetcher.get`` with the last
+   ETag / Last-Modified; allow-listed hosts, retries with backoff, a size cap and an overall deadline).
+   A failure is a fetch row and a health streak (``record_fetch_failure``: one ops alert per outage);
+   a 304 says the stored document is still current (``record_not_modified``).
+3. **Ingest** what was downloaded (``advisory_watch.ingest``), one transaction per document: extract
+   (a layout change is an ``extraction_failed`` ops alert and the last good snapshot stays current,
+   never a change), then one of three modes — the same bytes as last time (like a 304), a past moment
+   (inserted in its place, ``advisory_watch.rederive``), or a live one: each destination's record goes
+   through the acceptance rule (``advisory_watch.observe``: confirm, hold pending, or ignore), a
+   snapshot is stored when it differs, typed changes and a text diff are computed, the witness rule
+   decides what an alert may claim, and the alert is written to the outbox with the change
+   (``advisory_watch.history_writes``). Drift, health and unreadable items are checked after every
+   observation.
+4. **Deliver** (the caller: ``deliver_alerts`` in the DAG, ``advisory-watch run`` after its cycles):
+   the outbox posts each alert once per routed channel (``advisory_watch.delivery``).
+
+DAG tasks and ``advisory-watch run`` call ``run_source``; nothing here imports Airflow. docs/architecture.md
+draws the same cycle with the layers.
 """
 
 from __future__ import annotations
