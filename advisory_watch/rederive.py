@@ -41,20 +41,19 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam
-from sqlmodel import Session, col, delete, func, select
+from sqlmodel import Session, col, func, select
 
 from advisory_watch.history_writes import NewSnapshot, insert_snapshots, record_changes
 from advisory_watch.results import IngestResult, NotifyMode
 from advisory_watch.settings import Settings, get_settings
+from alerts import outbox
 from diffing.acceptance import Decision, Verdict
 from diffing.records import canonical_json
 from models import store
 from models.store import SnapRow, StateRow
 from models.tables import (
     STORED_STATUSES,
-    Alert,
     Change,
-    Delivery,
     Fetch,
     FetchStatus,
     FoldCheckpoint,
@@ -709,17 +708,8 @@ def _rows_match(
 
 
 def _remove_changes(session: Session, rows: list[Change]) -> None:
-    """Drop changes history no longer supports. Alerts already delivered stay, detached, as the record
-    of what was said; alerts still held (never shown to anyone) go with their change."""
-    ids = [r.id for r in rows]
-    alerts = session.exec(select(Alert).where(col(Alert.change_id).in_(ids))).all()
-    for alert in alerts:
-        if alert.status in ("held", "digest"):
-            session.exec(delete(Delivery).where(Delivery.alert_id == alert.id))  # type: ignore[call-overload]
-            session.delete(alert)
-        else:
-            alert.change_id = None
-    session.flush()
+    """Drop changes history no longer supports; their alerts are the outbox's to withdraw or keep."""
+    outbox.withdraw_for_changes(session, [r.id for r in rows if r.id is not None])
     for row in rows:
         session.delete(row)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
@@ -106,6 +106,19 @@ def configured_routing(settings: Settings, transport: Transport) -> Routing:
 def pending(session: Session, limit: int = 1000) -> list[Alert]:
     query = select(Alert).where(Alert.status == "pending").order_by(col(Alert.id)).limit(limit)
     return list(session.exec(query).all())
+
+
+def withdraw_for_changes(session: Session, change_ids: list[int]) -> None:
+    """The alerts of changes that history no longer supports. An alert already delivered (or pending
+    delivery) stays, detached from its change, as the record of what was said; an alert still held or
+    waiting for the digest (never shown to anyone) is withdrawn with its deliveries."""
+    for alert in session.exec(select(Alert).where(col(Alert.change_id).in_(change_ids))).all():
+        if alert.status in ("held", "digest"):
+            session.exec(delete(Delivery).where(col(Delivery.alert_id) == alert.id))
+            session.delete(alert)
+        else:
+            alert.change_id = None
+    session.flush()
 
 
 def _insert_ignore(session: Session, values: dict[str, Any]) -> None:
