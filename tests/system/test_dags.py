@@ -264,3 +264,24 @@ def test_backfilling_january_run_by_run_matches_replay_and_posts_nothing(tmp_pat
     ingest_in_order(JANUARY, replayed)
     assert history(get_settings())[0] == history(replayed)[0]
     assert slack.posts() == []
+
+
+def test_task_settings_take_slack_and_routing_from_airflow_without_exporting_them(monkeypatch, tmp_path):
+    """A DAG task's settings: the environment's, with the Slack connection and the routing Variable
+    filling what it leaves unset; handed to the core, never written into the environment."""
+    from advisory_watch.airflow_tasks import airflow_settings
+    from advisory_watch.settings import reset_settings_cache
+
+    connection = {"conn_type": "slack", "password": "xoxb-from-airflow", "extra": {"channel": "#risk"}}
+    monkeypatch.setenv("AIRFLOW_CONN_SLACK_DEFAULT", json.dumps(connection))
+    monkeypatch.setenv("AIRFLOW_VAR_ADVISORY_WATCH_ROUTING", str(tmp_path / "routing.yaml"))
+    settings = airflow_settings()
+    assert (settings.slack_token, settings.slack_channel, settings.routing) == (
+        "xoxb-from-airflow",
+        "#risk",
+        tmp_path / "routing.yaml",
+    )
+    assert "ADVISORY_WATCH_SLACK_TOKEN" not in os.environ and "ADVISORY_WATCH_ROUTING" not in os.environ
+    monkeypatch.setenv("ADVISORY_WATCH_SLACK_TOKEN", "xoxb-from-the-environment")  # the environment wins
+    reset_settings_cache()
+    assert airflow_settings().slack_token == "xoxb-from-the-environment"
