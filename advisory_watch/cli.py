@@ -836,7 +836,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _main(argv)
     except Exception as exc:
-        database_url = _configured_database_url()
+        database_url = _configured_database_url(sys.argv[1:] if argv is None else argv)
         message = explain(exc, database_url=database_url)
         if message is None:
             raise
@@ -845,7 +845,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _configured_database_url() -> str | None:
+def _configured_database_url(argv: list[str]) -> str | None:
+    """The store a failed command was using, for its one-line explanation: --db if given, else the
+    environment's."""
+    for position, word in enumerate(argv):
+        if word == "--db" and position + 1 < len(argv):
+            return argv[position + 1]
+        if word.startswith("--db="):
+            return word.removeprefix("--db=")
     try:
         return get_settings().effective_database_url
     except Exception:  # noqa: BLE001 - the settings themselves may be the mistake being explained

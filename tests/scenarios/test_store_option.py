@@ -64,3 +64,10 @@ def test_run_alerts_and_health_use_the_store_db_names(feed_server, tmp_path):
     assert feed["last_success_at"] is not None and feed["consecutive_failures"] == 0
     empty = run_cli("health", "--json", "--source", "state-dept-feed")  # the environment's store: nothing ran
     assert [json.loads(line)["last_success_at"] for line in empty.stdout.splitlines()] == [None]
+
+
+def test_a_store_db_names_that_cannot_be_opened_is_named_in_one_line(tmp_path):
+    missing = tmp_path / "no-such-folder" / "store.db"
+    done = run_cli("health", "--db", f"sqlite:///{missing}")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and str(missing) in done.stderr, done.stderr
