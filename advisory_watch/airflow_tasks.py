@@ -142,7 +142,7 @@ def deliver(*, dry_run: bool = False) -> dict[str, Any]:
         "sent": report.sent,
         "verified": report.verified,
         "pending": report.pending,
-        "stale_sources": [a["source"] for a in stale],
+        "stale_sources": [a.source for a in stale],
         "dry_run": False,
     }
 

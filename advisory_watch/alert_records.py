@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlmodel import Session, select
 
 from advisory_watch.results import NotifyMode, alert_status
+from alerts.payload import AlertPayload
 from diffing.changes import Severity
 from models import store
 from models.tables import Alert
@@ -19,12 +19,12 @@ from models.tables import Alert
 
 def add_alert(
     session: Session,
-    payload: dict[str, Any],
+    payload: AlertPayload,
     dedupe_key: str,
     *,
     notify: NotifyMode,
     change_id: int | None = None,
-) -> dict[str, Any]:
+) -> AlertPayload:
     existing = session.exec(select(Alert).where(Alert.dedupe_key == dedupe_key[:255])).first()
     if existing is not None:
         # Re-derived history raising a transition it raised before: one alert, pointing at the new row.
@@ -34,13 +34,13 @@ def add_alert(
     session.add(
         Alert(
             dedupe_key=dedupe_key[:255],
-            source=payload["source"],
-            key=payload.get("key") or "",
-            country=payload.get("country") or "",
-            kind=payload["kind"],
-            severity=int(Severity.parse(payload["severity"])),
+            source=payload.source,
+            key=payload.key or "",
+            country=payload.country or "",
+            kind=payload.kind,
+            severity=int(Severity.parse(payload.severity)),
             change_id=change_id,
-            payload=payload,
+            payload=payload.to_json(),
             created_at=datetime.now(UTC),
             status=alert_status(notify),
         )
@@ -48,29 +48,25 @@ def add_alert(
     return payload
 
 
-def ops_alert(
-    session: Session, payload: dict[str, Any] | None, *, notify: NotifyMode
-) -> list[dict[str, Any]]:
+def ops_alert(session: Session, payload: AlertPayload | None, *, notify: NotifyMode) -> list[AlertPayload]:
     """An ops alert for one observation (its source, kind and time name it)."""
     if payload is None:
         return []
-    key = f"ops:{payload['source']}:{payload['kind']}:{payload['observed_at']}"
+    key = f"ops:{payload.source}:{payload.kind}:{payload.observed_at}"
     return [add_alert(session, payload, key, notify=notify)]
 
 
 def ops_alert_once(
-    session: Session, payload: dict[str, Any], identity: str, *, notify: NotifyMode
-) -> list[dict[str, Any]]:
+    session: Session, payload: AlertPayload, identity: str, *, notify: NotifyMode
+) -> list[AlertPayload]:
     """An ops alert raised once per identity (a destination and its error), not once per cycle."""
     digest = store.sha256(re.sub(r"\d+", "#", identity).encode())[:24]
-    return ops_alert_keyed(
-        session, payload, f"ops:{payload['source']}:{payload['kind']}:{digest}", notify=notify
-    )
+    return ops_alert_keyed(session, payload, f"ops:{payload.source}:{payload.kind}:{digest}", notify=notify)
 
 
 def ops_alert_keyed(
-    session: Session, payload: dict[str, Any], key: str, *, notify: NotifyMode
-) -> list[dict[str, Any]]:
+    session: Session, payload: AlertPayload, key: str, *, notify: NotifyMode
+) -> list[AlertPayload]:
     """An ops alert under the caller's dedupe key, unless one was already raised under it."""
     if session.exec(select(Alert.id).where(Alert.dedupe_key == key)).first() is not None:
         return []

@@ -14,12 +14,14 @@ alert is *missed*. ``bench/bench_witnesses.py`` prints the figures for every doc
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
+from alerts.payload import AlertPayload, parse_payload
 from diffing import areas, witness
 from diffing.compare import compare_records
 from models import store
@@ -39,15 +41,16 @@ class Announcements:
     missed: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
-def _alert_claims(session: Session) -> dict[tuple[str, int], list[dict[str, Any]]]:
-    found: dict[tuple[str, int], list[dict[str, Any]]] = {}
-    for source, payload in session.exec(select(Alert.source, Alert.payload)).all():  # type: ignore[call-overload]
-        if isinstance(payload, dict) and payload.get("to_snapshot") is not None:
-            found.setdefault((source, int(payload["to_snapshot"])), []).extend(payload.get("changes") or [])
+def _alert_claims(session: Session) -> dict[tuple[str, int], list[Mapping[str, Any]]]:
+    found: dict[tuple[str, int], list[Mapping[str, Any]]] = {}
+    for source, stored in session.exec(select(Alert.source, Alert.payload)).all():  # type: ignore[call-overload]
+        payload = parse_payload(stored)
+        if isinstance(payload, AlertPayload) and payload.to_snapshot is not None:
+            found.setdefault((source, int(payload.to_snapshot)), []).extend(payload.changes or ())
     return found
 
 
-def _said_by_note(claim: Any, told: list[dict[str, Any]]) -> bool:
+def _said_by_note(claim: Any, told: list[Mapping[str, Any]]) -> bool:
     return any(
         witness.NOTE in (c.get("witnesses") or [])
         and witness.SUBJECT.get(c.get("kind"), c.get("field")) == claim.subject

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from advisory_watch.ingest import ingest
 from advisory_watch.results import FetchInfo, IngestResult, NotifyMode, alert_status
 from advisory_watch.settings import Settings, get_settings
+from alerts.payload import AlertPayload
 from models.sessions import session_for
 from models.tables import CURRENT_STATUSES, STORED_STATUSES, Fetch, FetchStatus
 from scrapers import registry
@@ -75,7 +76,7 @@ class BackfillReport:
         }
 
     @property
-    def alerts(self) -> list[dict[str, Any]]:
+    def alerts(self) -> list[AlertPayload]:
         return [a for s in self.steps if s.result is not None for a in s.result.alerts]
 
 

@@ -121,7 +121,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             task = progress.add_task(f"replay {label}", total=None if corpus else len(files))
             for result in results:
                 for payload in result.alerts:
-                    _print_json_line(payload)
+                    _print_json_line(payload.to_json())
                 read += 1
                 failed += result.status in FAILED_STATUSES
                 progress.update(task, advance=1, description=f"replay {label}: {result.status}")
@@ -179,7 +179,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
             if args.json:
                 for step in steps:
                     for payload in step.result.alerts if step.result else ():
-                        _print_json_line(payload)
+                        _print_json_line(payload.to_json())
 
         report = backfill_range(
             args.source, start, end, every=every, notify=args.notify, settings=args.settings, on_step=advance
@@ -268,7 +268,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.dry_run:
         with session_for(settings) as session:
             for stale in raise_stale_sources(session, settings):
-                print(f"STALE {stale['summary']}", file=sys.stderr)
+                print(f"STALE {stale.summary}", file=sys.stderr)
             report = flush_configured(session, settings)
         _print_flush(report)
     return status

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from advisory_watch.alert_records import add_alert
 from advisory_watch.results import NotifyMode
+from alerts.payload import AlertPayload
 from diffing.consensus import WINDOW, Raise, cluster, consensus_severity
 from models import store
 from models.tables import Alert, Change
@@ -59,7 +60,7 @@ def _raises(session: Session, key: str, since: datetime, until: datetime) -> lis
 
 def check(
     session: Session, source_name: str, record: dict[str, Any], when: datetime, *, notify: NotifyMode
-) -> list[dict[str, Any]]:
+) -> list[AlertPayload]:
     """The consensus alert this raise completes, if any (its payload), recorded in the outbox."""
     government = registry.government_of(source_name)
     key = record.get("key") or ""
@@ -90,25 +91,22 @@ def check(
     subject = (
         getattr(country, "common_name", None) or getattr(country, "name", None) or record.get("country_name")
     )
-    payload = {
-        "source": SOURCE,
-        "government": "+".join(r.government for r in together),
-        "governments": [r.government for r in together],
-        "country": record.get("country") or "",
-        "key": key,
-        "country_name": subject,
-        "kind": KIND,
-        "field": "level",
-        "item": None,
-        "old": None,
-        "new": len(together),
-        "severity": severity.label,
-        "observed_at": when.isoformat(),
-        "summary": f"{subject}: {len(together)} governments raised their advice within "
+    payload = AlertPayload(
+        source=SOURCE,
+        government="+".join(r.government for r in together),
+        governments=tuple(r.government for r in together),
+        country=record.get("country") or "",
+        key=key,
+        country_name=subject,
+        kind=KIND,
+        field="level",
+        new=len(together),
+        severity=severity.label,
+        observed_at=when.isoformat(),
+        summary=f"{subject}: {len(together)} governments raised their advice within "
         f"{WINDOW.days} days — {names}",
-        "url": record.get("url") or "",
-        "change_note": None,
-        "raises": [
+        url=record.get("url") or "",
+        raises=tuple(
             {
                 "government": r.government,
                 "source": r.source,
@@ -119,11 +117,10 @@ def check(
                 "change_id": r.change_id,
             }
             for r in together
-        ],
-        "thread_with": thread_with,
-        "changes": [],
-        "diff": "",
-    }
+        ),
+        thread_with=tuple(thread_with),
+        changes=(),
+    )
     dedupe = f"{SOURCE}:{key}:{together[0].change_id}:{len(together)}"
     if session.exec(select(Alert.id).where(Alert.dedupe_key == dedupe)).first() is not None:
         return []  # this episode already alerted with as many governments

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from advisory_watch.freshness import freshness
 from advisory_watch.settings import get_settings
-from alerts.payload import ops_payload
+from alerts.payload import AlertPayload, ops_payload
 from diffing.changes import Severity
 from models import store
 from models.tables import ExtractionHealth, SourceHealth
@@ -92,7 +92,7 @@ def observe(
     *,
     fetch_id: int | None,
     when: datetime,
-) -> list[dict[str, Any]]:
+) -> list[AlertPayload]:
     """Record this observation's extraction health; return ops payloads (drift, recovered) to raise."""
     now = counts(source, extraction, findings)
     usual, history = _usual(session, source.name, when)
@@ -127,7 +127,7 @@ def observe(
                 "since": when.isoformat(),
             }
             newly.append(metric)
-    payloads: list[dict[str, Any]] = []
+    payloads: list[AlertPayload] = []
     if newly:
         parts = [f"{_count(m, now[m], now['records'])}, usually {drifting[m]['usual']:g}" for m in newly]
         examples = {m: _examples(session, source, m, extraction) for m in newly}

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, func, select
 from advisory_watch.alert_records import ops_alert_keyed
 from advisory_watch.results import NotifyMode
 from advisory_watch.settings import Settings
-from alerts.payload import ops_payload
+from alerts.payload import AlertPayload, ops_payload
 from diffing.changes import Severity
 from models import store
 from models.tables import Fetch, SourceHealth
@@ -67,7 +67,7 @@ def freshness(session: Session, source: str, now: datetime, factor: float) -> di
     }
 
 
-def stale_payloads(session: Session, now: datetime, factor: float) -> list[tuple[dict[str, Any], str]]:
+def stale_payloads(session: Session, now: datetime, factor: float) -> list[tuple[AlertPayload, str]]:
     """(ops payload, when its silence began) for every stale source: the start names the silence, so
     it is told once however many deliveries see it."""
     found = []
@@ -96,13 +96,13 @@ def stale_payloads(session: Session, now: datetime, factor: float) -> list[tuple
 
 def raise_stale_sources(
     session: Session, settings: Settings, *, notify: NotifyMode = True
-) -> list[dict[str, Any]]:
+) -> list[AlertPayload]:
     """An ops alert for every source silent longer than its schedule allows, once per silence: the
     key names when the silence began."""
     raised = []
     for payload, since in stale_payloads(session, datetime.now(UTC), settings.stale_after_intervals):
         raised += ops_alert_keyed(
-            session, payload, f"ops:{payload['source']}:source_stale:{since}", notify=notify
+            session, payload, f"ops:{payload.source}:source_stale:{since}", notify=notify
         )
     session.commit()
     return raised

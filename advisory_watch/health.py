@@ -7,11 +7,10 @@ only after ``threshold`` in a row, since one timeout an hour is weather, not new
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlmodel import Session
 
-from alerts.payload import ops_payload
+from alerts.payload import AlertPayload, ops_payload
 from diffing.changes import Severity
 from models.tables import SourceHealth
 from scrapers import registry
@@ -52,7 +51,7 @@ def record_failure(
     observed_at: datetime,
     threshold: int,
     url: str = "",
-) -> dict[str, Any] | None:
+) -> AlertPayload | None:
     """Count a failure; return an ops payload when this failure is the one to tell ops about."""
     row = _row(session, source)
     row.consecutive_failures += 1
@@ -79,7 +78,7 @@ def record_failure(
 
 def record_success(
     session: Session, *, source: str, observed_at: datetime, url: str | None = None
-) -> dict[str, Any] | None:
+) -> AlertPayload | None:
     """``url`` was read. The streak ends (with a "recovered" payload when ops had been told) once no
     URL of the source is failing any more: one page read while others still fail is not "working
     again". Without ``url`` (a whole-source success, such as a Slack flush) every failure is cleared."""

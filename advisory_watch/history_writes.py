@@ -18,7 +18,7 @@ from advisory_watch import consensus
 from advisory_watch.alert_records import add_alert
 from advisory_watch.results import IngestResult, NotifyMode
 from advisory_watch.settings import Settings
-from alerts.payload import change_payload
+from alerts.payload import AlertPayload, change_payload
 from models import store
 from models.store import SnapRow
 from models.tables import Change, Snapshot
@@ -114,10 +114,10 @@ def record_findings(
     result.changes += len(rows)
 
 
-def _stored_row_of(stored: list, payload: dict[str, Any]) -> int:
+def _stored_row_of(stored: list, payload: AlertPayload) -> int:
     """The stored row an alert is about: its primary claim's (a claim on the note's word and an area
     revision are stored rows of their own), else the first of its kind (a name the alert mended)."""
-    key = (payload["kind"], payload.get("item"))
+    key = (payload.kind, payload.item)
     same_kind = None
     for i, change in enumerate(stored):
         if (change.kind, change.item) == key:
@@ -139,7 +139,7 @@ def record_changes(
     notify: NotifyMode,
     settings: Settings,
     result: IngestResult,
-) -> list[dict[str, Any]]:
+) -> list[AlertPayload]:
     """Store every typed change; raise one alert for the transition (one Slack message per update).
 
     Which changes alert is the source's call: its ``triage`` (changes, old, new) -> (alerting,

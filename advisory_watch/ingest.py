@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlmodel import Session
 
@@ -20,7 +19,7 @@ from advisory_watch.observe import apply_observation
 from advisory_watch.rederive import REJECTED, checkpoint_due, extend_checkpoints, insert_observation
 from advisory_watch.results import FetchInfo, IngestResult, NotifyMode, describe
 from advisory_watch.settings import Settings, get_settings
-from alerts.payload import ops_payload
+from alerts.payload import AlertPayload, ops_payload
 from diffing.changes import Severity
 from models import store
 from models.tables import Fetch, FetchStatus
@@ -419,7 +418,7 @@ def _after_observation(seen: Observation, result: IngestResult, previous_error: 
 
 def _archive_problem(
     source: Source, url: str, when: datetime, error: str, info: FetchInfo
-) -> dict[str, Any] | None:
+) -> AlertPayload | None:
     """An archived capture that cannot be read: told to ops (held with the backfill), not a health streak."""
     return ops_payload(
         source=source.name,

@@ -47,6 +47,7 @@ from advisory_watch.history_writes import NewSnapshot, insert_snapshots, record_
 from advisory_watch.results import IngestResult, NotifyMode
 from advisory_watch.settings import Settings, get_settings
 from alerts import outbox
+from alerts.payload import AlertPayload
 from diffing.acceptance import Decision, Verdict
 from diffing.records import canonical_json
 from models import store
@@ -78,7 +79,7 @@ class RederiveResult:
     changes_added: int = 0
     changes_removed: int = 0
     dispositions: int = 0
-    alerts: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[AlertPayload] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
+from alerts.payload import AlertPayload
 from models.tables import FetchStatus
 
 # Outcomes of one document that mean it was not stored (the others: ok, partial, not_modified, duplicate).
@@ -32,7 +32,7 @@ class IngestResult:
     snapshots: int = 0
     decisions: Counter = field(default_factory=Counter)
     changes: int = 0
-    alerts: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[AlertPayload] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # destinations isolated this cycle: key -> error
     findings: Counter = field(default_factory=Counter)  # note_disagrees, note_unmatched, ...

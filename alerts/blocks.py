@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from alerts.payload import AlertPayload, DigestItem
 from diffing.witness import FIELD, NOTE, READING, witness_label
 
 WITNESSES = (FIELD, NOTE, READING)
@@ -42,17 +44,6 @@ def cut(text: str, limit: int, suffix: str = "…") -> str:
     return text if len(text) <= limit else text[: limit - len(suffix)] + suffix
 
 
-def _place(payload: dict[str, Any]) -> str:
-    return str(payload.get("country_name") or payload.get("key") or payload.get("source") or "")
-
-
-def headline(payload: dict[str, Any]) -> str:
-    """'Peru — Level 2 → Level 3': the place and the primary change, plain text."""
-    changes = payload.get("changes") or []
-    primary = changes[0]["summary"] if changes else payload.get("summary") or payload.get("kind") or ""
-    return primary if primary.startswith(_place(payload)) else f"{_place(payload)} — {primary}".strip(" —")
-
-
 def _mark_runs(text: str, pattern: str, mark: str) -> str:
     """Slack marks do not span lines: mark each line of a run separately."""
 
@@ -72,33 +63,33 @@ def diff_mrkdwn(diff: str) -> str:
     return text.replace("~*", "~ *").replace("*~", "* ~")
 
 
-def witness_words(change: dict[str, Any], note_by: str | None) -> str:
+def witness_words(change: Mapping[str, Any], note_by: str | None) -> str:
     """Who says so, in words: "stated as data", "State's change note", "read from the text"."""
     said = [witness_label(w, note_by) for w in change.get("witnesses") or [] if w in WITNESSES]
     return " + ".join(said)
 
 
-def _change_lines(payload: dict[str, Any]) -> list[str]:
+def _change_lines(payload: AlertPayload) -> list[str]:
     lines = []
-    for change in payload.get("changes") or []:
+    for change in payload.changes or ():
         what = str(change.get("summary") or change.get("kind"))
         what = what.split(" — ", 1)[-1] if " — " in what else what
-        who = witness_words(change, payload.get("note_by"))
+        who = witness_words(change, payload.note_by)
         who = f" · {escape_mrkdwn(who)}" if who else ""
         lines.append(f"• {escape_mrkdwn(what)}  _({escape_mrkdwn(change.get('severity'))}{who})_")
     return lines
 
 
-def fallback_text(payload: dict[str, Any]) -> str:
-    badge = str(payload.get("severity") or "info").upper()
-    return escape_mrkdwn(f"[{badge}] {headline(payload)}")
+def fallback_text(payload: AlertPayload) -> str:
+    badge = str(payload.severity or "info").upper()
+    return escape_mrkdwn(f"[{badge}] {payload.headline}")
 
 
-def render(payload: dict[str, Any], standing: Standing | None = None) -> dict[str, Any]:
+def render(payload: AlertPayload, standing: Standing | None = None) -> dict[str, Any]:
     """{'text': …, 'blocks': […]} for chat.postMessage or an incoming webhook; with ``standing`` (a
     bot-token delivery) also where the alert stands and its buttons."""
-    escalation = payload.get("escalation") or {}
-    title = headline(payload)
+    escalation = payload.escalation or {}
+    title = payload.headline
     if escalation:
         title = "Escalated: " + title
     blocks: list[dict[str, Any]] = [
@@ -109,19 +100,15 @@ def render(payload: dict[str, Any], standing: Standing | None = None) -> dict[st
         {
             "type": "context",
             "elements": [
-                {"type": "mrkdwn", "text": SEVERITY_BADGE.get(str(payload.get("severity")), "")},
+                {"type": "mrkdwn", "text": SEVERITY_BADGE.get(str(payload.severity), "")},
                 {
                     "type": "mrkdwn",
                     "text": " · ".join(
                         [
-                            f"`{escape_mrkdwn(payload.get('kind'))}`",
-                            escape_mrkdwn(payload.get("source"))
-                            + (
-                                f" ({escape_mrkdwn(payload['government'])})"
-                                if payload.get("government")
-                                else ""
-                            ),
-                            f"observed {escape_mrkdwn(payload.get('observed_at'))}",
+                            f"`{escape_mrkdwn(payload.kind)}`",
+                            escape_mrkdwn(payload.source)
+                            + (f" ({escape_mrkdwn(payload.government)})" if payload.government else ""),
+                            f"observed {escape_mrkdwn(payload.observed_at)}",
                         ]
                     ),
                 },
@@ -132,12 +119,12 @@ def render(payload: dict[str, Any], standing: Standing | None = None) -> dict[st
         notified = ", ".join(escape_mrkdwn(c) for c in escalation.get("notified") or []) or "nobody"
         text = f"*Not acknowledged within {escalation.get('after_minutes'):g} minutes.* Notified: {notified}."
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": cut(text, MAX_SECTION)}})
-    if payload.get("raises"):
+    if payload.raises:
         moves = "\n".join(
             f"• *{escape_mrkdwn(r.get('government'))}* tier {escape_mrkdwn(r.get('old'))} → "
             f"{escape_mrkdwn(r.get('new'))} ({escape_mrkdwn(str(r.get('observed_at'))[:10])}): "
             f"{escape_mrkdwn(r.get('summary'))}"
-            for r in payload["raises"]
+            for r in payload.raises
         )
         text = cut("*Governments moving together*\n" + moves, MAX_SECTION)
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
@@ -149,30 +136,30 @@ def render(payload: dict[str, Any], standing: Standing | None = None) -> dict[st
                 "text": {"type": "mrkdwn", "text": cut("*What changed*\n" + "\n".join(lines), MAX_SECTION)},
             }
         )
-    quoted = payload.get("note") or payload.get("change_note")
+    quoted = payload.note or payload.change_note
     if quoted:
-        whose = payload.get("note_by") or "The advisory's own note"
+        whose = payload.note_by or "The advisory's own note"
         note = f"*{escape_mrkdwn(whose[:1].upper() + whose[1:])}:*\n>{escape_mrkdwn(quoted)}"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": cut(note, MAX_SECTION)}})
-    if payload.get("error"):
-        error = "*Error:*\n```" + cut(escape_mrkdwn(payload["error"]), MAX_SECTION - 20) + "```"
+    if payload.error:
+        error = "*Error:*\n```" + cut(escape_mrkdwn(payload.error), MAX_SECTION - 20) + "```"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": error}})
-    if payload.get("diff"):
-        diff = payload["diff"]
+    if payload.diff:
+        diff = payload.diff
         more = ""
         if len(diff) > DIFF_CHARS:
             diff = diff[:DIFF_CHARS] + "…"
-            if payload.get("history_url"):
-                more = f"\n<{payload['history_url']}|Full diff in the history view>"
+            if payload.history_url:
+                more = f"\n<{payload.history_url}|Full diff in the history view>"
         text = "*Text changes* (~removed~, *added*)\n" + diff_mrkdwn(diff)
         blocks.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, MAX_SECTION - len(more)) + more}}
         )
     links = []
-    if payload.get("url"):
-        links.append(f"<{payload['url']}|Source page>")
-    if payload.get("history_url"):
-        links.append(f"<{payload['history_url']}|History of this change>")
+    if payload.url:
+        links.append(f"<{payload.url}|Source page>")
+    if payload.history_url:
+        links.append(f"<{payload.history_url}|History of this change>")
     if links:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(links)}]})
     text = fallback_text(payload)
@@ -180,7 +167,7 @@ def render(payload: dict[str, Any], standing: Standing | None = None) -> dict[st
         text = "Escalated: " + text
     if standing is None:
         return {"text": text, "blocks": blocks[:MAX_BLOCKS]}
-    tail = controls(standing, payload.get("history_url"))
+    tail = controls(standing, payload.history_url)
     return {"text": text, "blocks": blocks[: MAX_BLOCKS - len(tail)] + tail}
 
 
@@ -236,11 +223,11 @@ def controls(standing: Standing, history_url: str | None) -> list[dict[str, Any]
     return out
 
 
-def render_digest(title: str, payloads: list[dict[str, Any]]) -> dict[str, Any]:
+def render_digest(title: str, payloads: Sequence[DigestItem]) -> dict[str, Any]:
     """One digest message: changes grouped by severity, then by destination."""
-    grouped: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    grouped: dict[str, dict[str, list[DigestItem]]] = defaultdict(lambda: defaultdict(list))
     for payload in payloads:
-        grouped[str(payload.get("severity") or "info")][_place(payload)].append(payload)
+        grouped[str(payload.severity or "info")][payload.place].append(payload)
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": cut(title, MAX_HEADER), "emoji": True}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{len(payloads)} change(s)"}]},
@@ -251,7 +238,7 @@ def render_digest(title: str, payloads: list[dict[str, Any]]) -> dict[str, Any]:
         lines = []
         for place in sorted(grouped[severity]):
             summaries = "; ".join(
-                escape_mrkdwn(headline(p).split(" — ", 1)[-1]) for p in grouped[severity][place]
+                escape_mrkdwn(p.headline.split(" — ", 1)[-1]) for p in grouped[severity][place]
             )
             lines.append(f"• *{escape_mrkdwn(place)}*: {summaries}")
         text = SEVERITY_BADGE[severity] + "\n" + "\n".join(lines)

@@ -11,30 +11,29 @@ Backfills run with ``notify=digest`` leave their alerts in status ``digest``: th
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlmodel import Session, col, select
 
+from alerts.payload import DigestItem, DigestPayload
 from alerts.routing import Routing
 from diffing.changes import Severity
 from models.tables import Alert, Change
 
 
-def _item(change: Change) -> dict[str, Any]:
+def _item(change: Change) -> DigestItem:
     place, _, what = change.summary.partition(" — ")
-    return {
-        "source": change.source,
-        "country": change.country,
-        "key": change.key,
-        "country_name": place,
-        "kind": change.kind,
-        "severity": Severity(change.severity).label,
-        "summary": change.summary,
-        "changes": [
-            {"kind": change.kind, "summary": change.summary, "severity": Severity(change.severity).label}
-        ],
-        "what": what or change.summary,
-    }
+    label = Severity(change.severity).label
+    return DigestItem(
+        source=change.source,
+        country=change.country,
+        key=change.key,
+        country_name=place,
+        kind=change.kind,
+        severity=label,
+        summary=change.summary,
+        changes=({"kind": change.kind, "summary": change.summary, "severity": label},),
+        what=what or change.summary,
+    )
 
 
 def queue_digests(
@@ -44,7 +43,7 @@ def queue_digests(
     now: datetime | None = None,
     hours: float = 24.0,
     notify: bool = True,
-) -> list[dict[str, Any]]:
+) -> list[DigestPayload]:
     """Queue today's digest for every digest route that has something to say; returns the payloads."""
     now = now or datetime.now(UTC)
     since = now - timedelta(hours=hours)
@@ -63,21 +62,16 @@ def queue_digests(
         mine = [i for i in items if routing.digest_matches(route, i)]
         if not mine:
             continue
-        worst = max(Severity.parse(i["severity"]) for i in mine)
-        payload = {
-            "source": "digest",
-            "kind": "digest",
-            "digest": True,
-            "channel": route.channel,
-            "title": f"Travel-risk digest — {len(mine)} change(s) in the {hours:g} h to "
+        worst = max(Severity.parse(i.severity) for i in mine)
+        payload = DigestPayload(
+            channel=route.channel,
+            title=f"Travel-risk digest — {len(mine)} change(s) in the {hours:g} h to "
             f"{now.strftime('%Y-%m-%d %H:%M')} UTC",
-            "items": mine,
-            "severity": worst.label,
-            "observed_at": now.isoformat(),
-            "summary": f"{len(mine)} change(s)",
-            "country": "",
-            "key": "",
-        }
+            items=tuple(mine),
+            severity=worst.label,
+            observed_at=now.isoformat(),
+            summary=f"{len(mine)} change(s)",
+        )
         dedupe = f"digest:{route.channel}:{since.isoformat()}:{now.isoformat()}"
         if session.exec(select(Alert.id).where(Alert.dedupe_key == dedupe)).first() is None:
             session.add(
@@ -86,7 +80,7 @@ def queue_digests(
                     source="digest",
                     kind="digest",
                     severity=int(worst),
-                    payload=payload,
+                    payload=payload.to_json(),
                     created_at=now,
                     status="pending" if notify else "held",
                 )

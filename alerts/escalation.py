@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from alerts.payload import AlertPayload, parse_payload
 from alerts.routing import Routing
 from diffing.changes import Severity
 from models.store import as_utc
@@ -38,8 +39,10 @@ def queue_escalations(session: Session, routing: Routing, *, now: datetime | Non
     ).all()
     queued = 0
     for alert in candidates:
-        payload = alert.payload or {}
-        if payload.get("ops") or payload.get("digest") or alert.delivered_at is None or alert.id is None:
+        payload = parse_payload(alert.payload)
+        if not isinstance(payload, AlertPayload) or payload.ops:
+            continue
+        if alert.delivered_at is None or alert.id is None:
             continue
         deliveries = session.exec(
             select(Delivery).where(Delivery.alert_id == alert.id, Delivery.status == "sent")
@@ -81,16 +84,15 @@ def queue_escalations(session: Session, routing: Routing, *, now: datetime | Non
                 kind="escalation",
                 severity=alert.severity,
                 change_id=None,
-                payload={
-                    **payload,
-                    "channel": routing.escalation_channel,
-                    "escalation": {
+                payload=payload.escalated(
+                    routing.escalation_channel,
+                    {
                         "of_alert": alert.id,
                         "after_minutes": minutes,
                         "notified": notified,
                         "assignee": assigned[-1] if assigned else None,
                     },
-                },
+                ).to_json(),
                 created_at=now,
                 status="pending",
             )

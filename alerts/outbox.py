@@ -28,7 +28,7 @@ from sqlmodel import Session, col, func, select
 
 from advisory_watch.settings import Settings
 from alerts import actions, blocks, escalation
-from alerts.payload import ops_payload
+from alerts.payload import DigestPayload, ops_payload, parse_payload
 from alerts.routing import Routing
 from alerts.routing import load as load_routing
 from alerts.sinks import ConsoleTransport, DeliveryError, DeliveryRejected, DeliveryUncertain, Transport
@@ -136,14 +136,14 @@ def route_new_alerts(session: Session, routing: Routing, now: datetime | None = 
     for alert in session.exec(
         select(Alert).where(Alert.status == "pending", col(Alert.routed).is_(False))
     ).all():
-        payload = alert.payload or {}
-        live = not (payload.get("ops") or payload.get("digest") or payload.get("escalation"))
+        payload = parse_payload(alert.payload)
+        live = not (payload.ops or payload.digest or payload.escalation)
         if live and str(alert.country or "").upper() in snoozed:
             # A snoozed destination's alerts wait for the digest (its changes are in it), not a channel.
             alert.routed, alert.status = True, "digest"
             session.add(alert)
             continue
-        channels = routing.live_channels(alert.payload)
+        channels = routing.live_channels(payload)
         for channel in channels:
             _insert_ignore(
                 session,
@@ -189,7 +189,7 @@ def _thread_root(
     """The message a delivery replies under: the first of the alerts it names (``thread_with``: a
     consensus alert joins the governments' own alerts), else the last alert of the same source and
     destination in this channel within the thread window."""
-    named = [i for i in (alert.payload or {}).get("thread_with") or [] if isinstance(i, int)]
+    named = [i for i in parse_payload(alert.payload).thread_with or () if isinstance(i, int)]
     if named:
         first = session.exec(
             select(Delivery)
@@ -224,7 +224,7 @@ def _ops_notice(session: Session, alert: Alert, delivery: Delivery, reason: str,
     from advisory_watch.settings import get_settings
 
     print(f"advisory-watch: Slack refused alert {alert.id} for {delivery.channel}: {reason}", file=sys.stderr)
-    if alert.payload.get("ops"):
+    if parse_payload(alert.payload).ops:
         return  # never an ops alert about an ops alert
     payload = ops_payload(
         source="slack",
@@ -240,9 +240,9 @@ def _ops_notice(session: Session, alert: Alert, delivery: Delivery, reason: str,
             Alert(
                 dedupe_key=dedupe,
                 source="slack",
-                kind=payload["kind"],
+                kind=payload.kind,
                 severity=int(Severity.HIGH),
-                payload=payload,
+                payload=payload.to_json(),
                 created_at=now,
                 status="pending",
             )
@@ -250,7 +250,7 @@ def _ops_notice(session: Session, alert: Alert, delivery: Delivery, reason: str,
         session.commit()
         # The same notice where it is seen without Slack: a JSON line on stderr and in the JSON file.
         ConsoleTransport(stream=sys.stderr, jsonl_path=get_settings().alerts_jsonl).post(
-            "console", {}, payload, marker=dedupe
+            "console", {}, payload.to_json(), marker=dedupe
         )
 
 
@@ -385,7 +385,7 @@ def _deliver(
             alert.attempts += 1
             session.add_all([delivery, alert])
             session.commit()
-            severe = Severity.parse(alert.payload.get("severity") or "info") >= BROADCAST_FROM
+            severe = Severity.parse(parse_payload(alert.payload).severity or "info") >= BROADCAST_FROM
             posted = transport.post(
                 delivery.channel,
                 message_of(session, alert, with_controls=transport.name == "slack"),
@@ -414,14 +414,13 @@ def _deliver(
 def message_of(session: Session, alert: Alert, *, with_controls: bool = True) -> dict[str, Any]:
     """The Slack message of an alert as it stands now: a digest, or the alert with what people did
     about it and its buttons (an escalation shows, and acts on, the alert it escalates)."""
-    if alert.payload.get("digest"):
-        return blocks.render_digest(alert.payload["title"], alert.payload["items"])
+    payload = parse_payload(alert.payload)
+    if isinstance(payload, DigestPayload):
+        return blocks.render_digest(payload.title, payload.items)
     if not with_controls:
-        return blocks.render(alert.payload)
-    subject = int((alert.payload.get("escalation") or {}).get("of_alert") or alert.id or 0)
-    return blocks.render(
-        alert.payload, actions.standing(actions.actions_of(session, [subject])[subject], subject)
-    )
+        return blocks.render(payload)
+    subject = int((payload.escalation or {}).get("of_alert") or alert.id or 0)
+    return blocks.render(payload, actions.standing(actions.actions_of(session, [subject])[subject], subject))
 
 
 def _release(session: Session, delivery: Delivery, alert: Alert, error: str, count: bool = True) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from alerts.payload import AlertPayload, DigestPayload, Routable
 from diffing.changes import Severity
 
 
@@ -27,15 +28,15 @@ class Route:
     digest: bool = False
     escalate_after_minutes: float | None = None  # high/critical alerts here not acknowledged by then
 
-    def matches(self, payload: dict[str, Any], region_of: dict[str, set[str]]) -> bool:
-        country = str(payload.get("country") or "").upper()
+    def matches(self, payload: Routable, region_of: dict[str, set[str]]) -> bool:
+        country = str(payload.country or "").upper()
         if self.countries and country not in self.countries:
             return False
         if self.regions and not (region_of.get(country, set()) & self.regions):
             return False
-        if self.sources and payload.get("source") not in self.sources:
+        if self.sources and payload.source not in self.sources:
             return False
-        return Severity.parse(payload.get("severity") or "info") >= self.min_severity
+        return Severity.parse(payload.severity or "info") >= self.min_severity
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Routing:
     escalation_channel: str | None = None
     escalate_after_minutes: float | None = None  # for alerts that went to the default channel
 
-    def escalation_minutes(self, payload: dict[str, Any], channels: list[str]) -> float | None:
+    def escalation_minutes(self, payload: Routable, channels: list[str]) -> float | None:
         """How long a high or critical alert delivered to ``channels`` may stay unacknowledged: the
         shortest of its matching routes' limits (the top-level one for the default channel)."""
         if not self.escalation_channel:
@@ -74,10 +75,10 @@ class Routing:
                 index.setdefault(country, set()).add(region)
         return index
 
-    def live_channels(self, payload: dict[str, Any]) -> list[str]:
-        if payload.get("digest") or payload.get("escalation"):
-            return [payload["channel"]]
-        if payload.get("ops"):
+    def live_channels(self, payload: AlertPayload | DigestPayload) -> list[str]:
+        if isinstance(payload, DigestPayload) or payload.escalation:
+            return [payload.channel] if payload.channel else []
+        if payload.ops:
             channel = self.ops_channel or self.default_channel
             return [channel] if channel else []
         index = self.region_of
@@ -92,8 +93,8 @@ class Routing:
             routes = [Route(channel=self.default_channel, digest=True)]
         return routes
 
-    def digest_matches(self, route: Route, payload: dict[str, Any]) -> bool:
-        return not payload.get("ops") and route.matches(payload, self.region_of)
+    def digest_matches(self, route: Route, payload: Routable) -> bool:
+        return route.matches(payload, self.region_of)
 
 
 class RoutingError(ValueError):

@@ -31,6 +31,7 @@ from rich.table import Table
 from advisory_watch import announcements
 from advisory_watch.replay import replay_corpus, replay_files, replay_governments
 from advisory_watch.settings import Settings
+from alerts.payload import AlertPayload
 from diffing.witness import SUBJECT, claim_line, clean_area_name
 from models.sessions import session_for
 from scrapers import registry
@@ -39,7 +40,7 @@ from scrapers.text.corpus_moment import bundle_bytes, moments
 from scrapers.us_state import state_dept_feed
 
 ROOT = Path(__file__).resolve().parents[1]
-HAND_READ = ROOT / "tests" / "corpus" / "hand_read_alerts.txt"
+HAND_READ = ROOT / "tests" / "scenarios" / "corpus" / "hand_read_alerts.txt"
 CORPUS_SOURCES = {
     "state-dept-page": "unitedstates",
     "country-page": "unitedstates",
@@ -112,8 +113,8 @@ def hand_read() -> list[tuple[str, list[str]]]:
     return out
 
 
-def alert_key(alert: dict) -> str:
-    return f"{alert['source']} | {alert['key']} | {alert['observed_at'][:10]}"
+def alert_key(alert: AlertPayload) -> str:
+    return f"{alert.source} | {alert.key} | {alert.observed_at[:10]}"
 
 
 def _linear_items() -> float:
@@ -144,16 +145,16 @@ def main() -> None:
         claims = Table(title="Alerts and the witnesses of their claims")
         for column in ("replay", "source", "alerts", "claims", "field", "note", "reading", "unclean areas"):
             claims.add_column(column, justify="right")
-        every: list[dict] = []
+        every: list[AlertPayload] = []
         for name, alerts, _ in replays:
             per: dict[str, Counter] = {}
             for alert in alerts:
-                if alert.get("ops") or alert["source"] == "consensus":
+                if alert.ops or alert.source == "consensus":
                     continue
                 every.append(alert)
-                counts = per.setdefault(alert["source"], Counter())
+                counts = per.setdefault(alert.source, Counter())
                 counts["alerts"] += 1
-                for change in alert["changes"]:
+                for change in alert.changes or ():
                     counts["claims"] += 1
                     for w in change.get("witnesses") or []:
                         counts[w] += 1
@@ -207,7 +208,7 @@ def main() -> None:
     right = [
         k
         for k, expected in sample
-        if k in by_key and [claim_line(c) for c in by_key[k]["changes"]] == expected
+        if k in by_key and [claim_line(c) for c in by_key[k].changes or ()] == expected
     ]
     governments = Counter(k.split(" | ")[0] for k, _ in sample)
     spread = ", ".join(f"{s} {n}" for s, n in sorted(governments.items()))
@@ -217,7 +218,7 @@ def main() -> None:
     )
     for k, expected in sample:
         if k not in right:
-            got = [claim_line(c) for c in by_key[k]["changes"]] if k in by_key else "no alert"
+            got = [claim_line(c) for c in by_key[k].changes or ()] if k in by_key else "no alert"
             console.print(f"  differs: {k}: expected {expected}, stated {got}")
     console.print(f"one feed item listing 5,000 areas extracts in {_linear_items() * 1000:.0f} ms")
     console.print(f"bench time {time.perf_counter() - started:.0f} s")

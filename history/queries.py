@@ -273,7 +273,7 @@ def alerts_with_actions(
 ) -> list[dict[str, Any]]:
     """Alerts, newest first, each with its audit trail."""
     from alerts.actions import actions_of
-    from alerts.blocks import headline
+    from alerts.payload import parse_payload
 
     query = select(Alert).order_by(col(Alert.created_at).desc(), col(Alert.id).desc()).limit(limit)
     if alert_id is not None:
@@ -284,7 +284,7 @@ def alerts_with_actions(
     trail = actions_of(session, [a.id for a in rows if a.id is not None])
     out = []
     for alert in rows:
-        payload = alert.payload or {}
+        payload = parse_payload(alert.payload)
         out.append(
             {
                 "id": alert.id,
@@ -293,10 +293,10 @@ def alerts_with_actions(
                 "country": alert.country,
                 "kind": alert.kind,
                 "severity": Severity(alert.severity).label,
-                "title": payload.get("title") or headline(payload),
+                "title": payload.headline,
                 "status": alert.status,
                 "delivered_at": alert.delivered_at.isoformat() if alert.delivered_at else None,
-                "history_url": payload.get("history_url") or None,
+                "history_url": payload.history_url or None,
                 "actions": [action_dict(a) for a in trail.get(alert.id or 0, [])],
             }
         )

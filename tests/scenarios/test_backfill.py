@@ -460,7 +460,7 @@ def test_notify_live_sends_and_digest_waits_for_the_digest(wayback_server, slack
     routing = parse({"default_channel": "#travel-risk", "routes": [{"channel": "#digest", "digest": True}]})
     with session_for() as session:
         [digest] = queue_digests(session, routing, now=datetime(2026, 11, 22, 7, tzinfo=UTC))
-        assert {(i["country"], i["kind"]) for i in digest["items"]} >= {("JM", "level_changed")}
+        assert {(i["country"], i["kind"]) for i in digest.to_json()["items"]} >= {("JM", "level_changed")}
         assert queue_digests(session, routing, now=datetime(2026, 11, 23, 7, tzinfo=UTC)) == []  # once
         assert {a.status for a in session.exec(select(Alert).where(Alert.source == SOURCE)).all()} == {
             "sent",

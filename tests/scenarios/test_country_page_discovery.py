@@ -131,7 +131,7 @@ def test_a_cycle_fetches_the_pages_found_and_tells_ops_once_what_it_cannot_watch
     unwatched = [r for r in first if r.status == "discovery_incomplete"]
     assert len(unwatched) == 1 and "IN" in unwatched[0].problems[0]
     [ops] = unwatched[0].alerts
-    assert ops["kind"] == "destinations_unwatched" and "SN" in ops["summary"]
+    assert ops.kind == "destinations_unwatched" and "SN" in ops.summary
     # Mexico's page, linked only from its advisory page, was fetched and stored.
     mexico_result = [r for r in first if r.status == "ok" and r.items == 1]
     assert len(mexico_result) == 1

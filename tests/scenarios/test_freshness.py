@@ -40,7 +40,7 @@ def test_a_silent_source_is_told_once_per_silence():
         state = freshness(session, "state-dept-feed", now, 3)
         assert state["stale"] and state["stale_after_seconds"] == 3 * 3600
         [raised] = raise_stale_sources(session, settings)
-        assert raised["kind"] == "source_stale" and "no successful cycle for 4.0 h" in raised["summary"]
+        assert raised.kind == "source_stale" and "no successful cycle for 4.0 h" in raised.summary
         assert raise_stale_sources(session, settings) == []  # the same silence: told once
         # A success ends the silence; a later silence is told again.
         ingest(session, state_dept_feed, FEED_1008.read_bytes(), url=state_dept_feed.urls[0], observed_at=now)

@@ -147,10 +147,10 @@ def test_uk_content_api_cycles_raise_once_then_304(upstream, tmp_path):
     _serve(upstream, page, _content_item("Israel", "2025-06-16T061445Z"), tmp_path, "il-0616.json")
     second = run_source("uk-fcdo", settings=get_settings())
     (alert,) = [a for r in second for a in r.alerts]
-    assert (alert["government"], alert["key"], alert["kind"], alert["old"], alert["new"]) == (
+    assert (alert.government, alert.key, alert.kind, alert.old, alert.new) == (
         "UK", "IL", "tier_raised", 3, 4
     )  # fmt: skip
-    assert alert["severity"] == "critical" and alert["url"].endswith("/foreign-travel-advice/israel")
+    assert alert.severity == "critical" and alert.url.endswith("/foreign-travel-advice/israel")
     third = run_source("uk-fcdo", settings=get_settings())
     assert [r.status for r in third] == ["not_modified"]
     log = [r for r in httpx.get(f"{upstream.url}/__fixture/log").json() if r["path"] == page]
@@ -187,7 +187,7 @@ def test_a_failed_index_and_a_changed_layout_are_ops_alerts_and_lose_nothing(ups
     _serve(upstream, page, {"title": "Israel travel advice", "details": {}}, tmp_path, "il-broken.json")
     broken = run_source("uk-fcdo", settings=get_settings())
     assert [r.status for r in broken] == ["extraction_failed"]
-    assert any(a["kind"] == "extraction_failed" for r in broken for a in r.alerts)
+    assert any(a.kind == "extraction_failed" for r in broken for a in r.alerts)
     from models import store
 
     with session_for() as session:

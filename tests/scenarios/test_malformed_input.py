@@ -59,15 +59,15 @@ def test_malformed_feeds_never_look_like_changes():
             assert _states(session) == baseline, label  # the last good snapshot stays current
             assert _changes(session) == 0, label
         # One ops alert for the whole failure streak, not one per failure.
-        assert [a["kind"] for a in ops_alerts] == ["extraction_failed"]
-        assert "not well-formed XML" in ops_alerts[0]["error"]
+        assert [a.kind for a in ops_alerts] == ["extraction_failed"]
+        assert "not well-formed XML" in ops_alerts[0].error
 
         # The real next capture then gives exactly the one real change, and ops hear of the recovery.
         after = ingest(session, state_dept_feed, good_new, url=URL, observed_at=T0 + timedelta(hours=9))
-        kinds = sorted(a["kind"] for a in after.alerts)
+        kinds = sorted(a.kind for a in after.alerts)
         assert kinds == ["level_changed", "source_recovered"]
-        level = next(a for a in after.alerts if a["kind"] == "level_changed")
-        assert (level["country"], level["old"], level["new"]) == ("ST", 1, 2)
+        level = next(a for a in after.alerts if a.kind == "level_changed")
+        assert (level.country, level.old, level.new) == ("ST", 1, 2)
 
 
 def test_an_item_without_a_level_is_skipped_and_reported():
@@ -79,7 +79,7 @@ def test_an_item_without_a_level_is_skipped_and_reported():
         assert result.status == "ok"
         assert result.problems == ["item 'Peru': no advisory level"]
         assert result.items == 210
-        kinds = sorted(a["kind"] for a in result.alerts)
+        kinds = sorted(a.kind for a in result.alerts)
         assert kinds == ["extraction_failed", "level_changed"]  # Peru reported to ops; São Tomé still alerts
         assert _states(session)["PE"] == before["PE"]
 

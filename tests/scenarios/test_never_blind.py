@@ -88,7 +88,7 @@ def _kenya_edited(path: Path, folder: Path) -> Path:
 
 
 def _alerted(results: list) -> set[tuple]:
-    return {(a["key"], a["kind"], str(a["old"]), str(a["new"])) for r in results for a in r.alerts}
+    return {(a.key, a.kind, str(a.old), str(a.new)) for r in results for a in r.alerts}
 
 
 def _check_kenya(url: str, tmp_path: Path) -> None:
@@ -152,9 +152,9 @@ def test_a_destination_that_cannot_be_stored_is_isolated_and_reported_once(tmp_p
         assert first.failed == {}  # baselines compare nothing
         assert changed.status == "ok" and set(changed.failed) == {"KE"}
         assert "ValueError: cannot compare Kenya 42" in changed.failed["KE"]
-        kinds = [a["kind"] for a in changed.alerts]
+        kinds = [a.kind for a in changed.alerts]
         assert "level_changed" in kinds and "destination_failed" in kinds  # São Tomé still alerts
-        assert set(again.failed) == {"KE"} and "destination_failed" not in [a["kind"] for a in again.alerts]
+        assert set(again.failed) == {"KE"} and "destination_failed" not in [a.kind for a in again.alerts]
         ops = session.exec(select(Alert).where(Alert.kind == "destination_failed")).all()
         assert len(ops) == 1 and "KE" in ops[0].payload["summary"]
         # Kenya keeps its last good state: still the baseline snapshot of 2025-10-07.
@@ -172,7 +172,7 @@ def test_a_failed_ingest_is_recorded_and_the_bytes_are_fetched_again(feed_server
     monkeypatch.setattr("advisory_watch.ingest.apply_observation", broken)
     [failed] = run_source("state-dept-feed", notify=False)
     assert failed.status == "ingest_failed" and "RuntimeError: database went away" in failed.problems[0]
-    assert [a["kind"] for a in failed.alerts] == ["ingest_failed"]
+    assert [a.kind for a in failed.alerts] == ["ingest_failed"]
     with _session(get_settings().effective_database_url) as session:
         row = session.exec(select(Fetch).where(Fetch.status == "ingest_failed")).one()
         assert "database went away" in row.error
@@ -195,7 +195,7 @@ def test_two_documents_observed_at_the_same_instant_are_ordered(tmp_path):
         one, two = _ingest_all(session, [first, second])
         assert (one.status, two.status) == ("ok", "ok")
         assert two.observed_at > one.observed_at
-        assert ("ST", 1, 2) in {(a["key"], a["old"], a["new"]) for a in two.alerts}
+        assert ("ST", 1, 2) in {(a.key, a.old, a.new) for a in two.alerts}
 
 
 def test_a_dripping_server_cannot_hold_a_fetch_past_its_deadline():
@@ -298,8 +298,8 @@ def test_an_unrecognised_destination_is_an_ops_finding(tmp_path):
     with _session(get_settings().effective_database_url) as session:
         [result] = _ingest_all(session, [path])
     assert any("Atlantis" in p and "not recognised" in p for p in result.problems)
-    ops = [a for a in result.alerts if a["kind"] == "extraction_failed"]
-    assert len(ops) == 1 and "Atlantis" in ops[0]["error"]
+    ops = [a for a in result.alerts if a.kind == "extraction_failed"]
+    assert len(ops) == 1 and "Atlantis" in ops[0].error
 
 
 def _without_area_markup(path: Path, when: datetime, folder: Path) -> Path:
@@ -324,11 +324,11 @@ def test_drift_alerts_once_and_recovers_once(tmp_path):
     restored = [_redated(days[-1], start + timedelta(hours=h), tmp_path) for h in (3, 4)]
     with _session(get_settings().effective_database_url) as session:
         results = _ingest_all(session, [*days, *broken, *restored])
-    ops = [(r.observed_at, a) for r in results for a in r.alerts if a["kind"].startswith("extraction_")]
-    kinds = [a["kind"] for _, a in ops]
+    ops = [(r.observed_at, a) for r in results for a in r.alerts if a.kind.startswith("extraction_")]
+    kinds = [a.kind for _, a in ops]
     assert kinds == ["extraction_drift", "extraction_recovered"], kinds
     drift = ops[0][1]
-    assert re.search(r"areas on \d+ of 21\d records, usually \d+", drift["summary"]), drift["summary"]
+    assert re.search(r"areas on \d+ of 21\d records, usually \d+", drift.summary), drift.summary
     assert ops[0][0] == results[len(days)].observed_at and ops[1][0] == results[len(days) + 2].observed_at
 
 

@@ -19,6 +19,7 @@ import pytest
 
 from advisory_watch.replay import government_folders, replay_governments
 from advisory_watch.settings import Settings
+from alerts.payload import AlertPayload
 from diffing.tiers import IE, Government
 from scrapers import registry
 from scrapers.base import Extraction
@@ -86,11 +87,11 @@ def _corpus(tmp_path: Path) -> Path:
     return corpus
 
 
-def _comparable(payload: dict[str, Any], code: str) -> str:
+def _comparable(payload: AlertPayload, code: str) -> str:
     """An alert with what names its source and store rows set aside, its government's code in the
     summaries ("ZZ: Pakistan — tier 2 → 3 …") made a placeholder."""
     drop = {"source", "government", "from_snapshot", "to_snapshot", "history_url"}
-    kept = {k: v for k, v in payload.items() if k not in drop}
+    kept = {k: v for k, v in payload.to_json().items() if k not in drop}
     return json.dumps(kept, ensure_ascii=False).replace(f'"{code}: ', '"<government>: ')
 
 
@@ -107,13 +108,13 @@ def test_a_sixth_government_is_one_class_and_a_registry_entry(sixth_registered, 
     alerts = [a for r in results for a in r.alerts]
     by_source: dict[str, list[dict[str, Any]]] = {}
     for alert in alerts:
-        by_source.setdefault(alert["source"], []).append(alert)
+        by_source.setdefault(alert.source, []).append(alert)
 
     ireland, sixth = by_source.pop("ireland-dfa"), by_source.pop("sixth-government")
     # Ireland's replay of these pages alone (../shared's `replay --all` raises these, read by hand
     # from its output and the pages): Pakistan raised then lowered, areas added; Madagascar raised
     # then lowered; Vanuatu lowered.
-    assert sorted((a["country_name"], a["kind"]) for a in ireland) == sorted(
+    assert sorted((a.country_name, a.kind) for a in ireland) == sorted(
         [
             ("Madagascar", "tier_lowered"),
             ("Madagascar", "tier_raised"),
@@ -124,15 +125,15 @@ def test_a_sixth_government_is_one_class_and_a_registry_entry(sixth_registered, 
             ("Vanuatu", "tier_lowered"),
         ]
     )
-    assert {a["government"] for a in ireland} == {"IE"}
-    assert {a["government"] for a in sixth} == {"ZZ"}
+    assert {a.government for a in ireland} == {"IE"}
+    assert {a.government for a in sixth} == {"ZZ"}
     assert [_comparable(a, "ZZ") for a in sixth] == [_comparable(a, "IE") for a in ireland]
 
     # Consensus counts it: two governments raising the same destination together is one alert.
     together = by_source.pop("consensus", [])
     assert together, json.dumps(alerts, indent=1)[:2000]
-    assert all(set(a["governments"]) == {"IE", "ZZ"} for a in together)
-    assert {a["key"] for a in together} <= {"PK", "MG"}
+    assert all(set(a.governments) == {"IE", "ZZ"} for a in together)
+    assert {a.key for a in together} <= {"PK", "MG"}
     assert not by_source  # nothing else alerted
 
 

@@ -35,7 +35,7 @@ def test_stale_copy_under_the_other_cms_does_not_undo_a_change():
     # 2026-04-10 São Tomé goes to Level 3 (new CMS, issued 2026-04-08); on 2026-04-14 only the legacy
     # copy is in the feed, still Level 2 and issued 2025-10-08.
     results = run(["2026-04-09", "2026-04-10", "2026-04-14", "2026-04-15"])
-    alerts = [(a["country"], a["old"], a["new"]) for r in results for a in r.alerts if a["country"] == "ST"]
+    alerts = [(a.country, a.old, a.new) for r in results for a in r.alerts if a.country == "ST"]
     assert alerts == [("ST", 2, 3)]  # the stale Level 2 copy never undoes it
     assert results[2].decisions["stale"] >= 1
     assert confirmed_record("ST")["level"] == 3
@@ -54,7 +54,7 @@ def test_one_day_redates_are_held_pending_and_dropped():
     results = run(["2026-02-10", "2026-02-11", "2026-02-12"])
     # No change alerts; the day most items came without a description is extraction drift for ops,
     # told once and recovered the next day.
-    assert [[a["kind"] for a in r.alerts] for r in results] == [
+    assert [[a.kind for a in r.alerts] for r in results] == [
         [],
         ["extraction_drift"],
         ["extraction_recovered"],

@@ -43,13 +43,13 @@ def test_2023_then_2025_alerts_on_exactly_the_countries_past_the_thresholds():
         )
         again = ingest(session, oc_index, content, url=oc_index.urls[0], observed_at=t0 + timedelta(days=14))
     assert again.alerts == []  # the same workbook again: nothing
-    by_key = {a["key"]: a for a in result.alerts}
-    assert by_key["_index"]["kind"] == "new_edition"
-    assert by_key["_index"]["new"] == "2025 edition (193 countries)"
+    by_key = {a.key: a for a in result.alerts}
+    assert by_key["_index"].kind == "new_edition"
+    assert by_key["_index"].new == "2025 edition (193 countries)"
 
     def kinds(key: str) -> set[tuple[str, str, str]]:
         alert = by_key.get(key)
-        return {(c["kind"], c["item"], c["severity"]) for c in alert["changes"]} if alert else set()
+        return {(c["kind"], c["item"], c["severity"]) for c in alert.changes} if alert else set()
 
     # Read by hand from the 2023_dataset and 2025_dataset sheets:
     assert kinds("PE") == {

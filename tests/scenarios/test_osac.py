@@ -44,11 +44,9 @@ def test_an_edited_edition_gives_exactly_the_two_typed_changes():
     first, second = _ingest_versions(text.encode(), edited.encode())
     assert first.alerts == []
     [alert] = second.alerts
-    typed = {
-        (c["kind"], c["item"], c["severity"]) for c in alert["changes"] if c["kind"] != "section_changed"
-    }
+    typed = {(c["kind"], c["item"], c["severity"]) for c in alert.changes if c["kind"] != "section_changed"}
     assert typed == {("threat_rating_changed", "Lima crime", "high"), ("indicator_dropped", "K", "info")}
-    assert alert["kind"] == "threat_rating_changed" and alert["severity"] == "high"
+    assert alert.kind == "threat_rating_changed" and alert.severity == "high"
 
 
 def test_a_reordered_report_is_no_change():
@@ -68,7 +66,7 @@ def test_a_page_without_ratings_or_indicators_raises_no_removals():
         ln for ln in text.splitlines() if "threat location" not in ln and "Indicator" not in ln
     )
     _, second = _ingest_versions(text.encode(), stripped.encode())
-    kinds = {c["kind"] for a in second.alerts for c in a["changes"]}
+    kinds = {c["kind"] for a in second.alerts for c in a.changes}
     assert kinds <= {"section_changed"}
 
 
@@ -161,7 +159,7 @@ def test_discovery_and_a_run_with_member_only_and_failing_reports(monkeypatch):
     # links the fake does not serve (fetch_failed): no alert from any of them.
     assert by_status.count("ok") == 2
     # Only ops alerts (fetch_failed / source_recovered about the failing pages), never a change alert.
-    assert all(a.get("ops") for r in results for a in r.alerts)
+    assert all(a.ops for r in results for a in r.alerts)
     peru = next(r for r in results if r.status == "ok" and r.rejected == 0)
     assert peru.items == 1
     member = next(r for r in results if r.status == "ok" and r.rejected == 1)

@@ -201,7 +201,7 @@ def test_daily_digest_groups_changes_and_skips_empty_days(slack):
     assert "United Arab Emirates" not in text and "Jordan" not in text
     severities = [b["text"]["text"].split("\n")[0] for b in message["blocks"] if b["type"] == "section"]
     assert severities[0].startswith(":large_orange_circle: *HIGH*")
-    assert {i["severity"] for i in payload["items"]} >= {"high"}
+    assert {i.severity for i in payload.items} >= {"high"}
 
 
 def test_webhook_and_alerts_test_command(monkeypatch):

@@ -105,7 +105,7 @@ def test_an_indicator_added_on_the_page_alerts():
     )
     _, second = _ingest_pages(original, with_k)
     [alert] = second.alerts
-    assert (alert["kind"], alert["item"], alert["severity"]) == ("indicator_added", "K", "high")
+    assert (alert.kind, alert.item, alert.severity) == ("indicator_added", "K", "high")
 
 
 def test_renamed_markup_is_extraction_failed_never_a_removal():
@@ -114,10 +114,8 @@ def test_renamed_markup_is_extraction_failed_never_a_removal():
         b"tsg-utility-risk-pill", b"risk-pill"
     )
     first, second, third = _ingest_pages(original, renamed, original)
-    assert second.status == "extraction_failed" and [a["kind"] for a in second.alerts] == [
-        "extraction_failed"
-    ]
-    assert third.alerts and {a["kind"] for a in third.alerts} == {"source_recovered"}  # nothing was removed
+    assert second.status == "extraction_failed" and [a.kind for a in second.alerts] == ["extraction_failed"]
+    assert third.alerts and {a.kind for a in third.alerts} == {"source_recovered"}  # nothing was removed
 
 
 def _feed_with(items: list[str], redate: dict[str, str] | None = None) -> bytes:
@@ -209,9 +207,9 @@ def test_one_page_read_is_not_working_again_while_another_still_fails(feed_serve
     for _ in range(5):
         results = run_source("state-dept-page", planned=planned, notify="none")
         assert [r.status for r in results][1] == "fetch_failed"
-        kinds.append([a["kind"] for r in results for a in r.alerts if a.get("ops")])
+        kinds.append([a.kind for r in results for a in r.alerts if a.ops])
     assert kinds == [[], [], ["fetch_failed"], [], []]
     feed_server.state.routes[PERU_URL.removeprefix("https://travel.state.gov")] = LEGACY_PERU
     recovered = run_source("state-dept-page", planned=planned, notify="none")
     assert [r.status for r in recovered] == ["not_modified", "ok"]
-    assert [a["kind"] for r in recovered for a in r.alerts if a.get("ops")] == ["source_recovered"]
+    assert [a.kind for r in recovered for a in r.alerts if a.ops] == ["source_recovered"]

@@ -18,6 +18,7 @@ from advisory_watch import announcements
 from advisory_watch.replay import replay_files
 from advisory_watch.settings import Settings
 from alerts.blocks import render
+from alerts.payload import AlertPayload
 from diffing.changes import Change, Severity
 from diffing.countries import destination_key, nearest_code
 from diffing.witness import SUBJECT, claim_line, clean_area_name, weigh
@@ -436,11 +437,11 @@ def hand_read(sources: set[str]) -> dict[str, list[str]]:
     return out
 
 
-def stated(alerts: list[dict]) -> dict[str, list[str]]:
+def stated(alerts: list[AlertPayload]) -> dict[str, list[str]]:
     return {
-        f"{a['source']} | {a['key']} | {a['observed_at'][:10]}": [claim_line(c) for c in a["changes"]]
+        f"{a.source} | {a.key} | {a.observed_at[:10]}": [claim_line(c) for c in a.changes]
         for a in alerts
-        if not a.get("ops") and a["source"] != "consensus"
+        if not a.ops and a.source != "consensus"
     }
 
 
@@ -467,12 +468,12 @@ def test_the_feed_alerts_state_exactly_what_was_read_by_hand(feed_days):
 def test_every_claim_names_its_witness_and_every_area_is_a_clean_name(feed_days):
     _, alerts = feed_days
     for alert in alerts:
-        for change in alert.get("changes") or []:
+        for change in alert.changes or []:
             assert change["witnesses"], change
             if SUBJECT.get(change["kind"]) == "areas" and change["item"] and change["kind"] != "area_revised":
                 assert clean_area_name(change["item"]) == change["item"]
-        if any("note" in c["witnesses"] for c in alert.get("changes") or []):
-            assert alert["note"] and alert["note_by"] == "State's change note"
+        if any("note" in c["witnesses"] for c in alert.changes or []):
+            assert alert.note and alert.note_by == "State's change note"
 
 
 def test_every_change_state_announced_in_the_archive_is_alerted(feed_days):
@@ -489,7 +490,7 @@ def test_every_change_state_announced_in_the_archive_is_alerted(feed_days):
 def test_slack_shows_each_claims_witness_and_quotes_the_note(feed_days):
     """Trinidad and Tobago, 2026-04-15: the area is read and confirmed, the −K rests on the note."""
     _, alerts = feed_days
-    [alert] = [a for a in alerts if a.get("key") == "TT"]
+    [alert] = [a for a in alerts if a.key == "TT"]
     blocks = render(alert)["blocks"]
     texts = [b["text"]["text"] for b in blocks if b["type"] == "section"]
     changed = next(t for t in texts if t.startswith("*What changed*"))

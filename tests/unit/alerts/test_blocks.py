@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 from alerts import blocks
+from alerts.payload import AlertPayload
 
 
 def test_block_kit_limits_and_escaping():
     long_text = "<b>&</b> " * 2000
-    payload = {
-        "source": "s",
-        "country_name": "X" * 300,
-        "kind": "level_changed",
-        "severity": "critical",
-        "summary": "X" * 300,
-        "change_note": long_text,
-        "diff": "[+" + long_text + "+]",
-        "error": long_text,
-        "changes": [
-            {"kind": "k", "summary": f"X — change {i} <@U123>", "severity": "high"} for i in range(400)
-        ],
-        "history_url": "http://127.0.0.1:8000/diff/1/2",
-        "url": "https://travel.state.gov/",
-    }
+    payload = AlertPayload.from_json(
+        {
+            "source": "s",
+            "country_name": "X" * 300,
+            "kind": "level_changed",
+            "severity": "critical",
+            "observed_at": "2026-01-01T00:00:00+00:00",
+            "summary": "X" * 300,
+            "change_note": long_text,
+            "diff": "[+" + long_text + "+]",
+            "error": long_text,
+            "changes": [
+                {"kind": "k", "summary": f"X — change {i} <@U123>", "severity": "high"} for i in range(400)
+            ],
+            "from_snapshot": 1,
+            "to_snapshot": 2,
+            "history_url": "http://127.0.0.1:8000/diff/1/2",
+            "url": "https://travel.state.gov/",
+        }
+    )
     message = blocks.render(payload)
     assert len(message["blocks"]) <= 50
     assert len(message["blocks"][0]["text"]["text"]) <= 150

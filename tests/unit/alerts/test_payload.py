@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from alerts.payload import change_payload, ops_payload, primary_change
+from alerts.payload import (
+    AlertPayload,
+    DigestPayload,
+    change_payload,
+    ops_payload,
+    parse_payload,
+    primary_change,
+)
 from diffing.changes import Change, Severity
 from diffing.tiers import US
 
@@ -47,17 +54,17 @@ def test_a_change_payload_names_the_level_then_the_rest_with_the_diff_and_histor
         history_base_url="http://127.0.0.1:8000/",
         government=US,
     )
-    assert (payload["kind"], payload["old"], payload["new"], payload["severity"]) == (
+    assert (payload.kind, payload.old, payload.new, payload.severity) == (
         "level_changed",
         1,
         2,
         "medium",
     )
-    assert payload["summary"] == "Sao Tome and Principe — Level 1 → Level 2; +H Health"
-    assert payload["government"] == "US" and payload["observed_at"] == "2025-10-08T12:00:00+00:00"
-    assert [c["kind"] for c in payload["changes"]] == ["level_changed", "indicator_added"]
-    assert payload["diff"] == "Exercise [-normal precautions.-][+increased caution due to health risks.+]"
-    assert payload["history_url"] == "http://127.0.0.1:8000/diff/372/406"
+    assert payload.summary == "Sao Tome and Principe — Level 1 → Level 2; +H Health"
+    assert payload.government == "US" and payload.observed_at == "2025-10-08T12:00:00+00:00"
+    assert [c["kind"] for c in payload.changes] == ["level_changed", "indicator_added"]
+    assert payload.diff == "Exercise [-normal precautions.-][+increased caution due to health risks.+]"
+    assert payload.history_url == "http://127.0.0.1:8000/diff/372/406"
 
 
 def test_the_alerting_changes_set_the_severity_the_others_ride_along():
@@ -74,14 +81,41 @@ def test_the_alerting_changes_set_the_severity_the_others_ride_along():
         to_snapshot=2,
         alerting=[LEVEL],
     )
-    assert payload["severity"] == "medium" and len(payload["changes"]) == 2
+    assert payload.severity == "medium" and len(payload.changes) == 2
 
 
 def test_an_ops_payload_has_the_same_keys_and_says_it_is_for_ops():
     payload = ops_payload(source="state-dept-feed", kind="fetch_failed", summary="down", observed_at=WHEN)
-    assert payload["ops"] is True and payload["severity"] == "high" and payload["country"] == ""
+    assert payload.ops is True and payload.severity == "high" and payload.country == ""
     shared = set(change_payload(
         source="s", changes=[LEVEL], old_record=None, new_record=NEW, observed_at=WHEN, from_snapshot=None,
         to_snapshot=1,
-    ))  # fmt: skip
-    assert {"source", "kind", "severity", "observed_at", "summary", "url", "diff"} <= shared & set(payload)
+    ).to_json())  # fmt: skip
+    assert {"source", "kind", "severity", "observed_at", "summary", "url", "diff"} <= shared & set(
+        payload.to_json()
+    )
+
+
+def test_a_stored_payload_reads_back_to_the_same_json_keeping_keys_it_does_not_know():
+    """Stored payloads are read back by delivery, escalation and the history browser: the round trip
+    loses nothing, keys in their order, even one a later version no longer writes."""
+    change = change_payload(
+        source="s", changes=[LEVEL], old_record=None, new_record=NEW, observed_at=WHEN, from_snapshot=None,
+        to_snapshot=1,
+    ).to_json()  # fmt: skip
+    ops = ops_payload(source="s", kind="fetch_failed", summary="down", observed_at=WHEN).to_json()
+    for stored in (change, ops, {**ops, "legacy": {"kept": 1}}):
+        again = AlertPayload.from_json(stored).to_json()
+        assert again == stored and list(again) == list(stored)
+    assert "changes" not in ops and "from_snapshot" not in ops and ops["error"] == ""
+    assert change["from_snapshot"] is None and "error" not in change and "ops" not in change
+    digest = {
+        "source": "digest", "kind": "digest", "digest": True, "channel": "#d", "title": "T",
+        "items": [{"source": "s", "country": "PE", "key": "PE", "country_name": "Peru", "kind": "k",
+                   "severity": "high", "summary": "Peru — x", "changes": [{"kind": "k"}], "what": "x"}],
+        "severity": "high", "observed_at": "2026-01-01T00:00:00+00:00", "summary": "1 change(s)",
+        "country": "", "key": "",
+    }  # fmt: skip
+    parsed = parse_payload(digest)
+    assert isinstance(parsed, DigestPayload) and parsed.items[0].place == "Peru"
+    assert parsed.to_json() == digest and list(parsed.to_json()) == list(digest)

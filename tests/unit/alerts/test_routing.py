@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from alerts.payload import AlertPayload
 from alerts.routing import RoutingError, parse
 from tests.conftest import ROOT
+
+
+def _alert(**fields) -> AlertPayload:
+    """An alert with only what routing reads set."""
+    return AlertPayload(
+        **{"source": "x", "kind": "level_changed", "observed_at": "", "summary": "", **fields}
+    )
 
 
 def test_routing_rules():
@@ -21,11 +29,11 @@ def test_routing_rules():
             ],
         }
     )
-    peru_high = {"country": "PE", "severity": "high", "source": "state-dept-feed"}
+    peru_high = _alert(country="PE", severity="high", source="state-dept-feed")
     assert routing.live_channels(peru_high) == ["#latam", "#peru"]
-    assert routing.live_channels({"country": "PE", "severity": "info", "source": "osac-report"}) == ["#all"]
-    assert routing.live_channels({"country": "FR", "severity": "critical", "source": "x"}) == ["#all"]
-    assert routing.live_channels({"ops": True, "severity": "high"}) == ["#ops"]
+    assert routing.live_channels(_alert(country="PE", severity="info", source="osac-report")) == ["#all"]
+    assert routing.live_channels(_alert(country="FR", severity="critical", source="x")) == ["#all"]
+    assert routing.live_channels(_alert(ops=True, severity="high")) == ["#ops"]
     assert [r.channel for r in routing.digest_routes()] == ["#digest"]
     for bad in (
         {"routes": [{"countries": ["PE"]}]},
@@ -43,4 +51,4 @@ def test_shipped_routing_example_is_valid():
 
     routing = load(ROOT / "alerts" / "routing.example.yaml")
     assert routing.default_channel == "#travel-risk" and routing.ops_channel == "#advisory-watch-ops"
-    assert "#latam-security" in routing.live_channels({"country": "PE", "severity": "high", "source": "x"})
+    assert "#latam-security" in routing.live_channels(_alert(country="PE", severity="high", source="x"))
