@@ -21,7 +21,6 @@ from advisory_watch.alert_records import add_alert
 from advisory_watch.results import NotifyMode
 from alerts.payload import AlertPayload
 from diffing.consensus import WINDOW, Raise, cluster, consensus_severity
-from models import store
 from models.tables import Alert, Change
 from scrapers import registry
 
@@ -49,7 +48,7 @@ def _raises(session: Session, key: str, since: datetime, until: datetime) -> lis
                     government.code,
                     row.source,
                     row.id,
-                    store.as_utc(row.observed_at),
+                    row.observed_at,
                     row.old,
                     row.new,
                     row.summary,
@@ -66,7 +65,7 @@ def check(
     key = record.get("key") or ""
     if government is None or not key:
         return []
-    when = store.as_utc(when)
+    when = when
     raises = _raises(session, key, when - WINDOW, when)
     latest = next(
         (

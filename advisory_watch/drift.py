@@ -185,14 +185,14 @@ def report(session: Session, source: str) -> dict[str, Any]:
         .order_by(col(ExtractionHealth.observed_at).desc(), col(ExtractionHealth.id).desc())
         .limit(1)
     ).first()
-    usual, history = _usual(session, source, store.as_utc(latest.observed_at)) if latest else ({}, 0)
+    usual, history = _usual(session, source, latest.observed_at) if latest else ({}, 0)
     return {
         "source": source,
         "last_success_at": health.last_success_at.isoformat() if health and health.last_success_at else None,
         "consecutive_failures": health.consecutive_failures if health else 0,
         "last_error": health.last_error if health else None,
         "drifting": (health.drift or {}) if health else {},
-        "latest_observation": store.as_utc(latest.observed_at).isoformat() if latest else None,
+        "latest_observation": latest.observed_at.isoformat() if latest else None,
         "latest": (latest.counts or {}) if latest else {},
         "usual": {k: round(v, 1) for k, v in usual.items()},
         "observations_in_window": history,

@@ -19,7 +19,6 @@ from advisory_watch.results import NotifyMode
 from advisory_watch.settings import Settings
 from alerts.payload import AlertPayload, ops_payload
 from diffing.changes import Severity
-from models import store
 from models.tables import Fetch, SourceHealth
 from scrapers import registry
 
@@ -54,7 +53,7 @@ def freshness(session: Session, source: str, now: datetime, factor: float) -> di
     since = None
     if first_live is not None:
         last_success = health.last_success_at if health and health.last_success_at else first_live
-        since = store.as_utc(last_success)
+        since = last_success
     interval = schedule_interval(entry.schedule) if entry else None
     allowed = interval * factor if interval else None
     silent = (now - since) if since else None

@@ -68,7 +68,7 @@ def insert_snapshots(session: Session, source: Source, items: list[NewSnapshot])
         SnapRow(
             sid,
             row["key"],
-            store.as_utc(row["observed_at"]),
+            row["observed_at"],
             row["fetch_id"],
             row["record_hash"],
             row["raw_hash"],

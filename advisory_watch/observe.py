@@ -52,7 +52,7 @@ def apply_observation(
     settings: Settings,
     isolate: bool = False,
 ) -> None:
-    when = store.as_utc(fetch.observed_at)
+    when = fetch.observed_at
     # A page of one destination reads that destination's state, not the source's ~200 (a feed: all).
     few = chosen_by_key.keys() if len(chosen_by_key) <= _FEW else None
     states, snapshots = store.states_and_snapshots(session, source.name, few)

@@ -189,9 +189,7 @@ def plan_inputs(session: Session, source: Source, fetcher: Fetcher | None) -> Pl
     """The store's answers a source may plan from, each looked up only when the source asks."""
 
     def followed(other: str) -> tuple[dict[str, dict[str, Any]], dict[str, datetime]]:
-        changed_at = {
-            key: store.as_utc(state.updated_at) for key, state in store.states_for(session, other).items()
-        }
+        changed_at = {key: state.updated_at for key, state in store.states_for(session, other).items()}
         return store.confirmed_records(session, other), changed_at
 
     return PlanInputs(

@@ -99,7 +99,7 @@ class Checkpoint:
     @classmethod
     def decode(cls, fetch_id: int, observed_at: datetime, data: bytes) -> Checkpoint:
         state = json.loads(zlib.decompress(data))
-        return cls(fetch_id, store.as_utc(observed_at), state["keys"], state["urls"])
+        return cls(fetch_id, observed_at, state["keys"], state["urls"])
 
     def same_fold(self, other: Checkpoint) -> bool:
         return (self.keys, self.urls) == (other.keys, other.urls)
@@ -111,7 +111,7 @@ def _checkpoints(session: Session, source: str, after: datetime | None = None) -
     query = select(FoldCheckpoint.fetch_id, FoldCheckpoint.observed_at).where(FoldCheckpoint.source == source)
     if after is not None:
         query = query.where(col(FoldCheckpoint.observed_at) > after)
-    return {fid: store.as_utc(when) for fid, when in session.exec(query).all()}
+    return {fid: when for fid, when in session.exec(query).all()}
 
 
 def _stored_checkpoint(session: Session, source: str, fetch_id: int) -> Checkpoint:
@@ -227,7 +227,7 @@ def _window(
             readings[url] = fid
             reading_of[fid] = (content_hash, version)
         observed = frozenset() if repeat else None if keys is None else frozenset(keys.split())
-        timeline.append(Observation(fid, store.as_utc(when), observed))
+        timeline.append(Observation(fid, when, observed))
         if len(timeline) - 1 in places:
             urls_at[len(timeline) - 1] = dict(readings)
     position = {obs.fetch_id: i for i, obs in enumerate(timeline)}
@@ -545,7 +545,7 @@ def insert_observation(
     different one at time t would silently change what the next observation showed. Where that
     happens the next observation gets an explicit copy of what it really showed.
     """
-    when = store.as_utc(fetch.observed_at)
+    when = fetch.observed_at
     start = _checkpoint_before(session, source.name, when)
     # One window serves both the placing and the fold after it (the new snapshots put in it).
     marks = (
@@ -661,7 +661,7 @@ def rederive(
     existing: dict[tuple[str, int], list[Change]] = defaultdict(list)
     for row in session.exec(query).all():
         gap = run.skipped.get(row.key)
-        if gap is not None and gap[0] < store.as_utc(row.observed_at) <= gap[1]:
+        if gap is not None and gap[0] < row.observed_at <= gap[1]:
             continue  # a stretch this destination's fold skipped: its stored changes stand
         existing[(row.key, row.to_snapshot_id)].append(row)
     for ident, rows in existing.items():
@@ -700,7 +700,7 @@ def _rows_match(
 ) -> bool:
     """Stored change rows still say what the transition old -> new at ``when`` says (same kinds,
     items and values: a reprocess may have changed the records behind them)."""
-    if any(r.from_snapshot_id != old.id or store.as_utc(r.observed_at) != when for r in rows):
+    if any(r.from_snapshot_id != old.id or r.observed_at != when for r in rows):
         return False
     wanted = transition(source, _record(session, old), _record(session, new)).stored
     return sorted(
@@ -754,5 +754,5 @@ def _same_content(session: Session, source: Source, state: StateRow, fold: _KeyF
     if live is None or derived is None:
         return live is None and derived is None
     when = fold.last.observed_at if fold.last is not None else datetime.now().astimezone()
-    verdict = source.policy.decide(source.fields, live, None, derived, store.as_utc(when))
+    verdict = source.policy.decide(source.fields, live, None, derived, when)
     return not (verdict.becomes_confirmed or verdict.becomes_pending)

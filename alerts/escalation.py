@@ -16,7 +16,6 @@ from sqlmodel import Session, col, select
 from alerts.payload import AlertPayload, parse_payload
 from alerts.routing import Routing
 from diffing.changes import Severity
-from models.store import as_utc
 from models.tables import Alert, AlertAction, Delivery
 
 ESCALATES_FROM = Severity.HIGH
@@ -51,7 +50,7 @@ def queue_escalations(session: Session, routing: Routing, *, now: datetime | Non
         minutes = routing.escalation_minutes(payload, notified)
         if minutes is None:
             continue
-        if as_utc(alert.delivered_at) + timedelta(minutes=minutes) > now:
+        if alert.delivered_at + timedelta(minutes=minutes) > now:
             continue
         assigned = [
             (a.detail or {}).get("assignee")

@@ -49,7 +49,7 @@ def _series(session: Session, source: str, key: str) -> list[tuple[datetime, int
     for observed_at, record_hash in rows:
         level = records[record_hash].get("level")
         if level and (not series or series[-1][1] != level):
-            series.append((store.as_utc(observed_at), level))
+            series.append((observed_at, level))
     return series
 
 

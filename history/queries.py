@@ -72,7 +72,7 @@ def destinations(session: Session) -> list[Destination]:
                 osac=report.get("threat_ratings") or [],
                 criminality=(oc.get("criminality") or {}).get("score"),
                 resilience=(oc.get("resilience") or {}).get("score"),
-                last_change=store.as_utc(last[key.split("-")[0]]) if last.get(key.split("-")[0]) else None,
+                last_change=last[key.split("-")[0]] if last.get(key.split("-")[0]) else None,
             )
         )
     return rows
@@ -117,7 +117,7 @@ def level_series(session: Session, key: str) -> list[tuple[datetime, int]]:
     for row in rows:
         level = records[row.record_hash].get("level")
         if level and (not series or series[-1][1] != level):
-            series.append((store.as_utc(row.observed_at), level))
+            series.append((row.observed_at, level))
     return series
 
 
@@ -127,7 +127,7 @@ def edition_marks(session: Session, source: str, key: str) -> list[datetime]:
         .where(Snapshot.source == source, Snapshot.key == key)
         .where(col(Snapshot.disposition).in_(CONFIRMING))
     ).all()
-    return [store.as_utc(r) for r in rows]
+    return [r for r in rows]
 
 
 def changes(
@@ -196,7 +196,7 @@ def change_dict(change: Change) -> dict[str, Any]:
         "old": change.old,
         "new": change.new,
         "severity": Severity(change.severity).label,
-        "observed_at": store.as_utc(change.observed_at).isoformat(),
+        "observed_at": change.observed_at.isoformat(),
         "summary": change.summary,
         "from_snapshot": change.from_snapshot_id,
         "to_snapshot": change.to_snapshot_id,

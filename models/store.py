@@ -188,7 +188,7 @@ _SNAP_COLUMNS: tuple[Any, ...] = (
 def snapshot_rows(session: Session, where: Iterable[Any]) -> list[SnapRow]:
     """Snapshots matching the conditions, as plain rows (observed_at in UTC)."""
     rows = _rows(session, select(*_SNAP_COLUMNS).where(*where))
-    return [SnapRow(r[0], r[1], as_utc(r[2]), *r[3:]) for r in rows]
+    return [SnapRow(r[0], r[1], r[2], *r[3:]) for r in rows]
 
 
 def snapshot_record(session: Session, snapshot_id: int | None) -> dict[str, Any] | None:
@@ -238,7 +238,6 @@ def states_for(session: Session, source: str, keys: Iterable[str] | None = None)
     if keys is not None:
         query = query.where(col(DestinationState.key).in_(sorted(keys)))
     rows = _rows(session, query)
-    # updated_at as stored (naive on SQLite): callers that compare it take ``as_utc`` themselves.
     return {r[0]: StateRow(source, r[0], r[1], r[2], r[3], r[4]) for r in rows}
 
 
@@ -269,7 +268,7 @@ def state_of(session: Session, source: str, key: str) -> StateRow | None:
             DestinationState.updated_at,
         ).where(DestinationState.source == source, DestinationState.key == key)
     ).first()
-    return StateRow(source, key, row[0], row[1], row[2], as_utc(row[3])) if row else None
+    return StateRow(source, key, row[0], row[1], row[2], row[3]) if row else None
 
 
 def write_states(session: Session, rows: Iterable[StateRow]) -> None:
@@ -382,7 +381,7 @@ def free_instant(session: Session, source: str, when: datetime) -> datetime:
             )
         ).all()
     )
-    taken = {as_utc(t) for t in taken}
+    taken = {t for t in taken}
     while when in taken:
         when += timedelta(microseconds=1)
     return when
@@ -396,7 +395,7 @@ def last_observed(session: Session, source: str, url: str) -> datetime | None:
         .order_by(col(Fetch.observed_at).desc())
         .limit(1)
     ).first()
-    return as_utc(row) if row else None
+    return row if row else None
 
 
 def last_fetched_by_url(session: Session, source: str) -> dict[str, datetime]:
@@ -406,7 +405,7 @@ def last_fetched_by_url(session: Session, source: str) -> dict[str, datetime]:
         .where(Fetch.source == source, col(Fetch.status).in_(CURRENT_STATUSES))
         .group_by(Fetch.url)
     ).all()
-    return {url: as_utc(when) for url, when in rows}
+    return {url: when for url, when in rows}
 
 
 def latest_observation(session: Session, source: str) -> datetime | None:
@@ -418,7 +417,7 @@ def latest_observation(session: Session, source: str) -> datetime | None:
         .limit(1)
     )
     rows = _rows(session, query)
-    return as_utc(rows[0][0]) if rows else None
+    return rows[0][0] if rows else None
 
 
 def previous_reading(
@@ -447,4 +446,6 @@ def latest_error(session: Session, source: str) -> str | None:
 
 
 def as_utc(value: datetime) -> datetime:
+    """A moment entering the store from outside (a document's own date, a caller's), naive taken as
+    UTC; moments read from the store are UTC already (``models.utc.UtcDateTime``)."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from models.utc import UtcDateTime
+
 
 class Blob(SQLModel, table=True):
     hash: str = Field(primary_key=True, max_length=64)
@@ -50,7 +52,7 @@ class Fetch(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(index=True, max_length=64)
     url: str
-    observed_at: datetime = Field(index=True)
+    observed_at: datetime = Field(index=True, sa_type=UtcDateTime)
     status: str = Field(max_length=32)  # a FetchStatus
     http_status: int | None = None
     etag: str | None = None
@@ -74,7 +76,7 @@ class Snapshot(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=64)
     key: str = Field(index=True, max_length=32)
-    observed_at: datetime = Field(index=True)
+    observed_at: datetime = Field(index=True, sa_type=UtcDateTime)
     fetch_id: int | None = Field(default=None, foreign_key="fetch.id")
     record_hash: str = Field(foreign_key="blob.hash", max_length=64)
     raw_hash: str = Field(foreign_key="blob.hash", max_length=64)
@@ -88,7 +90,7 @@ class DestinationState(SQLModel, table=True):
     confirmed_snapshot_id: int | None = Field(default=None, foreign_key="snapshot.id")
     pending_snapshot_id: int | None = Field(default=None, foreign_key="snapshot.id")
     last_snapshot_id: int | None = Field(default=None, foreign_key="snapshot.id")
-    updated_at: datetime
+    updated_at: datetime = Field(sa_type=UtcDateTime)
 
 
 class Change(SQLModel, table=True):
@@ -105,7 +107,7 @@ class Change(SQLModel, table=True):
     new: Any = Field(default=None, sa_column=Column(JSON))
     severity: int = Field(index=True)
     summary: str
-    observed_at: datetime = Field(index=True)
+    observed_at: datetime = Field(index=True, sa_type=UtcDateTime)
     from_snapshot_id: int | None = Field(default=None, foreign_key="snapshot.id")
     to_snapshot_id: int = Field(foreign_key="snapshot.id")
 
@@ -120,11 +122,11 @@ class Alert(SQLModel, table=True):
     severity: int
     change_id: int | None = Field(default=None, foreign_key="change.id")
     payload: Any = Field(default=None, sa_column=Column(JSON))
-    created_at: datetime = Field(index=True)
+    created_at: datetime = Field(index=True, sa_type=UtcDateTime)
     status: str = Field(default="pending", index=True, max_length=16)  # pending | sent | held | failed
     routed: bool = Field(default=False, index=True)
     attempts: int = 0
-    delivered_at: datetime | None = None
+    delivered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     channel: str | None = None
     slack_ts: str | None = None
     last_error: str | None = None
@@ -142,12 +144,12 @@ class Delivery(SQLModel, table=True):
     key: str = Field(default="", max_length=32)
     status: str = Field(default="pending", index=True, max_length=16)  # pending | sending | sent
     attempts: int = 0
-    claimed_at: datetime | None = None
+    claimed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     claim: str | None = Field(default=None, max_length=64)
     channel_id: str | None = None
     ts: str | None = None
     thread_ts: str | None = None
-    sent_at: datetime | None = Field(default=None, index=True)
+    sent_at: datetime | None = Field(default=None, index=True, sa_type=UtcDateTime)
     last_error: str | None = None
 
 
@@ -156,8 +158,8 @@ class SourceHealth(SQLModel, table=True):
     consecutive_failures: int = 0
     alerted: bool = False
     last_error: str | None = None
-    last_success_at: datetime | None = None
-    updated_at: datetime | None = None
+    last_success_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    updated_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     # Extraction drift ops were told about: metric -> {"usual", "now", "since"}; cleared on recovery.
     drift: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
     # URL -> when it last failed, for the URLs failing now: a source of many pages has recovered when
@@ -171,7 +173,7 @@ class ExtractionHealth(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=64)
     fetch_id: int | None = Field(default=None, foreign_key="fetch.id")
-    observed_at: datetime
+    observed_at: datetime = Field(sa_type=UtcDateTime)
     records: int
     # metric -> count of records having it (level, indicators, areas, numbers, ratings, ...), plus
     # rejected, unrecognised and note_disagreements.
@@ -195,7 +197,7 @@ class FoldCheckpoint(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=64)
     fetch_id: int = Field(foreign_key="fetch.id")
-    observed_at: datetime
+    observed_at: datetime = Field(sa_type=UtcDateTime)
     state: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
@@ -214,7 +216,7 @@ class AlertAction(SQLModel, table=True):
     channel_id: str | None = Field(default=None, max_length=32)  # the message acted on
     message_ts: str | None = Field(default=None, max_length=32)
     once: str = Field(unique=True, max_length=128)
-    created_at: datetime = Field(index=True)
+    created_at: datetime = Field(index=True, sa_type=UtcDateTime)
 
 
 class Snooze(SQLModel, table=True):
@@ -222,7 +224,7 @@ class Snooze(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     country: str = Field(index=True, max_length=8)
-    until: datetime
+    until: datetime = Field(sa_type=UtcDateTime)
     actor: str = Field(max_length=64)
     action_id: int | None = Field(default=None, foreign_key="alertaction.id")
-    created_at: datetime
+    created_at: datetime = Field(sa_type=UtcDateTime)
