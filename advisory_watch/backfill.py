@@ -3,7 +3,7 @@
 A backfilled run (Airflow's run_type ``backfill``, a manual run with a past logical date, or
 ``advisory-watch backfill``) asks the archive for the latest capture of each of the source's URLs in
 its range, stores it at the capture's time with its provenance (archive + capture URL), and lets the
-pipeline put it in its place in history (advisory_watch/rederive.py). Alerts it raises are recorded
+pipeline put it in its place in history (advisory_watch/timeline/). Alerts it raises are recorded
 in the run's notify mode: ``none`` (held; the default), ``digest`` or ``live``.
 
 Politeness: captures already stored are not fetched again; a capture whose digest equals the previous

@@ -1,6 +1,6 @@
 """The one write path into a source's history: snapshots, typed changes and their alerts.
 
-The live cycle (``advisory_watch.observe``) and re-derived history (``advisory_watch.rederive``) both
+The live cycle (``advisory_watch.observe``) and re-derived history (``advisory_watch.timeline``) both
 write through here, so the rows they store for the same transition are the same rows. Writes are
 batched: one statement for an observation's blobs, one for its snapshots, one for a transition's
 change rows; nothing is flushed row by row.

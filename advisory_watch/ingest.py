@@ -16,9 +16,9 @@ from sqlmodel import Session
 from advisory_watch import drift, health
 from advisory_watch.alert_records import ops_alert
 from advisory_watch.observe import apply_observation
-from advisory_watch.rederive import REJECTED, checkpoint_due, extend_checkpoints, insert_observation
 from advisory_watch.results import FetchInfo, IngestResult, NotifyMode, describe
 from advisory_watch.settings import Settings, get_settings
+from advisory_watch.timeline import REJECTED, checkpoint_due, extend_checkpoints, insert_observation
 from alerts.payload import AlertPayload, ops_payload
 from diffing.changes import Severity
 from models import store

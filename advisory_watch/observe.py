@@ -1,6 +1,6 @@
 """The newest observation of a source: one step of each destination's acceptance rule.
 
-``advisory_watch.rederive`` folds the same step over the whole stored history; the two must agree
+``advisory_watch.timeline`` folds the same step over the whole stored history; the two must agree
 (tests/scenarios/test_backfill.py replays the archive in and out of order and compares). The
 step is planned in memory for every destination (decision, snapshot or reuse), then written in batches through
 ``advisory_watch.history_writes``. With ``isolate`` each destination is planned and written in its

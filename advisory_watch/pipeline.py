@@ -11,7 +11,7 @@
 3. **Ingest** what was downloaded (``advisory_watch.ingest``), one transaction per document: extract
    (a layout change is an ``extraction_failed`` ops alert and the last good snapshot stays current,
    never a change), then one of three modes — the same bytes as last time (like a 304), a past moment
-   (inserted in its place, ``advisory_watch.rederive``), or a live one: each destination's record goes
+   (inserted in its place, ``advisory_watch.timeline``), or a live one: each destination's record goes
    through the acceptance rule (``advisory_watch.observe``: confirm, hold pending, or ignore), a
    snapshot is stored when it differs, typed changes and a text diff are computed, the witness rule
    decides what an alert may claim, and the alert is written to the outbox with the change

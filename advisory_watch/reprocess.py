@@ -1,7 +1,7 @@
 """Reprocess: the current extractor over stored snapshots (no network), then history re-derived.
 
 An extractor fix repairs history this way (``advisory-watch reprocess``, the ``reprocess_history``
-DAG); the fold itself is ``advisory_watch.rederive``.
+DAG); the fold itself is ``advisory_watch.timeline``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlmodel import col, delete, select
 
-from advisory_watch.rederive import REJECTED, RederiveResult, rederive
 from advisory_watch.settings import Settings, get_settings
+from advisory_watch.timeline import REJECTED, RederiveResult, rederive
 from models import store
 from models.sessions import session_for
 from models.tables import Fetch, FoldCheckpoint, Snapshot

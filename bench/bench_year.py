@@ -139,8 +139,10 @@ def bench_backfill(settings, source, day_of, hours) -> None:  # noqa: ANN001
     earlier (each insertion stays; the next one sees the year with it)."""
     from advisory_watch import ingest as ingest_module
     from advisory_watch.ingest import ingest
-    from advisory_watch.rederive import _checkpoint_before, _fold, rederive
     from advisory_watch.results import FetchInfo
+    from advisory_watch.timeline import rederive
+    from advisory_watch.timeline.checkpoints import checkpoint_before
+    from advisory_watch.timeline.fold import fold_history
     from models.sessions import session_for
 
     inserting: list[float] = []
@@ -177,10 +179,10 @@ def bench_backfill(settings, source, day_of, hours) -> None:  # noqa: ANN001
                 f"{1000 * inserting[-1]:.0f} ms ({result.snapshots} snapshots, {result.changes} changes)"
             )
 
-        newest = _checkpoint_before(session, source.name, None)
-        before = _checkpoint_before(session, source.name, newest.observed_at) if newest else None
+        newest = checkpoint_before(session, source.name, None)
+        before = checkpoint_before(session, source.name, newest.observed_at) if newest else None
         started = time.perf_counter()
-        window, _run = _fold(session, source, before, settings.fold_checkpoint_every, None)
+        window, _run = fold_history(session, source, before, settings.fold_checkpoint_every, None)
         one = time.perf_counter() - started
         session.rollback()
         started = time.perf_counter()

@@ -182,7 +182,7 @@ class ExtractionHealth(SQLModel, table=True):
 
 
 class FoldCheckpoint(SQLModel, table=True):
-    """Where the fold of a source's history stood after one observation (``advisory_watch.rederive``).
+    """Where the fold of a source's history stood after one observation (``advisory_watch.timeline``).
 
     ``state`` is zlib-compressed JSON: per destination the ids of its current, confirmed, pending and
     last snapshots, and per URL the fetch whose bytes a next observation of it would repeat. A

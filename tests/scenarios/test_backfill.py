@@ -1,5 +1,5 @@
 """Backfills from a loopback Wayback Machine serving the archived feed days, and history re-derived
-in observed-time order (advisory_watch/backfill.py, advisory_watch/rederive.py)."""
+in observed-time order (advisory_watch/backfill.py, advisory_watch/timeline/)."""
 
 from __future__ import annotations
 
@@ -269,7 +269,7 @@ def test_a_backfill_into_long_history_folds_only_from_the_checkpoint_before_it(t
     """A capture backfilled early into a checkpointed history: the fold covers the observations from
     the checkpoint before it to a checkpoint shortly after (not the whole history after it), and the
     history is the one an in-order arrival leaves."""
-    from advisory_watch import rederive
+    from advisory_watch.timeline import fold
 
     files = days("2025-12-12", "2026-02-28")
     held_out = files[5]
@@ -279,14 +279,14 @@ def test_a_backfill_into_long_history_folds_only_from_the_checkpoint_before_it(t
     ingest_in_order([f for f in files if f != held_out], backfilled)
 
     folded: list[tuple[int, bool]] = []
-    fold_window = rederive._fold_window
+    fold_window = fold.fold_window
 
     def spy(session, source, window, stored, settled_after):  # noqa: ANN001, ANN202
         run = fold_window(session, source, window, stored, settled_after)
         folded.append((len(window.timeline), run.stopped_at is not None))
         return run
 
-    monkeypatch.setattr(rederive, "_fold_window", spy)
+    monkeypatch.setattr(fold, "fold_window", spy)
     ingest_in_order([held_out], backfilled)
     assert len(files) > 60
     # From the checkpoint before day 6 to the second one after it: at most 3 spacings of 4, and it
