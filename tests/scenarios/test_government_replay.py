@@ -19,6 +19,7 @@ import pytest
 
 from advisory_watch import announcements
 from advisory_watch.settings import Settings
+from alerts.payload import AlertPayload
 from diffing.witness import SUBJECT, clean_area_name
 from models.sessions import session_for
 from tests.conftest import SCREENSHOTS, SHARED
@@ -79,7 +80,7 @@ def test_the_alerts_read_by_hand_are_stated_exactly(replayed):
     witnesses, as read by hand from the notes and pages."""
     sources = {"state-dept-page", "uk-fcdo", "canada-travel", "australia-smartraveller", "ireland-dfa"}
     wanted = hand_read(sources)
-    got = stated(replayed)
+    got = stated([AlertPayload.from_json(a) for a in replayed])  # the printed lines, read back
     assert {key: got.get(key) for key in wanted} == wanted
     assert len(wanted) >= 40
 
