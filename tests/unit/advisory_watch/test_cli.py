@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from advisory_watch.cli import sources_table
+from advisory_watch.commands.admin import sources_table
 from scrapers import registry
 from tests.conftest import ROOT
 
