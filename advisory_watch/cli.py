@@ -36,7 +36,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
     from fastapi import Depends
 
-    from history.app import create_app, token_guard
+    from history.app import create_app
+    from history.security import token_guard
     from models.db import shown_url
 
     settings = args.settings

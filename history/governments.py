@@ -12,6 +12,8 @@ from sqlmodel import Session, col, select
 
 from advisory_watch.catalogue import GovernmentSources, governments
 from diffing.acceptance import CONFIRMING
+from diffing.areas import same_area
+from diffing.consensus import disagreements as disagreements_of
 from models import store
 from models.tables import Change, Snapshot
 
@@ -117,3 +119,42 @@ def world(session: Session, basis: str) -> tuple[dict[str, int], dict[str, str]]
         )
         labels[key] = f"{name}: tier {tier} — " + ", ".join(f"{c} {t}" for c, t in levels.items())
     return tiers, labels
+
+
+def side_by_side(session: Session) -> list[dict[str, Any]]:
+    """Every destination some government advises on, with each government's tier and wording, the
+    destinations they disagree on most first (the spread between the highest and lowest tier)."""
+    by_government = tiers_by_government(session)
+    keys = sorted({k for records in by_government.values() for k in records})
+    rows = []
+    for key in keys:
+        levels = {c: r[key]["level"] for c, r in by_government.items() if key in r}
+        words = {c: r[key].get("native_level") or "" for c, r in by_government.items() if key in r}
+        name = next((r[key].get("country_name") for r in by_government.values() if key in r), key)
+        rows.append(
+            {
+                "key": key,
+                "name": name,
+                "levels": levels,
+                "words": words,
+                "spread": max(levels.values()) - min(levels.values()),
+            }
+        )
+    rows.sort(key=lambda r: (-r["spread"], str(r["name"]).lower()))
+    return rows
+
+
+def disagreements(advice: list[Advice]) -> list[str]:
+    """What the governments advising on one destination say differently, each said once."""
+    said = [
+        c.summary
+        for a in advice
+        if a.record
+        for c in disagreements_of(
+            a.record | {"government": a.government.code},
+            a.government.code,
+            {b.government.code: b.record for b in advice if b.record and b is not a},
+            same_area,
+        )
+    ]
+    return list(dict.fromkeys(said))

@@ -14,7 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from history.app import create_app, token_guard
+from history.app import create_app
+from history.security import token_guard
 from models.sessions import session_for
 from models.tables import Snapshot
 from tests.support.history_fixture import INJECTED, build

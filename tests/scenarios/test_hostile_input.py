@@ -16,7 +16,9 @@ from sqlmodel import select
 
 from advisory_watch.replay import replay_files
 from advisory_watch.settings import Settings
-from history.app import create_app, spreadsheet_safe, token_guard
+from history.app import create_app
+from history.security import token_guard
+from history.web import spreadsheet_safe
 from models.sessions import session_for
 from models.tables import Snapshot
 from tests.conftest import FEED_0107, FEED_1008, run_cli

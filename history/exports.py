@@ -1,0 +1,119 @@
+"""Exports: changes, snapshots and alert actions as CSV (cells a spreadsheet will not run), and the
+Atom feed of changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from xml.etree import ElementTree as ET
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from advisory_watch.catalogue import government_of
+from diffing.changes import Severity
+from history import queries
+from history.api import api_changes, api_snapshots
+from history.web import (
+    CSV_RESPONSE,
+    MinSeverity,
+    Since,
+    browser,
+    csv_response,
+    db_session,
+)
+
+router = APIRouter()
+
+
+@router.get(
+    "/export/alerts.csv",
+    summary="Alert actions as CSV: one row per action (alerts nobody acted on: one row without)",
+    response_class=Response,
+    responses=CSV_RESPONSE,
+)
+def export_alerts(since: Since = None, db: Session = Depends(db_session)) -> Response:
+    rows = []
+    for alert in queries.alerts_with_actions(db, since=since):
+        fields = ("id", "created_at", "source", "country", "kind", "severity", "title", "status")
+        base = {("alert_id" if k == "id" else k): alert[k] for k in fields}
+        for action in alert["actions"] or [None]:
+            rows.append(
+                {
+                    **base,
+                    **{
+                        f"action_{k}": (action or {}).get(k)
+                        for k in ("at", "kind", "actor", "actor_name", "via", "summary")
+                    },
+                }
+            )
+    return csv_response(rows, "alerts.csv")
+
+
+@router.get(
+    "/export/changes.csv",
+    summary="Changes as CSV (same filters as /api/changes)",
+    response_class=Response,
+    responses=CSV_RESPONSE,
+)
+def export_changes(
+    country: str | None = None,
+    source: str | None = None,
+    since: Since = None,
+    severity: MinSeverity = None,
+    db: Session = Depends(db_session),
+) -> Response:
+    return csv_response(api_changes(country, source, since, severity, db), "changes.csv")
+
+
+@router.get(
+    "/export/snapshots.csv", summary="Snapshots as CSV", response_class=Response, responses=CSV_RESPONSE
+)
+def export_snapshots(
+    country: str | None = None,
+    source: str | None = None,
+    since: Since = None,
+    db: Session = Depends(db_session),
+) -> Response:
+    return csv_response(api_snapshots(country, source, since, db), "snapshots.csv")
+
+
+@router.get(
+    "/feeds/changes.atom",
+    summary="Atom feed of changes (per country, minimum severity)",
+    response_class=Response,
+    responses={200: {"content": {"application/atom+xml": {}}, "description": "An Atom feed"}},
+)
+def atom(
+    request: Request,
+    country: str | None = None,
+    severity: MinSeverity = None,
+    db: Session = Depends(db_session),
+) -> Response:
+    ns = "http://www.w3.org/2005/Atom"
+    feed = ET.Element("feed", xmlns=ns)
+    ET.SubElement(feed, "title").text = "advisory-watch changes" + (
+        f" — {country.upper()}" if country else ""
+    )
+    ET.SubElement(feed, "id").text = f"urn:advisory-watch:changes:{country or 'all'}:{severity or 'all'}"
+    ET.SubElement(feed, "link", href=str(request.url), rel="self")
+    rows = queries.changes(db, country=country, severity=severity, limit=200)
+    ET.SubElement(feed, "updated").text = (rows[0].observed_at if rows else datetime.now(UTC)).isoformat()
+    for change in rows:
+        entry = ET.SubElement(feed, "entry")
+        ET.SubElement(entry, "id").text = f"urn:advisory-watch:change:{change.id}"
+        ET.SubElement(entry, "title").text = f"[{Severity(change.severity).label}] {change.summary}"
+        ET.SubElement(entry, "updated").text = change.observed_at.isoformat()
+        link = (
+            f"{browser(request).base_path}/diff/{change.from_snapshot_id}/{change.to_snapshot_id}"
+            if change.from_snapshot_id
+            else f"{browser(request).base_path}/country/{change.country}"
+        )
+        ET.SubElement(entry, "link", href=str(request.base_url).rstrip("/") + link)
+        ET.SubElement(entry, "category", term=change.kind)
+        if (government := government_of(change.source)) is not None:
+            ET.SubElement(entry, "category", term=f"government:{government.code}", label=government.name)
+        ET.SubElement(entry, "summary").text = f"{change.source}: {change.kind} {change.item}".strip()
+    return Response(
+        ET.tostring(feed, encoding="unicode", xml_declaration=True), media_type="application/atom+xml"
+    )

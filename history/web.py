@@ -1,0 +1,118 @@
+"""What the history browser's routers share: the templates, the validated query and path types, the
+store session of a request, and how a page and a CSV answer are made.
+
+The app's own settings travel on ``app.state.browser`` (set by ``history.app.create_app``), so a
+router is a module of plain functions, not a closure over the app.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from fastapi import Path as FastApiPath
+from fastapi import Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import AfterValidator
+from sqlmodel import Session
+
+from advisory_watch.settings import Settings, get_settings
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+
+# Validated query and path types: bad input is a 422 with the reason, never a 500.
+SeverityName = Literal["info", "low", "medium", "high", "critical"]
+RowId = Annotated[int, FastApiPath(ge=1, le=2**63 - 1)]
+Since = Annotated[
+    datetime | None,
+    Query(description="ISO date or date-time; without a timezone it is UTC"),
+    AfterValidator(lambda value: value if value is None or value.tzinfo else value.replace(tzinfo=UTC)),
+]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such destination or snapshot"}}
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}, "description": "CSV"}}
+Basis = Literal["highest", "us", "consensus"]
+DestinationKey = Annotated[str, FastApiPath(pattern=r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,8})?$")]
+MinSeverity = Annotated[SeverityName | None, Query(description="minimum: info, low, medium, high, critical")]
+
+
+@dataclass(frozen=True)
+class Browser:
+    """One app's settings (None: the environment's, read per request), where it is mounted, and
+    whether its docs are hidden behind a guard."""
+
+    settings: Settings | None
+    base_path: str
+    guarded: bool
+
+    @property
+    def current(self) -> Settings:
+        return self.settings or get_settings()
+
+
+def browser(request: Request) -> Browser:
+    found: Browser = request.app.state.browser
+    return found
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """The store session of one request."""
+    from models.sessions import session_for
+
+    with session_for(browser(request).current) as session:
+        yield session
+
+
+def page(request: Request, template: str, **context: Any) -> HTMLResponse:
+    here = browser(request)
+    return TEMPLATES.TemplateResponse(
+        request, template, {"base": here.base_path, "docs_shown": not here.guarded, **context}
+    )
+
+
+def web_url(value: Any) -> bool:
+    """Only http(s) URLs from scraped data become links: a feed item's ``javascript:`` link is text."""
+    return isinstance(value, str) and urlsplit(value.strip()).scheme.lower() in ("http", "https")
+
+
+TEMPLATES.env.filters["web_url"] = web_url
+
+# OWASP: a spreadsheet runs a cell that starts with one of these as a formula.
+_FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A scraped cell as text a spreadsheet will not execute (a leading quote, the OWASP rule)."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_LEAD) else value
+
+
+def _cell(value: Any) -> Any:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
+
+
+def csv_response(rows: list[dict[str, Any]], filename: str) -> Response:
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(
+                {
+                    k: spreadsheet_safe(
+                        json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
+                    )
+                    for k, v in row.items()
+                }
+            )
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
