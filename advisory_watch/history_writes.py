@@ -16,8 +16,7 @@ from sqlmodel import Session
 
 from advisory_watch import consensus
 from advisory_watch.alert_records import add_alert
-from advisory_watch.results import IngestResult, NotifyMode
-from advisory_watch.settings import Settings
+from advisory_watch.results import IngestResult, RunContext
 from alerts.payload import AlertPayload, change_payload
 from models import store
 from models.store import SnapRow
@@ -100,8 +99,7 @@ def _change_values(
 
 
 def record_findings(
-    session: Session,
-    source: Source,
+    run: RunContext,
     record: dict[str, Any],
     found: list,
     when: datetime,
@@ -109,8 +107,8 @@ def record_findings(
     result: IngestResult,
 ) -> None:
     """Cross-source findings are recorded as informational changes (history, digest), not alerted."""
-    rows = [_change_values(source, record, change, when, None, snapshot_id) for change in found]
-    store.insert_rows(session, Change.__table__, rows)
+    rows = [_change_values(run.source, record, change, when, None, snapshot_id) for change in found]
+    store.insert_rows(run.session, Change.__table__, rows)
     result.changes += len(rows)
 
 
@@ -128,24 +126,23 @@ def _stored_row_of(stored: list, payload: AlertPayload) -> int:
 
 
 def record_changes(
-    session: Session,
-    source: Source,
+    run: RunContext,
     old: dict[str, Any],
     new: dict[str, Any],
-    when: datetime,
-    from_id: int | None,
-    to_id: int,
     *,
-    notify: NotifyMode,
-    settings: Settings,
+    when: datetime,
+    between: tuple[int | None, int],
     result: IngestResult,
 ) -> list[AlertPayload]:
     """Store every typed change; raise one alert for the transition (one Slack message per update).
 
     Which changes alert is the source's call: its ``triage`` (changes, old, new) -> (alerting,
     findings) where it has one, else every kind not in its ``quiet_kinds``. Findings are stored
-    as informational changes beside the typed ones and counted in ``result.findings``.
+    as informational changes beside the typed ones and counted in ``result.findings``. ``between``:
+    the snapshots the transition goes from (None: none before) and to.
     """
+    session, source, notify = run.session, run.source, run.notify
+    from_id, to_id = between
     found = transition(source, old, new)
     changes, alerting, findings, stored = found.changes, found.alerting, found.findings, found.stored
     ids = store.insert_rows(
@@ -164,7 +161,7 @@ def record_changes(
         observed_at=when,
         from_snapshot=from_id,
         to_snapshot=to_id,
-        history_base_url=settings.history_base_url,
+        history_base_url=run.settings.history_base_url,
         alerting=alerting,
         note_by=source.note_by,
         government=source.government,

@@ -18,15 +18,14 @@ from sqlmodel import Session
 
 from advisory_watch.alert_records import ops_alert_once
 from advisory_watch.history_writes import NewSnapshot, insert_snapshots, record_changes, record_findings
-from advisory_watch.results import IngestResult, NotifyMode, describe
-from advisory_watch.settings import Settings
+from advisory_watch.results import IngestResult, RunContext, describe
 from alerts.payload import ops_payload
 from diffing.acceptance import Decision, Verdict
 from diffing.changes import Severity
 from models import store
 from models.store import SnapRow, StateRow
 from models.tables import Fetch
-from scrapers.base import Extracted, Source
+from scrapers.base import Extracted
 
 _FEW = 20
 
@@ -41,82 +40,76 @@ class _Step:
     reuse: SnapRow | None  # the destination's last snapshot, when it holds exactly these bytes
 
 
+@dataclass(frozen=True)
+class _Moment:
+    """This observation as its steps see it: the run, the fetch row, the destinations' states and
+    snapshots (updated as steps are written), and the result they add to."""
+
+    run: RunContext
+    fetch: Fetch
+    states: dict[str, StateRow]
+    snapshots: dict[int, SnapRow]
+    result: IngestResult
+
+    @property
+    def when(self) -> datetime:
+        return self.fetch.observed_at
+
+
 def apply_observation(
-    session: Session,
-    source: Source,
+    run: RunContext,
     fetch: Fetch,
     chosen_by_key: dict[str, Extracted],
     result: IngestResult,
     *,
-    notify: NotifyMode,
-    settings: Settings,
     isolate: bool = False,
 ) -> None:
-    when = fetch.observed_at
     # A page of one destination reads that destination's state, not the source's ~200 (a feed: all).
     few = chosen_by_key.keys() if len(chosen_by_key) <= _FEW else None
-    states, snapshots = store.states_and_snapshots(session, source.name, few)
-    context = (session, source, fetch, when, states, snapshots, result)
+    states, snapshots = store.states_and_snapshots(run.session, run.source.name, few)
+    moment = _Moment(run, fetch, states, snapshots, result)
     if not isolate:
-        steps = [_plan(*context, key, chosen_by_key[key]) for key in sorted(chosen_by_key)]
-        _write(*context, steps, notify=notify, settings=settings)
+        _write(moment, [_plan(moment, key, chosen_by_key[key]) for key in sorted(chosen_by_key)])
         return
     for key in sorted(chosen_by_key):
         before = (result.decisions.copy(), result.snapshots, result.changes, len(result.alerts))
         try:
             # A savepoint per destination: one that cannot be stored rolls back alone and keeps its
             # last good state; the other destinations and the rest of the cycle go on.
-            with session.begin_nested():
-                _write(*context, [_plan(*context, key, chosen_by_key[key])], notify=notify, settings=settings)
+            with run.session.begin_nested():
+                _write(moment, [_plan(moment, key, chosen_by_key[key])])
         except Exception as exc:  # noqa: BLE001 - isolate the destination, tell ops once, go on
             result.decisions, result.snapshots, result.changes = before[0], before[1], before[2]
             del result.alerts[before[3] :]
             states.pop(key, None)
-            _isolated(session, source, fetch, when, key, describe(exc), result, notify)
+            _isolated(moment, key, describe(exc))
 
 
-def _isolated(
-    session: Session,
-    source: Source,
-    fetch: Fetch,
-    when: datetime,
-    key: str,
-    error: str,
-    result: IngestResult,
-    notify: NotifyMode,
-) -> None:
+def _isolated(moment: _Moment, key: str, error: str) -> None:
+    source, result = moment.run.source, moment.result
     result.failed[key] = error
     result.problems.append(f"{key}: {error}")
     result.alerts += ops_alert_once(
-        session,
+        moment.run.session,
         ops_payload(
             source=source.name,
             government=source.government,
             kind="destination_failed",
-            observed_at=when,
-            url=fetch.url,
+            observed_at=moment.when,
+            url=moment.fetch.url,
             summary=f"{source.name}: {key} could not be stored ({error}); its last good state "
             "stays current, every other destination was processed",
             error=error,
             severity=Severity.HIGH,
         ),
         f"{key}:{error}",
-        notify=notify,
+        notify=moment.run.notify,
     )
 
 
-def _plan(
-    session: Session,
-    source: Source,
-    fetch: Fetch,
-    when: datetime,
-    states: dict[str, StateRow],
-    snapshots: dict[int, SnapRow],
-    result: IngestResult,
-    key: str,
-    chosen: Extracted,
-) -> _Step:
+def _plan(moment: _Moment, key: str, chosen: Extracted) -> _Step:
     """What the acceptance rule says of this destination's new item; nothing written yet."""
+    session, source, snapshots = moment.run.session, moment.run.source, moment.snapshots
 
     def snapshot(snapshot_id: int | None) -> SnapRow | None:
         return snapshots.get(snapshot_id) if snapshot_id is not None else None
@@ -124,15 +117,15 @@ def _plan(
     def record_of(snap: SnapRow | None) -> dict[str, Any] | None:
         return store.get_record(session, snap.record_hash) if snap else None
 
-    state = states.get(key)
+    state = moment.states.get(key)
     confirmed_snap = snapshot(state.confirmed_snapshot_id) if state else None
     confirmed = record_of(confirmed_snap)
     if confirmed_snap is not None and confirmed_snap.record_hash == chosen.record_hash:
         verdict = Verdict(Decision.UNCHANGED)  # what decide() says for an identical record, cheaply
     else:
         pending = record_of(snapshot(state.pending_snapshot_id)) if state else None
-        verdict = source.policy.decide(source.fields, confirmed, pending, chosen.record, when)
-    result.decisions[verdict.decision.value] += 1
+        verdict = source.policy.decide(source.fields, confirmed, pending, chosen.record, moment.when)
+    moment.result.decisions[verdict.decision.value] += 1
     last = snapshot(state.last_snapshot_id) if state else None
     same_bytes = last is not None and (last.record_hash, last.raw_hash) == (
         chosen.record_hash,
@@ -141,20 +134,9 @@ def _plan(
     return _Step(key, chosen, state, confirmed, verdict, last if same_bytes else None)
 
 
-def _write(
-    session: Session,
-    source: Source,
-    fetch: Fetch,
-    when: datetime,
-    states: dict[str, StateRow],
-    snapshots: dict[int, SnapRow],
-    result: IngestResult,
-    steps: list[_Step],
-    *,
-    notify: NotifyMode,
-    settings: Settings,
-) -> None:
+def _write(moment: _Moment, steps: list[_Step]) -> None:
     """The planned steps stored: new snapshots in one batch, then states, changes and alerts."""
+    session, source, when = moment.run.session, moment.run.source, moment.when
     # History re-derived by a backfill may already have a change into the reused snapshot (the live
     # state was kept where the two disagreed): a confirming observation then gets its own snapshot.
     confirming = [s for s in steps if s.reuse is not None and s.verdict.becomes_confirmed]
@@ -166,57 +148,44 @@ def _write(
     written = insert_snapshots(
         session,
         source,
-        [NewSnapshot(s.key, fetch.id, when, s.verdict.decision.value, extracted=s.chosen) for s in fresh],
+        [
+            NewSnapshot(s.key, moment.fetch.id, when, s.verdict.decision.value, extracted=s.chosen)
+            for s in fresh
+        ],
     )
-    result.snapshots += len(written)
+    moment.result.snapshots += len(written)
     snapshot_of = {s.key: s.reuse for s in steps if s.reuse is not None}
     snapshot_of.update({snap.key: snap for snap in written})
     touched = []
     for step in steps:
         snapshot = snapshot_of[step.key]
-        snapshots[snapshot.id] = snapshot
+        moment.snapshots[snapshot.id] = snapshot
         state = step.state or StateRow(source.name, step.key, updated_at=when, stored=False)
-        states[step.key] = state
+        moment.states[step.key] = state
         before = state.values()
-        _advance(
-            session, source, state, step, snapshot, when, notify=notify, settings=settings, result=result
-        )
+        _advance(moment, state, step, snapshot)
         if state.values() != before or not state.stored:
             touched.append(state)
     store.write_states(session, touched)
 
 
-def _advance(
-    session: Session,
-    source: Source,
-    state: StateRow,
-    step: _Step,
-    snapshot: SnapRow,
-    when: datetime,
-    *,
-    notify: NotifyMode,
-    settings: Settings,
-    result: IngestResult,
-) -> None:
+def _advance(moment: _Moment, state: StateRow, step: _Step, snapshot: SnapRow) -> None:
     """The destination's state after its step, and the changes and alert a confirmation brings."""
+    run, when, result = moment.run, moment.when, moment.result
     _set_state(state, when, last_snapshot_id=snapshot.id)
     verdict = step.verdict
     if verdict.becomes_confirmed:
-        findings = source.findings
+        findings = run.source.findings
         if findings is not None:
-            found = findings(step.chosen.record, _confirmed_lookup(session))
-            record_findings(session, source, step.chosen.record, found, when, snapshot.id, result)
+            found = findings(step.chosen.record, _confirmed_lookup(run.session))
+            record_findings(run, step.chosen.record, found, when, snapshot.id, result)
         if step.confirmed is not None and verdict.decision is not Decision.BASELINE:
             result.alerts += record_changes(
-                session,
-                source,
+                run,
                 step.confirmed,
                 step.chosen.record,
-                when,
-                state.confirmed_snapshot_id,
-                snapshot.id,
-                notify=notify,
-                settings=settings,
+                when=when,
+                between=(state.confirmed_snapshot_id, snapshot.id),
                 result=result,
             )
         _set_state(state, when, confirmed_snapshot_id=snapshot.id, pending_snapshot_id=None)

@@ -20,7 +20,9 @@
 4. **Deliver** (the caller: ``deliver_alerts`` in the DAG, ``advisory-watch run`` after its cycles):
    the outbox posts each alert once per routed channel (``advisory_watch.delivery``).
 
-DAG tasks and ``advisory-watch run`` call ``run_source``; nothing here imports Airflow. docs/architecture.md
+Every step below the cycle is handed one ``RunContext`` (the session, the source, the settings, how
+alerts travel) instead of those four one by one. DAG tasks and ``advisory-watch run`` call
+``run_source``; nothing here imports Airflow. docs/architecture.md
 draws the same cycle with the layers.
 """
 
@@ -34,7 +36,7 @@ from sqlmodel import Session
 
 from advisory_watch.alert_records import ops_alert_once
 from advisory_watch.ingest import ingest, record_fetch_failure, record_not_modified
-from advisory_watch.results import FetchInfo, IngestResult, NotifyMode, describe
+from advisory_watch.results import FetchInfo, IngestResult, NotifyMode, RunContext, describe
 from advisory_watch.settings import Settings, get_settings
 from alerts.payload import ops_payload
 from diffing.changes import Severity
@@ -66,6 +68,7 @@ def run_source(
     fetcher = fetcher or Fetcher(settings)
     try:
         with session_for(settings) as session:
+            run = RunContext(session, source, settings, notify)
             found = (
                 Discovery(list(planned))
                 if planned is not None
@@ -73,38 +76,20 @@ def run_source(
             )
             urls = found.urls
             if found.unwatched:
-                results.append(_unwatched(session, source, found.unwatched, notify))
+                results.append(_unwatched(run, found.unwatched))
             for problem in found.problems:
-                results.append(
-                    record_fetch_failure(
-                        session,
-                        source,
-                        "discovery",
-                        FetchError(problem),
-                        datetime.now(UTC),
-                        settings=settings,
-                        notify=notify,
-                    )
-                )
+                results.append(record_fetch_failure(run, "discovery", FetchError(problem), datetime.now(UTC)))
             started = time.monotonic()
             for position, url in enumerate(urls):
                 if time.monotonic() - started > settings.cycle_deadline:
                     # Bounded: what is left is due again next cycle, and ops hear why.
-                    results.append(_cycle_deadline_passed(session, source, urls[position:], settings, notify))
+                    results.append(_cycle_deadline_passed(run, urls[position:]))
                     break
                 try:
-                    result = _fetch_and_ingest(session, source, fetcher, url, keys, settings, notify)
+                    result = _fetch_and_ingest(run, fetcher, url, keys)
                 except Exception as exc:  # noqa: BLE001 - one URL must not stop the others
                     session.rollback()
-                    result = record_fetch_failure(
-                        session,
-                        source,
-                        url,
-                        FetchError(describe(exc)),
-                        datetime.now(UTC),
-                        settings=settings,
-                        notify=notify,
-                    )
+                    result = record_fetch_failure(run, url, FetchError(describe(exc)), datetime.now(UTC))
                 if result is not None:
                     results.append(result)
     finally:
@@ -113,9 +98,10 @@ def run_source(
     return results
 
 
-def _unwatched(session: Session, source: Source, keys: list[str], notify: NotifyMode) -> IngestResult:
+def _unwatched(run: RunContext, keys: list[str]) -> IngestResult:
     """Destinations a source found no URL for: ops hear once per set of destinations, and the rest
     of the cycle goes on."""
+    session, source = run.session, run.source
     now = datetime.now(UTC)
     summary = f"{source.name}: no page found for {', '.join(keys)}; these destinations are not watched"
     result = IngestResult(source.name, "discovery_incomplete", now, problems=[summary])
@@ -130,30 +116,25 @@ def _unwatched(session: Session, source: Source, keys: list[str], notify: Notify
             severity=Severity.MEDIUM,
         ),
         "unwatched:" + ",".join(keys),
-        notify=notify,
+        notify=run.notify,
     )
     session.commit()
     return result
 
 
 def _fetch_and_ingest(
-    session: Session,
-    source: Source,
-    fetcher: Fetcher,
-    url: str,
-    keys: set[str] | None,
-    settings: Settings,
-    notify: NotifyMode,
+    run: RunContext, fetcher: Fetcher, url: str, keys: set[str] | None
 ) -> IngestResult | None:
     """One URL of a cycle: conditional GET, then ingest what changed."""
+    session, source = run.session, run.source
     observed_at = datetime.now(UTC)
     etag, last_modified = store.last_validators(session, source.name, url)
     try:
         fetched = fetcher.get(url, allowed_hosts=source.allowed_hosts, etag=etag, last_modified=last_modified)
     except FetchError as exc:
-        return record_fetch_failure(session, source, url, exc, observed_at, settings=settings, notify=notify)
+        return record_fetch_failure(run, url, exc, observed_at)
     if fetched.not_modified:
-        return record_not_modified(session, source, fetched, observed_at, notify=notify)
+        return record_not_modified(run, fetched, observed_at)
     info = FetchInfo(
         http_status=fetched.status,
         etag=fetched.etag,
@@ -167,22 +148,18 @@ def _fetch_and_ingest(
         url=url,
         observed_at=observed_at,
         info=info,
-        notify=notify,
+        notify=run.notify,
         keys=keys,
-        settings=settings,
+        settings=run.settings,
     )
 
 
-def _cycle_deadline_passed(
-    session: Session, source: Source, left: list[str], settings: Settings, notify: NotifyMode
-) -> IngestResult:
+def _cycle_deadline_passed(run: RunContext, left: list[str]) -> IngestResult:
     error = FetchError(
-        f"the cycle passed its {settings.cycle_deadline:g} s deadline with {len(left)} URL(s) left "
+        f"the cycle passed its {run.settings.cycle_deadline:g} s deadline with {len(left)} URL(s) left "
         f"(first: {left[0]}); they are due again next cycle"
     )
-    return record_fetch_failure(
-        session, source, "cycle", error, datetime.now(UTC), settings=settings, notify=notify
-    )
+    return record_fetch_failure(run, "cycle", error, datetime.now(UTC))
 
 
 def plan_inputs(session: Session, source: Source, fetcher: Fetcher | None) -> PlanInputs:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import col, delete, select
 
+from advisory_watch.results import RunContext
 from advisory_watch.settings import Settings, get_settings
 from advisory_watch.timeline import REJECTED, RederiveResult, rederive
 from models import store
@@ -109,7 +110,7 @@ def reprocess(
         # Records changed anywhere in history: every checkpoint of the fold is void.
         session.exec(delete(FoldCheckpoint).where(FoldCheckpoint.source == name))  # type: ignore[call-overload]
         outcome.rederived = rederive(
-            session, source, notify="none", settings=settings, keep_current_state=False
+            RunContext(session, source, settings, notify="none"), keep_current_state=False
         )
         session.commit()
     return outcome

@@ -139,7 +139,7 @@ def bench_backfill(settings, source, day_of, hours) -> None:  # noqa: ANN001
     earlier (each insertion stays; the next one sees the year with it)."""
     from advisory_watch import ingest as ingest_module
     from advisory_watch.ingest import ingest
-    from advisory_watch.results import FetchInfo
+    from advisory_watch.results import FetchInfo, RunContext
     from advisory_watch.timeline import rederive
     from advisory_watch.timeline.checkpoints import checkpoint_before
     from advisory_watch.timeline.fold import fold_history
@@ -186,7 +186,7 @@ def bench_backfill(settings, source, day_of, hours) -> None:  # noqa: ANN001
         one = time.perf_counter() - started
         session.rollback()
         started = time.perf_counter()
-        rederive(session, source, settings=settings, keep_current_state=True)
+        rederive(RunContext(session, source, settings, notify="none"), keep_current_state=True)
         whole = time.perf_counter() - started
         session.rollback()
     print(

@@ -5,27 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session
-
 from advisory_watch.history_writes import NewSnapshot, insert_snapshots
-from advisory_watch.results import IngestResult, NotifyMode
-from advisory_watch.settings import Settings
+from advisory_watch.results import IngestResult, RunContext
 from advisory_watch.timeline.checkpoints import checkpoint_before, horizon_after, stored_checkpoints
 from advisory_watch.timeline.reconcile import rederive
 from advisory_watch.timeline.window import Window, add_snapshots, load_window
 from models.tables import Fetch
-from scrapers.base import Extracted, Source
+from scrapers.base import Extracted
 
 
 def insert_observation(
-    session: Session,
-    source: Source,
-    fetch: Fetch,
-    chosen_by_key: dict[str, Extracted],
-    result: IngestResult,
-    *,
-    notify: NotifyMode,
-    settings: Settings,
+    run: RunContext, fetch: Fetch, chosen_by_key: dict[str, Extracted], result: IngestResult
 ) -> None:
     """Put an observation older than the newest one in its place, then re-derive the history.
 
@@ -33,6 +23,7 @@ def insert_observation(
     different one at time t would silently change what the next observation showed. Where that
     happens the next observation gets an explicit copy of what it really showed.
     """
+    session, source, settings = run.session, run.source, run.settings
     when = fetch.observed_at
     start = checkpoint_before(session, source.name, when)
     # One window serves both the placing and the fold after it (the new snapshots put in it).
@@ -50,10 +41,7 @@ def insert_observation(
     result.snapshots += sum(1 for snapshot in written if snapshot.copy_of is None)
     add_snapshots(window, insert_snapshots(session, source, written))
     outcome = rederive(
-        session,
-        source,
-        notify=notify,
-        settings=settings,
+        run,
         keep_current_state=True,
         start=start,
         settled_after=settled_after,

@@ -12,8 +12,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from advisory_watch.history_writes import record_changes
-from advisory_watch.results import IngestResult, NotifyMode
-from advisory_watch.settings import Settings, get_settings
+from advisory_watch.results import IngestResult, RunContext
 from advisory_watch.timeline.checkpoints import Checkpoint
 from advisory_watch.timeline.fold import fold_history
 from advisory_watch.timeline.window import REJECTED, KeyFold, Window, record_of
@@ -36,27 +35,27 @@ class RederiveResult:
 
 
 def rederive(
-    session: Session,
-    source: Source,
+    run: RunContext,
     *,
-    notify: NotifyMode = "none",
-    settings: Settings | None = None,
     keep_current_state: bool = True,
     start: Checkpoint | None = None,
     settled_after: datetime | None = None,
     window: Window | None = None,
 ) -> RederiveResult:
     """Fold the acceptance rule over the stored history (from ``start``, a checkpoint history before
-    which is unchanged) and make the stored changes match it."""
-    settings = settings or get_settings()
+    which is unchanged) and make the stored changes match it. New changes' alerts travel as the run
+    says (``run.notify``: held, for a backfill or a reprocess)."""
+    session, source, settings = run.session, run.source, run.settings
     outcome = RederiveResult()
-    window, run = fold_history(session, source, start, settings.fold_checkpoint_every, settled_after, window)
+    window, folded = fold_history(
+        session, source, start, settings.fold_checkpoint_every, settled_after, window
+    )
 
     updates = [
         {"b_id": snap.id, "disposition": wanted}
         for fold in window.folds.values()
         for snap in fold.history
-        if (wanted := run.dispositions.get(snap.id)) is not None
+        if (wanted := folded.dispositions.get(snap.id)) is not None
         and snap.disposition not in (wanted, REJECTED)
     ]
     if updates:
@@ -69,15 +68,15 @@ def rederive(
         )
         outcome.dispositions = len(updates)
 
-    desired = {(key, new.id): (old, new, when) for key, old, new, when in run.transitions}
+    desired = {(key, new.id): (old, new, when) for key, old, new, when in folded.transitions}
     query = select(Change).where(Change.source == source.name, col(Change.from_snapshot_id).is_not(None))
     if start is not None:
         query = query.where(col(Change.observed_at) > start.observed_at)
-    if run.stopped_at is not None:
-        query = query.where(col(Change.observed_at) <= run.stopped_at)
+    if folded.stopped_at is not None:
+        query = query.where(col(Change.observed_at) <= folded.stopped_at)
     existing: dict[tuple[str, int], list[Change]] = defaultdict(list)
     for row in session.exec(query).all():
-        gap = run.skipped.get(row.key)
+        gap = folded.skipped.get(row.key)
         if gap is not None and gap[0] < row.observed_at <= gap[1]:
             continue  # a stretch this destination's fold skipped: its stored changes stand
         existing[(row.key, row.to_snapshot_id)].append(row)
@@ -93,19 +92,15 @@ def rederive(
     scratch = IngestResult(source.name, "rederive", datetime.now().astimezone())
     for _ident, (old, new, when) in sorted(desired.items(), key=lambda item: item[1][2]):
         outcome.alerts += record_changes(
-            session,
-            source,
+            run,
             store.get_record(session, old.record_hash),
             store.get_record(session, new.record_hash),
-            when,
-            old.id,
-            new.id,
-            notify=notify,
-            settings=settings,
+            when=when,
+            between=(old.id, new.id),
             result=scratch,
         )
     outcome.changes_added = scratch.changes
-    if run.stopped_at is None:
+    if folded.stopped_at is None:
         # A fold that met its stored checkpoint ends where the stored history already ends.
         _settle_states(session, source, window.folds, keep_current_state, outcome)
     session.flush()
