@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from alerts.payload import AlertPayload, parse_payload
-from diffing import areas, witness
+from diffing import areas, claims, witness
 from diffing.compare import compare_records
 from models import store
 from models.tables import Alert, Change
@@ -52,8 +52,8 @@ def _alert_claims(session: Session) -> dict[tuple[str, int], list[Mapping[str, A
 
 def _said_by_note(claim: Any, told: list[Mapping[str, Any]]) -> bool:
     return any(
-        witness.NOTE in (c.get("witnesses") or [])
-        and witness.SUBJECT.get(c.get("kind"), c.get("field")) == claim.subject
+        claims.NOTE in (c.get("witnesses") or [])
+        and claims.SUBJECT.get(c.get("kind"), c.get("field")) == claim.subject
         for c in told
     )
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from alerts.payload import AlertPayload, DigestItem
-from diffing.witness import FIELD, NOTE, READING, witness_label
+from diffing.claims import FIELD, NOTE, READING, witness_label
 
 WITNESSES = (FIELD, NOTE, READING)
 

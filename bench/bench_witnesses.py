@@ -32,7 +32,8 @@ from advisory_watch import announcements
 from advisory_watch.replay import replay_corpus, replay_files, replay_governments
 from advisory_watch.settings import Settings
 from alerts.payload import AlertPayload
-from diffing.witness import SUBJECT, claim_line, clean_area_name
+from diffing.area_names import clean_area_name
+from diffing.claims import SUBJECT, claim_line
 from models.sessions import session_for
 from scrapers import registry
 from scrapers.errors import DestinationNotRecognised, ExtractionError
@@ -51,7 +52,7 @@ CORPUS_SOURCES = {
 }
 
 
-def _replays(shared: Path, workdir: Path) -> list[tuple[str, list[dict], Settings]]:
+def _replays(shared: Path, workdir: Path) -> list[tuple[str, list[AlertPayload], Settings]]:
     """(name, alerts, store) for every replay of the shared captures."""
     state = shared / "fixtures" / "state_dept"
     runs = {

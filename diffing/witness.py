@@ -23,29 +23,16 @@ are structured (``field_witnessed``), and ``scrapers.base.transition`` applies t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
+from diffing.area_claims import nameless, nameless_once, revisions, same_claim
+from diffing.area_names import clean_area_name
 from diffing.areas import names_place
 from diffing.changes import SERIOUS_INDICATORS, Change, Severity, reached_level_severity
+from diffing.claims import FIELD, NOTE, READING, SUBJECT, NoteClaim
 
-FIELD, NOTE, READING = "field", "note", "reading"
-
-# What a change kind is about, and the direction a note would word it in.
-SUBJECT = {
-    "level_changed": "level",
-    "tier_raised": "level",
-    "tier_lowered": "level",
-    "indicator_added": "indicators",
-    "indicator_removed": "indicators",
-    "area_added": "areas",
-    "area_removed": "areas",
-    "area_level_changed": "areas",
-    "area_tier_changed": "areas",
-    "area_revised": "areas",
-}
 _DIRECTION = {
     "indicator_added": "added",
     "indicator_removed": "removed",
@@ -53,19 +40,6 @@ _DIRECTION = {
     "area_removed": "removed",
 }
 _AREA_LEVEL_KINDS = frozenset({"area_level_changed", "area_tier_changed"})
-
-
-class NoteClaim(Protocol):
-    """One thing a note says (``scrapers.us_state.change_note.Claim``): subject level / indicators / areas;
-    change none, up, down, changed, added or removed; the indicator letters or the level it names."""
-
-    subject: str
-    change: str
-    items: tuple[str, ...]
-    to: int | None
-    text: str
-
-    def describe(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -134,43 +108,6 @@ def _absorbed(change: Change, level_after: int | None) -> bool:
 
 def _level_of(area: Any) -> int:
     return int(area.get("level") or 0) if isinstance(area, dict) else 0
-
-
-# --- area names ---------------------------------------------------------------------------------
-
-# A capital letter cut from the rest of its word by a stray space ("southeast T urkiye"); "A" and
-# "I" are words of their own.
-_SPLIT_WORD = re.compile(r"\b([B-HJ-Z]) ([a-z]{3,})\b")
-# Words glued across a lost space ("Rwanda-BurundiBorder", "(DRC)Border").
-_GLUED = re.compile(r"(?:(?<=[a-z]{3})|(?<=\)))(?=[A-Z][a-z]{2,})")
-# A preposition left at the front of a name cut from its statement ("for mainland regions along …").
-_LEADING_PREPOSITION = re.compile(r"^(?:for|to|in|into|on)\s+(?=[a-z])", re.I)
-_NOT_A_PLACE = re.compile(
-    r"^(?:level\b|levels?\s*[:\d]|or\b|and\b|but\b|if\b|the following\b|following\b|these\b|those\b|"
-    r"this\b|such\b|which\b|areas where\b|areas? (?:listed|named|mentioned) (?:below|above)\b)"
-    r"|\b(?:must|should|is allowed|are allowed|may not|will be|is advised|are advised|personnel)\b"
-    r"|^[^A-Za-z]*$|[:;]\s*$|^\W",
-    re.I,
-)
-_MAX_AREA_WORDS = 60
-
-
-def clean_area_name(name: Any) -> str | None:
-    """The area's name as a clean place phrase, or None where it is not one ("Level: 4",
-    "following territories", a sentence about personnel, "or remain in Venezuela"). A word split
-    by a stray space or glued to the next is mended ("southeast T urkiye" -> "southeast Turkiye")."""
-    if not isinstance(name, str):
-        return None
-    text = " ".join(name.split())
-    text = _SPLIT_WORD.sub(lambda m: m.group(1) + m.group(2), text)
-    text = _GLUED.sub(" ", text)
-    text = re.sub(r"\s+'s\b", "'s", text)  # "St. Ann 's Parish"
-    text = _LEADING_PREPOSITION.sub("", text)
-    if not text or _NOT_A_PLACE.search(text) or len(text.split()) > _MAX_AREA_WORDS:
-        return None
-    if len(text) < 3 or not re.search(r"[A-Za-z]{3,}", text):
-        return None
-    return text
 
 
 def _area_name_of(change: Change) -> str | None:
@@ -354,7 +291,7 @@ def weigh(
             alerting.append(told)
             continue
         if confirming:
-            told = _mended(change) or _nameless(change)
+            told = _mended(change) or nameless(change)
             told = witnessed(told, base, NOTE, note=note)
             stated.append(told)
             alerting.append(told)
@@ -394,88 +331,15 @@ def weigh(
         for told in _note_only(claim, subject_name):
             if i in used and (not claim.items or (i, told.item) in letters_used):
                 continue
-            if any(_same_claim(told, s) for s in stated):
+            if any(same_claim(told, s) for s in stated):
                 continue
             stated.append(told)
             alerting.append(told)
-    stated = _revisions(_nameless_once(stated), revised, subject_name, note_exhaustive)
+    stated = revisions(nameless_once(stated), revised, subject_name, note_exhaustive)
     alerting = [c for c in stated if any(c is a for a in alerting) or c.kind == "area_revised"]
     order = {id(c): n for n, c in enumerate(alerting)}
     stated.sort(key=lambda c: (id(c) not in order, order.get(id(c), 0)))
     return Testimony(stated, alerting, findings)
-
-
-def _revisions(
-    stated: list[Change], revised: list[Change], subject_name: str, exhaustive: bool
-) -> list[Change]:
-    """Area adds and removals that a note calls an update ("An area of increased risk was updated",
-    "… was revised", "… was lowered to Level 3") are one revision, not a removal and an addition:
-    stated as the area's wording before and after (what the reading could read of each)."""
-    removed = any(c.kind == "area_removed" for c in revised)
-    added = any(c.kind == "area_added" for c in revised)
-    if not removed or not (added or exhaustive):
-        # Only additions: new areas, named as they read. Only removals under a headline note
-        # ("updated risk levels"): the areas read are gone, said as such.
-        return stated
-    ids = {id(c) for c in revised}
-    named = [c for c in revised if c.item]
-    before = list(dict.fromkeys(str(c.item) for c in named if c.kind == "area_removed"))
-    after = list(dict.fromkeys(str(c.item) for c in named if c.kind == "area_added"))
-    words = "; ".join(before) or "an area of increased risk"
-    if after:
-        words = f"{words} → {'; '.join(after)}" if before else "; ".join(after)
-    elif before:
-        words += " (its new wording was not read)"
-    first = revised[0]
-    merged = Change(
-        "area_revised",
-        "areas",
-        before or None,
-        after or None,
-        max(c.severity for c in revised),
-        f"{subject_name} — area revised: {words}",
-        item="; ".join(after or before) or None,
-        witnesses=first.witnesses,
-        details=first.details,
-    )
-    out: list[Change] = []
-    for change in stated:
-        if id(change) in ids:
-            if change is first:
-                out.append(merged)
-            continue
-        out.append(change)
-    return out
-
-
-def _same_claim(a: Change, b: Change) -> bool:
-    return (
-        SUBJECT.get(a.kind, a.field) == SUBJECT.get(b.kind, b.field)
-        and a.item == b.item
-        and (a.kind == b.kind or a.kind.endswith("_announced"))
-    )
-
-
-def _nameless(change: Change) -> Change:
-    """An area change the note confirms whose read name is not a place: stated without the name."""
-    verb = {"area_added": "added", "area_removed": "removed"}.get(change.kind, "changed")
-    subject = change.summary.split(" — ", 1)[0]
-    return replace(change, item=None, summary=f"{subject} — an area of increased risk {verb}")
-
-
-def _nameless_once(stated: list[Change]) -> list[Change]:
-    """One claim said once: several garbled names confirmed by one note claim read as one nameless
-    claim, and two renderings mended to one name ("southeast T urkiye", "southeast Turkiye") as one."""
-    seen: set[tuple[str, str]] = set()
-    out = []
-    for change in stated:
-        if SUBJECT.get(change.kind) == "areas":
-            said = (change.kind, change.item or change.summary)
-            if said in seen:
-                continue
-            seen.add(said)
-        out.append(change)
-    return out
 
 
 def _disagreement(change: Change, subject_name: str, note: str | None) -> Change:
@@ -501,21 +365,3 @@ def _unmatched(claim: NoteClaim, subject_name: str, note: str | None) -> Change:
         f"shows no such change: {note}",
         item=claim.describe(),
     )
-
-
-def witness_label(witness: str, note_by: str | None = None) -> str:
-    """How an alert names a witness to a reader."""
-    return {FIELD: "stated as data", NOTE: note_by or "the government's note", READING: "read from the text"}[
-        witness
-    ]
-
-
-def claim_line(change: dict[str, Any]) -> str:
-    """One stated claim on a line, as the hand-read sample writes it: "kind what [witnesses]"
-    ("level_changed 2→3 [field,note]", "indicator_added U [reading,note]")."""
-    kind = str(change.get("kind"))
-    if SUBJECT.get(kind) == "level" or kind == "level_announced":
-        what = f"{change.get('old')}→{change.get('new')}"
-    else:
-        what = str(change.get("item") or "-")
-    return f"{kind} {what} [{','.join(change.get('witnesses') or [])}]"

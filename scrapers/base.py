@@ -18,7 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from diffing import areas, witness
+from diffing import areas, claims, witness
 from diffing.acceptance import AcceptancePolicy
 from diffing.changes import Change
 from diffing.compare import FieldSpec, compare_records, unique_changes
@@ -231,7 +231,7 @@ class Transition:
     def stored(self) -> list[Change]:
         """Typed changes, findings, and the claims an alert makes beyond what was read (a change on
         the note's word, an area revision), so history lists every change an alert stated."""
-        said = [c for c in self.stated if c.kind == "area_revised" or c.witnesses == (witness.NOTE,)]
+        said = [c for c in self.stated if c.kind == "area_revised" or c.witnesses == (claims.NOTE,)]
         return unique_changes([*self.changes, *self.findings, *said])
 
 
@@ -295,7 +295,7 @@ def transition(source: Source, old: dict[str, Any], new: dict[str, Any]) -> Tran
     riding = [c for c in changes if c not in alerting and c.kind not in QUIET_KINDS]
 
     def told(change: Change) -> Change:
-        return witness.witnessed(change, witness.FIELD if change.field in fielded else witness.READING)
+        return witness.witnessed(change, claims.FIELD if change.field in fielded else claims.READING)
 
     stated = [told(c) for c in [*alerting, *riding]]
     return Transition(changes, stated[: len(alerting)], list(findings), stated)

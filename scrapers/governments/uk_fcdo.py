@@ -22,8 +22,8 @@ from typing import Any
 import regex
 
 from diffing import tiers
+from diffing.area_names import clean_area_name
 from diffing.countries import name_variants, normalise_name
-from diffing.witness import clean_area_name
 from scrapers.base import Discovery, Extraction, Known, PlanInputs, declare
 from scrapers.errors import LayoutNotRecognised
 from scrapers.governments import government_advice as ga

@@ -20,7 +20,8 @@ import pytest
 from advisory_watch import announcements
 from advisory_watch.settings import Settings
 from alerts.payload import AlertPayload
-from diffing.witness import SUBJECT, clean_area_name
+from diffing.area_names import clean_area_name
+from diffing.claims import SUBJECT
 from models.sessions import session_for
 from tests.conftest import SCREENSHOTS, SHARED
 from tests.scenarios.test_witnesses import hand_read, stated

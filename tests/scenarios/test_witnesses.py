@@ -19,9 +19,11 @@ from advisory_watch.replay import replay_files
 from advisory_watch.settings import Settings
 from alerts.blocks import render
 from alerts.payload import AlertPayload
+from diffing.area_names import clean_area_name
 from diffing.changes import Change, Severity
+from diffing.claims import SUBJECT, claim_line
 from diffing.countries import destination_key, nearest_code
-from diffing.witness import SUBJECT, claim_line, clean_area_name, weigh
+from diffing.witness import weigh
 from models.sessions import session_for
 from scrapers.governments import government_note, uk_fcdo
 from scrapers.text.corpus_moment import bundle_bytes

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from diffing.changes import Change, Severity
-from diffing.witness import FIELD, NOTE, READING, weigh
+from diffing.claims import FIELD, NOTE, READING
+from diffing.witness import weigh
 
 NOTE_K = 'The "kidnapping" risk indicator was added.'
 
