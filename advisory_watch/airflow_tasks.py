@@ -150,8 +150,8 @@ def deliver(*, dry_run: bool = False) -> dict[str, Any]:
 def digest(*, hours: float = 24.0) -> dict[str, Any]:
     """Queue the daily digest for every digest channel and deliver it."""
     from advisory_watch.delivery import flush
+    from alerts.configured import configured_routing, configured_transport
     from alerts.digest import queue_digests
-    from alerts.outbox import configured_routing, configured_transport
 
     settings = airflow_settings()
     transport = configured_transport(settings)

@@ -14,7 +14,8 @@ from sqlmodel import Session
 from advisory_watch import health
 from advisory_watch.settings import Settings
 from alerts import outbox
-from alerts.outbox import FlushReport
+from alerts.configured import configured_routing, configured_transport
+from alerts.flush_report import FlushReport
 from alerts.routing import Routing
 from alerts.sinks import Transport
 
@@ -49,5 +50,5 @@ def flush(
 
 
 def flush_configured(session: Session, settings: Settings) -> FlushReport:
-    transport = outbox.configured_transport(settings)
-    return flush(session, transport, outbox.configured_routing(settings, transport))
+    transport = configured_transport(settings)
+    return flush(session, transport, configured_routing(settings, transport))

@@ -23,7 +23,8 @@ from sqlmodel import Session
 
 from advisory_watch.settings import Settings, get_settings
 from alerts import actions, blocks
-from alerts.outbox import configured_transport, message_of
+from alerts.configured import configured_transport
+from alerts.outbox import message_of
 from alerts.sinks import DeliveryError
 
 log = logging.getLogger(__name__)

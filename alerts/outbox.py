@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import sys
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,81 +25,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
 
-from advisory_watch.settings import Settings
 from alerts import actions, blocks, escalation
+from alerts.flush_report import FlushReport, Refusal
 from alerts.payload import DigestPayload, ops_payload, parse_payload
 from alerts.routing import Routing
-from alerts.routing import load as load_routing
 from alerts.sinks import ConsoleTransport, DeliveryError, DeliveryRejected, DeliveryUncertain, Transport
 from diffing.changes import Severity
 from models.tables import Alert, Delivery
 
 LEASE = timedelta(minutes=5)
 BROADCAST_FROM = Severity.HIGH
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Slack refused a delivery outright (a broken token, an unknown channel): the caller records it
-    on the health page; delivery itself only reports."""
-
-    channel: str
-    reason: str
-    at: datetime
-
-
-@dataclass
-class FlushReport:
-    """What one flush did, and what the outbox holds after it (counted in the database, not guessed).
-
-    ``failed`` and ``rejected`` are this flush's attempts that did not go through; ``waiting`` the
-    deliveries (and not yet routed alerts) still pending afterwards; ``leased`` the deliveries
-    claimed by a sender (this one or another worker) whose lease has not run out."""
-
-    sent: int = 0
-    verified: int = 0
-    failed: int = 0
-    rejected: int = 0
-    errors: list[str] = field(default_factory=list)
-    waiting: int = 0
-    leased: int = 0
-    refusals: list[Refusal] = field(default_factory=list)
-    transport: str = ""
-    finished_at: datetime | None = None
-
-    @property
-    def reached_slack(self) -> bool:
-        """Something went out through Slack and nothing was refused: the delivery path works."""
-        return bool(self.sent) and not self.rejected and self.transport not in ("", "console")
-
-    @property
-    def pending(self) -> int:
-        """Everything not delivered yet: what is waiting and what is held by a lease."""
-        return self.waiting + self.leased
-
-
-def configured_transport(settings: Settings) -> Transport:
-    """Slack when configured, else the console: the main job runs without Slack."""
-    if settings.slack_token:
-        from alerts.slack import SlackWebTransport
-
-        return SlackWebTransport(settings.slack_token, settings.slack_base_url)
-    if settings.slack_webhook_url:
-        from alerts.slack import SlackWebhookTransport
-
-        return SlackWebhookTransport(settings.slack_webhook_url)
-    return ConsoleTransport(jsonl_path=settings.alerts_jsonl)
-
-
-def configured_routing(settings: Settings, transport: Transport) -> Routing:
-    # A routing file is read (and a bad one refused) whatever the transport: a mistake in it must
-    # show the first time it is set, not on the day a Slack token arrives.
-    routing = load_routing(settings.routing, settings.slack_channel)
-    if transport.name in {"console", "slack-webhook"}:
-        # One destination: every alert and the digest go there (a routing file's channels do not apply).
-        channel = "console" if transport.name == "console" else "webhook"
-        return Routing(default_channel=channel, ops_channel=channel)
-    return routing
 
 
 def pending(session: Session, limit: int = 1000) -> list[Alert]:
@@ -447,8 +381,3 @@ def _waits_for_earlier(session: Session, delivery: Delivery) -> bool:
         .limit(1)
     ).first()
     return earlier is not None
-
-
-def flush_configured(session: Session, settings: Settings) -> FlushReport:
-    transport = configured_transport(settings)
-    return flush(session, transport, configured_routing(settings, transport))

@@ -42,8 +42,8 @@ def cmd_alerts_act(args: argparse.Namespace) -> int:
     import getpass
 
     from alerts import actions
+    from alerts.configured import configured_transport
     from alerts.interactions import tell_slack
-    from alerts.outbox import configured_transport
     from models.sessions import session_for
 
     kind = {"ack": "acknowledge", "assign": "assign", "snooze": "snooze"}[args.alerts_command]
@@ -72,8 +72,8 @@ def cmd_slack_socket(args: argparse.Namespace) -> int:
 
 def cmd_alerts_digest(args: argparse.Namespace) -> int:
     from advisory_watch.delivery import flush
+    from alerts.configured import configured_routing, configured_transport
     from alerts.digest import queue_digests
-    from alerts.outbox import configured_routing, configured_transport
     from models.sessions import session_for
 
     settings = args.settings
@@ -92,7 +92,7 @@ def cmd_alerts_test(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from advisory_watch.delivery import flush
-    from alerts.outbox import configured_routing, configured_transport
+    from alerts.configured import configured_routing, configured_transport
     from alerts.routing import Routing
     from models.sessions import session_for
     from models.tables import Alert

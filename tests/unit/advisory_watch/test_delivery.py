@@ -8,7 +8,7 @@ from sqlmodel import Session, create_engine
 
 from advisory_watch.delivery import record
 from advisory_watch.drift import report as health_report
-from alerts.outbox import FlushReport, Refusal
+from alerts.flush_report import FlushReport, Refusal
 from models.tables import SQLModel
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
