@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from advisory_watch.results import NotifyMode, alert_status
 from alerts.payload import AlertPayload
 from diffing.changes import Severity
-from models import store
+from models import blobs
 from models.tables import Alert
 
 
@@ -60,7 +60,7 @@ def ops_alert_once(
     session: Session, payload: AlertPayload, identity: str, *, notify: NotifyMode
 ) -> list[AlertPayload]:
     """An ops alert raised once per identity (a destination and its error), not once per cycle."""
-    digest = store.sha256(re.sub(r"\d+", "#", identity).encode())[:24]
+    digest = blobs.sha256(re.sub(r"\d+", "#", identity).encode())[:24]
     return ops_alert_keyed(session, payload, f"ops:{payload.source}:{payload.kind}:{digest}", notify=notify)
 
 

@@ -18,7 +18,7 @@ from advisory_watch import consensus
 from advisory_watch.alert_records import add_alert
 from advisory_watch.results import IngestResult, RunContext
 from alerts.payload import AlertPayload, change_payload
-from models import store
+from models import blobs, store
 from models.store import SnapRow
 from models.tables import Change, Snapshot
 from scrapers.base import Extracted, Source, transition
@@ -38,13 +38,13 @@ class NewSnapshot:
 
 def insert_snapshots(session: Session, source: Source, items: list[NewSnapshot]) -> list[SnapRow]:
     """The snapshots in the given order (their ids follow it), their blobs stored once per hash."""
-    blobs: dict[str, bytes] = {}
+    contents: dict[str, bytes] = {}
     rows: list[dict[str, Any]] = []
     for item in items:
         if item.extracted is not None:
-            record_hash, record_bytes = store.record_blob(item.extracted.record)
-            blobs[record_hash] = record_bytes
-            blobs[item.extracted.raw_hash] = item.extracted.raw
+            record_hash, record_bytes = blobs.record_blob(item.extracted.record)
+            contents[record_hash] = record_bytes
+            contents[item.extracted.raw_hash] = item.extracted.raw
             hashes = (record_hash, item.extracted.raw_hash, source.extractor_version)
         else:
             assert item.copy_of is not None
@@ -61,7 +61,7 @@ def insert_snapshots(session: Session, source: Source, items: list[NewSnapshot])
                 "disposition": item.disposition,
             }
         )
-    store.put_blobs(session, blobs)
+    blobs.put_blobs(session, contents)
     ids = store.insert_rows(session, Snapshot.__table__, rows)
     return [
         SnapRow(

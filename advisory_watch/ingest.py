@@ -21,7 +21,7 @@ from advisory_watch.settings import Settings, get_settings
 from advisory_watch.timeline import REJECTED, checkpoint_due, extend_checkpoints, insert_observation
 from alerts.payload import AlertPayload, ops_payload
 from diffing.changes import Severity
-from models import store
+from models import blobs, store
 from models.tables import Fetch, FetchStatus
 from scrapers.base import Extracted, Extraction, Source, choose, remember_item
 from scrapers.errors import ExtractionError, FetchError
@@ -101,7 +101,7 @@ def ingest(
     taking them as handled), with one ops alert per failure streak.
     """
     run = RunContext(session, source, settings or get_settings(), notify)
-    content_hash = store.sha256(content)
+    content_hash = blobs.sha256(content)
     try:
         _recall_stored_items(session, source)
         extraction = source.extract(content, url=url)
@@ -374,7 +374,7 @@ def _recall_stored_items(session: Session, source: Source) -> None:
     for state in states.values():
         snap = snapshots.get(state.last_snapshot_id) if state.last_snapshot_id else None
         if snap and snap.extractor_version == source.extractor_version and snap.disposition != REJECTED:
-            record = store.get_record(session, snap.record_hash)
+            record = blobs.get_record(session, snap.record_hash)
             remember_item(source.name, source.extractor_version, snap.raw_hash, snap.key, record)
 
 

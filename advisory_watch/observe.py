@@ -22,7 +22,7 @@ from advisory_watch.results import IngestResult, RunContext, describe
 from alerts.payload import ops_payload
 from diffing.acceptance import Decision, Verdict
 from diffing.changes import Severity
-from models import store
+from models import blobs, store
 from models.store import SnapRow, StateRow
 from models.tables import Fetch
 from scrapers.base import Extracted
@@ -115,7 +115,7 @@ def _plan(moment: _Moment, key: str, chosen: Extracted) -> _Step:
         return snapshots.get(snapshot_id) if snapshot_id is not None else None
 
     def record_of(snap: SnapRow | None) -> dict[str, Any] | None:
-        return store.get_record(session, snap.record_hash) if snap else None
+        return blobs.get_record(session, snap.record_hash) if snap else None
 
     state = moment.states.get(key)
     confirmed_snap = snapshot(state.confirmed_snapshot_id) if state else None

@@ -15,7 +15,7 @@ from sqlmodel import col, delete, select
 from advisory_watch.results import RunContext
 from advisory_watch.settings import Settings, get_settings
 from advisory_watch.timeline import REJECTED, RederiveResult, rederive
-from models import store
+from models import blobs, store
 from models.sessions import session_for
 from models.tables import Fetch, FoldCheckpoint, Snapshot
 from scrapers import registry
@@ -79,7 +79,7 @@ def reprocess(
             reading = readings.get((snap.raw_hash, url))
             if reading is None:
                 try:
-                    reading = extract_snapshot(source, store.get_blob(session, snap.raw_hash), url=url)
+                    reading = extract_snapshot(source, blobs.get_blob(session, snap.raw_hash), url=url)
                 except ExtractionError as exc:
                     reading = exc
                 readings[(snap.raw_hash, url)] = reading
@@ -93,7 +93,7 @@ def reprocess(
                 snap.disposition = REJECTED
                 continue
             chosen = choose(source, candidates)
-            record_hash = store.put_record(session, chosen.record)
+            record_hash = blobs.put_record(session, chosen.record)
             if snap.disposition == REJECTED:
                 snap.disposition = "reprocessed"  # an observation again; the fold sets its decision
             if record_hash != snap.record_hash:

@@ -80,7 +80,7 @@ def bench_cycles(workdir: Path) -> None:
     from advisory_watch.ingest import forget_recalled
     from advisory_watch.pipeline import run_source
     from advisory_watch.settings import get_settings, reset_settings_cache
-    from models import store
+    from models import blobs
     from scrapers.base import forget_items
     from scrapers.us_state import state_dept_feed
 
@@ -97,7 +97,7 @@ def bench_cycles(workdir: Path) -> None:
         )
         # A fresh process, as every Airflow task is: nothing read or loaded yet.
         state_dept_feed._extract_raw_item.cache_clear()
-        store._RECORD_CACHE.clear()
+        blobs._RECORD_CACHE.clear()
         forget_items()
         forget_recalled()
         cpu = time.process_time()

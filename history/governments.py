@@ -14,7 +14,7 @@ from advisory_watch.catalogue import GovernmentSources, governments
 from diffing.acceptance import CONFIRMING
 from diffing.areas import same_area
 from diffing.consensus import disagreements as disagreements_of
-from models import store
+from models import blobs, store
 from models.tables import Change, Snapshot
 
 BASES = {
@@ -46,7 +46,7 @@ def _series(session: Session, source: str, key: str) -> list[tuple[datetime, int
         .where(col(Snapshot.disposition).in_(CONFIRMING))
         .order_by(col(Snapshot.observed_at))
     ).all()
-    records = store.get_records(session, {r[1] for r in rows})
+    records = blobs.get_records(session, {r[1] for r in rows})
     series: list[tuple[datetime, int]] = []
     for observed_at, record_hash in rows:
         level = records[record_hash].get("level")

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, func, select
 from advisory_watch.catalogue import government_of, searchable
 from diffing.acceptance import CONFIRMING
 from diffing.changes import Severity
-from models import store
+from models import blobs, store
 from models.tables import Alert, AlertAction, Change, DestinationState, Fetch, Snapshot
 
 STATE_DEPT, OSAC, OC_INDEX = "state-dept-feed", "osac-report", "oc-index"
@@ -112,7 +112,7 @@ def level_series(session: Session, key: str) -> list[tuple[datetime, int]]:
         .where(col(Snapshot.disposition).in_(CONFIRMING))
         .order_by(col(Snapshot.observed_at))
     ).all()
-    records = store.get_records(session, {r.record_hash for r in rows})
+    records = blobs.get_records(session, {r.record_hash for r in rows})
     series: list[tuple[datetime, int]] = []
     for row in rows:
         level = records[row.record_hash].get("level")
@@ -205,11 +205,11 @@ def change_dict(change: Change) -> dict[str, Any]:
 
 def snapshot(session: Session, snapshot_id: int) -> tuple[Snapshot, dict[str, Any]] | None:
     row = session.get(Snapshot, snapshot_id)
-    return (row, store.get_record(session, row.record_hash)) if row else None
+    return (row, blobs.get_record(session, row.record_hash)) if row else None
 
 
 def raw_of(session: Session, row: Snapshot) -> str:
-    return store.get_blob(session, row.raw_hash).decode("utf-8", "replace")
+    return blobs.get_blob(session, row.raw_hash).decode("utf-8", "replace")
 
 
 def record_text(record: dict[str, Any]) -> str:

@@ -1,92 +1,32 @@
-"""Repository functions over the tables: blobs, records, states, fetch validators.
+"""Repository functions over the tables: snapshots, states, fetch validators (blobs and records are
+``models.blobs``).
 
-Records are immutable per hash, so decoded records are cached in-process; everything else goes to
-the database each time. Snapshots and destination states are read as plain rows (``SnapRow``,
-``StateRow``), not ORM objects: the write path updates them in bulk statements, and a session kept
-across many observations (a replay) must never hand out a stale copy.
+Everything here goes to the database each time. Snapshots and destination states are read as plain
+rows (``SnapRow``, ``StateRow``), not ORM objects: the write path updates them in bulk statements,
+and a session kept across many observations (a replay) must never hand out a stale copy.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import zlib
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, bindparam, insert, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.sql.dml import Insert
-from sqlmodel import Session, SQLModel, col, func, select
+from sqlmodel import Session, col, func, select
 
-from diffing.records import canonical_bytes
+from models.blobs import get_blob, get_record, get_records, rows_of, table_of
 from models.tables import (
     CURRENT_STATUSES,
     STORED_STATUSES,
-    Blob,
     Change,
     DestinationState,
     Fetch,
     FetchStatus,
     Snapshot,
 )
-
-_RECORD_CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
-_RECORD_CACHE_SIZE = 4096
-
-
-def _table(model: type[SQLModel]) -> Table:
-    """The model's table, for bulk statements (SQLModel sets it on each table class; its types do not)."""
-    return model.__table__  # type: ignore[attr-defined]
-
-
-def _rows(session: Session, statement: Any) -> list[Any]:
-    """A plain SELECT through the session's connection: rows, without the ORM's per-statement work
-    (these readers never need an autoflush: the write path inserts with statements, not objects)."""
-    return list(session.connection().execute(statement).all())
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def put_blob(session: Session, data: bytes, digest: str | None = None) -> str:
-    digest = digest or sha256(data)
-    put_blobs(session, {digest: data})
-    return digest
-
-
-def put_blobs(session: Session, blobs: dict[str, bytes]) -> None:
-    """Store byte strings once per content hash: one query for the hashes already there, one
-    insert-or-ignore statement for the rest (safe under concurrent writers)."""
-    if not blobs:
-        return
-    stored: set[str] = set()
-    digests = list(blobs)
-    for start in range(0, len(digests), 500):
-        chunk = digests[start : start + 500]
-        stored.update(row[0] for row in _rows(session, select(Blob.hash).where(col(Blob.hash).in_(chunk))))
-    rows = [
-        {"hash": d, "size": len(data), "data": zlib.compress(data, 6)}
-        for d, data in blobs.items()
-        if d not in stored
-    ]
-    if not rows:
-        return
-    table = _table(Blob)
-    dialect = session.get_bind().dialect.name
-    stmt: Insert
-    if dialect == "postgresql":
-        stmt = pg_insert(table).on_conflict_do_nothing(index_elements=["hash"])
-    elif dialect == "sqlite":
-        stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=["hash"])
-    else:  # pragma: no cover - other databases are not supported targets
-        raise NotImplementedError(f"blob storage on {dialect}")
-    session.execute(stmt, rows)
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
@@ -95,55 +35,6 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> l
         return []
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     return [row[0] for row in session.execute(stmt, rows)]
-
-
-def get_blob(session: Session, digest: str) -> bytes:
-    blob = session.get(Blob, digest)
-    if blob is None:
-        raise KeyError(f"blob {digest} is missing")
-    return zlib.decompress(blob.data)
-
-
-def put_record(session: Session, record: dict[str, Any]) -> str:
-    digest, data = record_blob(record)
-    put_blob(session, data, digest)
-    return digest
-
-
-def record_blob(record: dict[str, Any]) -> tuple[str, bytes]:
-    """A record's hash and stored bytes. Caches what a later load would return (canonical key order),
-    so a record read back from the database and one still in memory give byte-identical alerts."""
-    data = canonical_bytes(record)
-    digest = sha256(data)
-    if digest not in _RECORD_CACHE:
-        _remember(digest, json.loads(data))
-    return digest, data
-
-
-def _remember(digest: str, record: dict[str, Any]) -> None:
-    _RECORD_CACHE[digest] = record
-    _RECORD_CACHE.move_to_end(digest)
-    while len(_RECORD_CACHE) > _RECORD_CACHE_SIZE:
-        _RECORD_CACHE.popitem(last=False)
-
-
-def get_record(session: Session, digest: str) -> dict[str, Any]:
-    cached = _RECORD_CACHE.get(digest)
-    if cached is not None:
-        return cached
-    record = json.loads(get_blob(session, digest))
-    _remember(digest, record)
-    return record
-
-
-def get_records(session: Session, digests: set[str]) -> dict[str, dict[str, Any]]:
-    """Many records in one query (cache first): one ingest needs the confirmed record of every key."""
-    missing = [d for d in digests if d not in _RECORD_CACHE]
-    for start in range(0, len(missing), 500):
-        chunk = missing[start : start + 500]
-        for digest, data in _rows(session, select(Blob.hash, Blob.data).where(col(Blob.hash).in_(chunk))):
-            _remember(digest, json.loads(zlib.decompress(data)))
-    return {d: _RECORD_CACHE[d] for d in digests if d in _RECORD_CACHE}
 
 
 class SnapRow(NamedTuple):
@@ -187,7 +78,7 @@ _SNAP_COLUMNS: tuple[Any, ...] = (
 
 def snapshot_rows(session: Session, where: Iterable[Any]) -> list[SnapRow]:
     """Snapshots matching the conditions, as plain rows (observed_at in UTC)."""
-    rows = _rows(session, select(*_SNAP_COLUMNS).where(*where))
+    rows = rows_of(session, select(*_SNAP_COLUMNS).where(*where))
     return [SnapRow(r[0], r[1], r[2], *r[3:]) for r in rows]
 
 
@@ -237,7 +128,7 @@ def states_for(session: Session, source: str, keys: Iterable[str] | None = None)
     query = select(*columns).where(DestinationState.source == source)
     if keys is not None:
         query = query.where(col(DestinationState.key).in_(sorted(keys)))
-    rows = _rows(session, query)
+    rows = rows_of(session, query)
     return {r[0]: StateRow(source, r[0], r[1], r[2], r[3], r[4]) for r in rows}
 
 
@@ -286,7 +177,7 @@ def write_states(session: Session, rows: Iterable[StateRow]) -> None:
         else:
             fresh.append({"source": row.source, "key": row.key, **values})
             row.stored = True
-    table = _table(DestinationState)
+    table = table_of(DestinationState)
     if fresh:
         session.execute(insert(table), fresh)
     if changed:
@@ -312,7 +203,7 @@ def change_targets(session: Session, snapshot_ids: set[int]) -> set[int]:
     if not snapshot_ids:
         return set()
     query = select(Change.to_snapshot_id).where(col(Change.to_snapshot_id).in_(list(snapshot_ids)))
-    return {row[0] for row in _rows(session, query)}
+    return {row[0] for row in rows_of(session, query)}
 
 
 # Bytes that were downloaded but not stored: the next cycle must download them again, not send the
@@ -362,7 +253,7 @@ def already_ingested(session: Session, source: str, content_hash: str, observed_
         .where(Fetch.status == FetchStatus.OK)
         .limit(1)
     )
-    return bool(_rows(session, query))
+    return bool(rows_of(session, query))
 
 
 def free_instant(session: Session, source: str, when: datetime) -> datetime:
@@ -416,7 +307,7 @@ def latest_observation(session: Session, source: str) -> datetime | None:
         .order_by(col(Fetch.observed_at).desc())
         .limit(1)
     )
-    rows = _rows(session, query)
+    rows = rows_of(session, query)
     return rows[0][0] if rows else None
 
 
@@ -433,13 +324,13 @@ def previous_reading(
     )
     if exclude_id is not None:
         query = query.where(Fetch.id != exclude_id)
-    rows = _rows(session, query.order_by(col(Fetch.observed_at).desc(), col(Fetch.id).desc()).limit(1))
+    rows = rows_of(session, query.order_by(col(Fetch.observed_at).desc(), col(Fetch.id).desc()).limit(1))
     return tuple(rows[0]) if rows else None
 
 
 def latest_error(session: Session, source: str) -> str | None:
     """The error recorded on the source's newest fetch (None when it had none, or none was made)."""
-    rows = _rows(
+    rows = rows_of(
         session, select(Fetch.error).where(Fetch.source == source).order_by(col(Fetch.id).desc()).limit(1)
     )
     return rows[0][0] if rows else None

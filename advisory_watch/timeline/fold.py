@@ -19,7 +19,7 @@ from advisory_watch.timeline.checkpoints import (
 )
 from advisory_watch.timeline.window import REJECTED, KeyFold, Window, load_window, record_of
 from diffing.acceptance import Decision, Verdict
-from models import store
+from models import blobs, store
 from models.store import SnapRow
 from scrapers.base import Source
 
@@ -62,7 +62,7 @@ def _fold_segment(
                 source.fields,
                 record_of(session, fold.confirmed),
                 record_of(session, fold.pending),
-                store.get_record(session, current.record_hash),
+                blobs.get_record(session, current.record_hash),
                 obs.observed_at,
             )
         if current.fetch_id == obs.fetch_id:

@@ -19,7 +19,7 @@ from advisory_watch.timeline.window import REJECTED, KeyFold, Window, record_of
 from alerts import outbox
 from alerts.payload import AlertPayload
 from diffing.records import canonical_json
-from models import store
+from models import blobs, store
 from models.store import SnapRow, StateRow
 from models.tables import Change, Snapshot
 from scrapers.base import Source, transition
@@ -93,8 +93,8 @@ def rederive(
     for _ident, (old, new, when) in sorted(desired.items(), key=lambda item: item[1][2]):
         outcome.alerts += record_changes(
             run,
-            store.get_record(session, old.record_hash),
-            store.get_record(session, new.record_hash),
+            blobs.get_record(session, old.record_hash),
+            blobs.get_record(session, new.record_hash),
             when=when,
             between=(old.id, new.id),
             result=scratch,

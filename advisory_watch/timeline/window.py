@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from advisory_watch.timeline.checkpoints import OBSERVED, Checkpoint, checkpoint_places
-from models import store
+from models import blobs, store
 from models.store import SnapRow
 from models.tables import Fetch, FetchStatus, Snapshot
 from scrapers.base import Source
@@ -140,7 +140,7 @@ def load_window(
         ids = begun.get(key, [None, None, None, None])
         fold.current, fold.confirmed, fold.pending, fold.last = (known.get(i) if i else None for i in ids)
         folds[key] = fold
-    store.get_records(
+    blobs.get_records(
         session, {s.record_hash for f in folds.values() for s in (*f.history, f.confirmed, f.pending) if s}
     )
     return Window(start, timeline, position, folds, urls_at, complete, marks[0] if marks else {})
@@ -178,4 +178,4 @@ def _readings(session: Session, fetch_ids: set[int]) -> dict[int, tuple[str | No
 
 
 def record_of(session: Session, snapshot: SnapRow | None) -> dict[str, Any] | None:
-    return store.get_record(session, snapshot.record_hash) if snapshot is not None else None
+    return blobs.get_record(session, snapshot.record_hash) if snapshot is not None else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from advisory_watch.replay import replay_files
-from models import store
+from models import blobs
 from models.tables import DestinationState, Snapshot
 from tests.conftest import ARCHIVE
 
@@ -20,7 +20,7 @@ def confirmed_record(key: str) -> dict:
     with session_for() as session:
         state = session.get(DestinationState, ("state-dept-feed", key))
         snap = session.get(Snapshot, state.confirmed_snapshot_id)
-        return store.get_record(session, snap.record_hash)
+        return blobs.get_record(session, snap.record_hash)
 
 
 def test_placeholder_level_1_items_are_rejected():

@@ -1,35 +1,13 @@
-"""The snapshot store on an embedded SQLite file: blobs once per content, records by their canonical
-hash, and the validators a conditional GET sends."""
+"""The snapshot store on an embedded SQLite file: the validators a conditional GET sends, and moments
+read back in UTC."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlmodel import func, select
-
-from diffing.records import record_hash
 from models import store
 from models.sessions import session_for
-from models.tables import Blob, Fetch, FetchStatus
-
-
-def test_a_blob_is_stored_once_per_content():
-    with session_for() as session:
-        first = store.put_blob(session, b"<rss>211 items</rss>")
-        again = store.put_blob(session, b"<rss>211 items</rss>")
-        session.commit()
-        assert first == again == store.sha256(b"<rss>211 items</rss>")
-        assert session.exec(select(func.count()).select_from(Blob)).one() == 1
-        assert store.get_blob(session, first) == b"<rss>211 items</rss>"
-
-
-def test_a_record_is_keyed_by_the_hash_every_layer_compares_by():
-    record = {"key": "ST", "level": 2, "country_name": "São Tomé and Príncipe"}
-    with session_for() as session:
-        digest = store.put_record(session, record)
-        session.commit()
-        assert digest == record_hash(record)
-        assert store.get_record(session, digest) == record
+from models.tables import Fetch, FetchStatus
 
 
 def test_validators_come_from_the_newest_successful_live_fetch():
