@@ -18,6 +18,7 @@ from diffing.countries import name_variants, normalise_name
 from scrapers.base import Discovery, Extraction, Known, PlanInputs, declare
 from scrapers.errors import LayoutNotRecognised
 from scrapers.governments import government_advice as ga
+from scrapers.governments import government_page as page
 from scrapers.text.page_text import PageLine
 
 name = "australia-smartraveller"
@@ -83,7 +84,7 @@ def _is_overall(obj: str, names: list[str]) -> bool:
 
 
 def extract(content: bytes, *, url: str = "", country: str | None = None) -> Extraction:
-    document = ga.read_document(content, url=url, country=country)
+    document = page.read_document(content, url=url, country=country)
     levels = _section(document.lines, "advice levels")
     if not levels:
         levels = _section(document.lines, "we advise") or [
@@ -92,7 +93,7 @@ def extract(content: bytes, *, url: str = "", country: str | None = None) -> Ext
     blocks = _blocks(levels)
     if not blocks:
         raise LayoutNotRecognised("no Smartraveller advice level ('Advice levels', 'We advise:') on the page")
-    where = ga.resolve(document, document.meta.get("destination"))
+    where = page.resolve(document, document.meta.get("destination"))
     names = [v for n in (where.name, document.hint or "") if n for v in name_variants(n)]
     chosen = next((i for i, b in enumerate(blocks) if _is_overall(b[1], names)), 0)
     overall = blocks[chosen]

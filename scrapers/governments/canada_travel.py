@@ -20,6 +20,7 @@ from diffing import tiers
 from scrapers.base import Discovery, Extraction, Known, PlanInputs, declare
 from scrapers.errors import LayoutNotRecognised
 from scrapers.governments import government_advice as ga
+from scrapers.governments import government_page as page
 from scrapers.text.decoding import decode_html
 from scrapers.text.page_text import PageLine, clean, is_html
 
@@ -104,14 +105,14 @@ def _labelled(content: bytes) -> dict[str, str]:
 
 
 def extract(content: bytes, *, url: str = "", country: str | None = None) -> Extraction:
-    document = ga.read_document(content, url=url, country=country)
+    document = page.read_document(content, url=url, country=country)
     document.meta.update(_labelled(content))
     headings = level_headings(document.lines)
     if not headings:
         raise LayoutNotRecognised("no '<destination> - <risk level>' heading (not a travel.gc.ca risk page)")
     first_name, tier, native_level, _ = headings[0]
-    where = ga.resolve(document, first_name)
-    if first_name.isupper() and document.hint and (spelled := ga.destination(document.hint)) is not None:
+    where = page.resolve(document, first_name)
+    if first_name.isupper() and document.hint and (spelled := page.destination(document.hint)) is not None:
         where = spelled if spelled.key == where.key else where  # "NEPAL - AVOID …": the folder's spelling
     areas = []
     for area_heading, area_tier, _, _ in headings[1:]:

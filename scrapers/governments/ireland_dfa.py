@@ -19,6 +19,7 @@ from diffing.countries import name_variants, normalise_name
 from scrapers.base import Discovery, Extraction, Known, PlanInputs, declare
 from scrapers.errors import LayoutNotRecognised
 from scrapers.governments import government_advice as ga
+from scrapers.governments import government_page as page
 from scrapers.text.page_text import PageLine
 
 name = "ireland-dfa"
@@ -135,8 +136,8 @@ def _areas(lines: list[PageLine], names: list[str]) -> list[dict[str, Any]]:
 
 
 def extract(content: bytes, *, url: str = "", country: str | None = None) -> Extraction:
-    document = ga.read_document(content, url=url, country=country)
-    where = ga.resolve(document, document.meta.get("name"))
+    document = page.read_document(content, url=url, country=country)
+    where = page.resolve(document, document.meta.get("name"))
     names = [v for n in (where.name, document.hint or "") if n for v in name_variants(n)]
     statement, areas = _status(document.lines, names)
     found = tiers.find_tier(government, statement)

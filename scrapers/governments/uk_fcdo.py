@@ -27,6 +27,7 @@ from diffing.countries import name_variants, normalise_name
 from scrapers.base import Discovery, Extraction, Known, PlanInputs, declare
 from scrapers.errors import LayoutNotRecognised
 from scrapers.governments import government_advice as ga
+from scrapers.governments import government_page as page
 from scrapers.text.page_text import PageLine
 
 name = "uk-fcdo"
@@ -254,11 +255,11 @@ def page_of_json(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 def extract(content: bytes, *, url: str = "", country: str | None = None) -> Extraction:
-    document = ga.read_document(content, url=url, country=country, page_of_json=page_of_json)
+    document = page.read_document(content, url=url, country=country, page_of_json=page_of_json)
     dated = any(line.text.lower().startswith("still current at") for line in document.lines[:20])
     if not (dated or document.meta.get("update_date") or any("FCDO" in line.text for line in document.lines)):
         raise LayoutNotRecognised("not an FCDO travel advice page (no 'Still current at', no FCDO)")
-    where = ga.resolve(document, document.meta.get("name"))
+    where = page.resolve(document, document.meta.get("name"))
     names = list(
         dict.fromkeys(
             v
