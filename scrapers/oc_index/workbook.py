@@ -28,8 +28,9 @@ import openpyxl
 
 from diffing.acceptance import AcceptancePolicy
 from diffing.changes import Severity
-from diffing.compare import EditionField, KeyedThresholdField, ScalarField, ThresholdField
+from diffing.compare import EditionField, ScalarField
 from diffing.countries import code_for_name
+from diffing.threshold_fields import KeyedThresholdField, ThresholdField
 from scrapers.base import Extracted, Extraction, Source, declare
 from scrapers.errors import ExtractionError
 

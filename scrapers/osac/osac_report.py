@@ -24,9 +24,10 @@ import lxml.html
 from diffing import areas
 from diffing.acceptance import AcceptancePolicy
 from diffing.changes import Severity
-from diffing.compare import KeyedListField, RatingsField, ScalarField, SetField
+from diffing.compare import KeyedListField, ScalarField, SetField
 from diffing.countries import code_for_name
 from diffing.sections import SectionsField
+from diffing.threshold_fields import RatingsField
 from scrapers.base import Discovery, Extracted, Extraction, Known, PlanInputs, declare
 from scrapers.errors import ExtractionError
 from scrapers.text import prose
