@@ -77,6 +77,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_government_corpus.py
 	$(BIN)/python bench/bench_witnesses.py
 	$(BIN)/python bench/bench_parsers.py
+	$(BIN)/python bench/bench_read_path.py
 
 clean:
 	-test -x $(BIN)/advisory-watch && $(BIN)/advisory-watch airflow-standalone --stop-leftovers

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
 from sqlmodel import Session
 
 from advisory_watch.catalogue import governments
@@ -12,17 +13,23 @@ from diffing.tiers import mapping_table
 from history import governments as government_views
 from history import queries
 from history.web import (
+    DEFAULT_PAGE,
+    Before,
+    BeforeId,
     DestinationKey,
     MinSeverity,
+    PageSize,
     Since,
     db_session,
+    next_page,
+    page_start,
 )
 from models.tables import Snapshot
 
 router = APIRouter()
 
 
-def _snapshot_dict(row: Snapshot, origin: str, origin_url: str | None) -> dict[str, Any]:
+def snapshot_dict(row: Snapshot, origin: str, origin_url: str | None) -> dict[str, Any]:
     return {
         "id": row.id,
         "source": row.source,
@@ -42,35 +49,62 @@ def api_health(db: Session = Depends(db_session)) -> list[dict[str, Any]]:
     return reports(db)
 
 
-@router.get("/api/alerts", summary="Alerts, newest first, each with its audit trail (actions)")
-def api_alerts(since: Since = None, db: Session = Depends(db_session)) -> list[dict[str, Any]]:
-    return queries.alerts_with_actions(db, since=since)
+def moment_and_id(row: Any) -> tuple[datetime, int]:
+    return row.observed_at, row.id
 
 
-@router.get("/api/changes", summary="Changes, newest first")
+@router.get("/api/alerts", summary="Alerts, newest first, each with its audit trail (actions); paged")
+def api_alerts(
+    request: Request,
+    response: Response,
+    since: Since = None,
+    limit: PageSize = DEFAULT_PAGE,
+    before: Before = None,
+    before_id: BeforeId = None,
+    db: Session = Depends(db_session),
+) -> list[dict[str, Any]]:
+    rows = queries.alerts_with_actions(db, since=since, limit=limit + 1, after=page_start(before, before_id))
+    return next_page(
+        request, response, rows, limit, lambda a: (datetime.fromisoformat(a["created_at"]), a["id"])
+    )
+
+
+@router.get("/api/changes", summary="Changes, newest first; paged")
 def api_changes(
+    request: Request,
+    response: Response,
     country: str | None = None,
     source: str | None = None,
     since: Since = None,
     severity: MinSeverity = None,
+    limit: PageSize = DEFAULT_PAGE,
+    before: Before = None,
+    before_id: BeforeId = None,
     db: Session = Depends(db_session),
 ) -> list[dict[str, Any]]:
-    return [
-        queries.change_dict(c)
-        for c in queries.changes(db, country=country, source=source, since=since, severity=severity)
-    ]
+    filters = {"country": country, "source": source, "since": since, "severity": severity}
+    rows = queries.changes(db, **filters, limit=limit + 1, after=page_start(before, before_id))
+    return [queries.change_dict(c) for c in next_page(request, response, rows, limit, moment_and_id)]
 
 
-@router.get("/api/snapshots", summary="Snapshots, newest first")
+@router.get("/api/snapshots", summary="Snapshots, newest first; paged")
 def api_snapshots(
+    request: Request,
+    response: Response,
     country: str | None = None,
     source: str | None = None,
     since: Since = None,
+    limit: PageSize = DEFAULT_PAGE,
+    before: Before = None,
+    before_id: BeforeId = None,
     db: Session = Depends(db_session),
 ) -> list[dict[str, Any]]:
-    rows = queries.snapshots(db, country=country, source=source, since=since)
-    origins = queries.provenance(db, {r.id for r in rows if r.id is not None})
-    return [_snapshot_dict(r, *origins.get(r.id or 0, ("live", None))) for r in rows]
+    rows = queries.snapshots(
+        db, country=country, source=source, since=since, limit=limit + 1, after=page_start(before, before_id)
+    )
+    page = next_page(request, response, rows, limit, moment_and_id)
+    origins = queries.provenance(db, {r.id for r in page if r.id is not None})
+    return [snapshot_dict(r, *origins.get(r.id or 0, ("live", None))) for r in page]
 
 
 @router.get("/api/governments/{key}", summary="Every government's current advice for a destination")

@@ -3,7 +3,9 @@ Atom feed of changes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter, Depends, Request
@@ -13,13 +15,14 @@ from sqlmodel import Session
 from advisory_watch.catalogue import government_of
 from diffing.changes import Severity
 from history import queries
-from history.api import api_changes, api_snapshots
+from history.api import moment_and_id as _moment_and_id
+from history.api import snapshot_dict
 from history.web import (
     CSV_RESPONSE,
     MinSeverity,
     Since,
     browser,
-    csv_response,
+    csv_stream,
     db_session,
 )
 
@@ -32,22 +35,45 @@ router = APIRouter()
     response_class=Response,
     responses=CSV_RESPONSE,
 )
-def export_alerts(since: Since = None, db: Session = Depends(db_session)) -> Response:
-    rows = []
-    for alert in queries.alerts_with_actions(db, since=since):
-        fields = ("id", "created_at", "source", "country", "kind", "severity", "title", "status")
-        base = {("alert_id" if k == "id" else k): alert[k] for k in fields}
-        for action in alert["actions"] or [None]:
-            rows.append(
-                {
-                    **base,
-                    **{
-                        f"action_{k}": (action or {}).get(k)
-                        for k in ("at", "kind", "actor", "actor_name", "via", "summary")
-                    },
-                }
-            )
-    return csv_response(rows, "alerts.csv")
+def export_alerts(request: Request, since: Since = None) -> Response:
+    def pages(db: Session) -> Iterator[list[dict[str, Any]]]:
+        def read(after: Any) -> list[dict[str, Any]]:
+            return queries.alerts_with_actions(db, since=since, limit=PAGE, after=after)
+
+        for alerts in _pages(read, lambda a: (datetime.fromisoformat(a["created_at"]), a["id"])):
+            yield [row for alert in alerts for row in _action_rows(alert)]
+
+    return csv_stream(request, pages, "alerts.csv")
+
+
+def _action_rows(alert: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per action on the alert (one without, for an alert nobody acted on)."""
+    fields = ("id", "created_at", "source", "country", "kind", "severity", "title", "status")
+    base = {("alert_id" if k == "id" else k): alert[k] for k in fields}
+    return [
+        {
+            **base,
+            **{
+                f"action_{k}": (action or {}).get(k)
+                for k in ("at", "kind", "actor", "actor_name", "via", "summary")
+            },
+        }
+        for action in alert["actions"] or [None]
+    ]
+
+
+# Rows per page an export reads while it streams.
+PAGE = 1000
+
+
+def _pages(read: Callable[[Any], list[Any]], key: Callable[[Any], Any]) -> Iterator[list[Any]]:
+    """Every page of a newest-first listing: ``read(after)`` gives the page past ``after``."""
+    after = None
+    while rows := read(after):
+        yield rows
+        if len(rows) < PAGE:
+            return
+        after = key(rows[-1])
 
 
 @router.get(
@@ -57,25 +83,38 @@ def export_alerts(since: Since = None, db: Session = Depends(db_session)) -> Res
     responses=CSV_RESPONSE,
 )
 def export_changes(
+    request: Request,
     country: str | None = None,
     source: str | None = None,
     since: Since = None,
     severity: MinSeverity = None,
-    db: Session = Depends(db_session),
 ) -> Response:
-    return csv_response(api_changes(country, source, since, severity, db), "changes.csv")
+    filters = {"country": country, "source": source, "since": since, "severity": severity}
+
+    def pages(db: Session) -> Iterator[list[dict[str, Any]]]:
+        for rows in _pages(
+            lambda after: queries.changes(db, **filters, limit=PAGE, after=after), _moment_and_id
+        ):
+            yield [queries.change_dict(c) for c in rows]
+
+    return csv_stream(request, pages, "changes.csv")
 
 
 @router.get(
     "/export/snapshots.csv", summary="Snapshots as CSV", response_class=Response, responses=CSV_RESPONSE
 )
 def export_snapshots(
-    country: str | None = None,
-    source: str | None = None,
-    since: Since = None,
-    db: Session = Depends(db_session),
+    request: Request, country: str | None = None, source: str | None = None, since: Since = None
 ) -> Response:
-    return csv_response(api_snapshots(country, source, since, db), "snapshots.csv")
+    def pages(db: Session) -> Iterator[list[dict[str, Any]]]:
+        def read(after: Any) -> list[Any]:
+            return queries.snapshots(db, country=country, source=source, since=since, limit=PAGE, after=after)
+
+        for rows in _pages(read, _moment_and_id):
+            origins = queries.provenance(db, {r.id for r in rows if r.id is not None})
+            yield [snapshot_dict(r, *origins.get(r.id or 0, ("live", None))) for r in rows]
+
+    return csv_stream(request, pages, "snapshots.csv")
 
 
 @router.get(

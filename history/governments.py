@@ -14,6 +14,7 @@ from advisory_watch.catalogue import GovernmentSources, governments
 from diffing.acceptance import CONFIRMING
 from diffing.areas import same_area
 from diffing.consensus import disagreements as disagreements_of
+from history import derived
 from models import blobs, store
 from models.tables import Change, Snapshot
 
@@ -86,7 +87,12 @@ def recent_findings(session: Session, key: str, limit: int = 20) -> list[Change]
 
 
 def tiers_by_government(session: Session) -> dict[str, dict[str, dict[str, Any]]]:
-    """government code -> destination key -> confirmed record (the first source with one)."""
+    """government code -> destination key -> confirmed record (the first source with one); kept
+    until the store changes (``history.derived``)."""
+    return derived.kept(session, "tiers_by_government", _tiers_by_government)
+
+
+def _tiers_by_government(session: Session) -> dict[str, dict[str, dict[str, Any]]]:
     found: dict[str, dict[str, dict[str, Any]]] = {}
     for code, government in governments().items():
         merged: dict[str, dict[str, Any]] = {}

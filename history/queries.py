@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, func, select
 
 from advisory_watch.catalogue import government_of, searchable
 from diffing.acceptance import CONFIRMING
 from diffing.changes import Severity
+from history import derived
 from models import blobs, store
 from models.tables import Alert, AlertAction, Change, DestinationState, Fetch, Snapshot
 
@@ -46,6 +48,12 @@ def destination_name(session: Session, key: str) -> str:
 
 
 def destinations(session: Session) -> list[Destination]:
+    """Every destination with its U.S. level, OSAC ratings and OC Index scores; kept until the store
+    changes (``history.derived``)."""
+    return derived.kept(session, "destinations", _destinations)
+
+
+def _destinations(session: Session) -> list[Destination]:
     advisories, reports, index = (
         confirmed(session, STATE_DEPT),
         confirmed(session, OSAC),
@@ -138,8 +146,17 @@ def changes(
     since: datetime | None = None,
     severity: str | None = None,
     limit: int = 5000,
+    after: tuple[datetime, int] | None = None,
 ) -> list[Change]:
+    """Changes, newest first; ``after`` (a page's last row: its moment and id) starts past it."""
     query = select(Change)
+    if after is not None:
+        query = query.where(
+            or_(
+                col(Change.observed_at) < after[0],
+                (col(Change.observed_at) == after[0]) & (col(Change.id) < after[1]),
+            )
+        )
     if country:
         query = query.where(Change.country == country.upper())
     if source:
@@ -160,15 +177,28 @@ def snapshots(
     source: str | None = None,
     since: datetime | None = None,
     limit: int = 5000,
+    after: tuple[datetime, int] | None = None,
 ) -> list[Snapshot]:
+    """Snapshots, newest first; ``after`` (a page's last row: its moment and id) starts past it."""
     query = select(Snapshot)
+    if after is not None:
+        query = query.where(
+            or_(
+                col(Snapshot.observed_at) < after[0],
+                (col(Snapshot.observed_at) == after[0]) & (col(Snapshot.id) < after[1]),
+            )
+        )
     if country:
         query = query.where(Snapshot.key == country.upper())
     if source:
         query = query.where(Snapshot.source == source)
     if since:
         query = query.where(col(Snapshot.observed_at) >= since)
-    return list(session.exec(query.order_by(col(Snapshot.observed_at).desc()).limit(limit)).all())
+    return list(
+        session.exec(
+            query.order_by(col(Snapshot.observed_at).desc(), col(Snapshot.id).desc()).limit(limit)
+        ).all()
+    )
 
 
 def provenance(session: Session, snapshot_ids: set[int]) -> dict[int, tuple[str, str | None]]:
@@ -269,13 +299,26 @@ def action_dict(action: AlertAction) -> dict[str, Any]:
 
 
 def alerts_with_actions(
-    session: Session, *, alert_id: int | None = None, since: datetime | None = None, limit: int = 500
+    session: Session,
+    *,
+    alert_id: int | None = None,
+    since: datetime | None = None,
+    limit: int = 500,
+    after: tuple[datetime, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Alerts, newest first, each with its audit trail."""
+    """Alerts, newest first, each with its audit trail; ``after`` (a page's last alert: its creation
+    and id) starts past it."""
     from alerts.actions import actions_of
     from alerts.payload import parse_payload
 
     query = select(Alert).order_by(col(Alert.created_at).desc(), col(Alert.id).desc()).limit(limit)
+    if after is not None:
+        query = query.where(
+            or_(
+                col(Alert.created_at) < after[0],
+                (col(Alert.created_at) == after[0]) & (col(Alert.id) < after[1]),
+            )
+        )
     if alert_id is not None:
         query = query.where(Alert.id == alert_id)
     if since is not None:

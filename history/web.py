@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Path as FastApiPath
 from fastapi import Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import AfterValidator
 from sqlmodel import Session
@@ -41,6 +41,38 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {
 Basis = Literal["highest", "us", "consensus"]
 DestinationKey = Annotated[str, FastApiPath(pattern=r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,8})?$")]
 MinSeverity = Annotated[SeverityName | None, Query(description="minimum: info, low, medium, high, critical")]
+
+# Every list the API answers is a page: newest first, ``limit`` rows (default 200, at most 1000), and
+# when more follow, a ``Link: <…&before=…&before_id=…>; rel="next"`` header (the body stays a JSON
+# list). The next page starts past the last row, by its moment and id (keyset paging: a row written
+# meanwhile never shifts a page, and any moment and id given is a place to start from).
+DEFAULT_PAGE, MAX_PAGE = 200, 1000
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE, description="rows per page (default 200, at most 1000)")]
+Before = Annotated[
+    datetime | None,
+    Query(description="the next page: rows before this moment (from a `next` link)"),
+    AfterValidator(lambda value: value if value is None or value.tzinfo else value.replace(tzinfo=UTC)),
+]
+BeforeId = Annotated[
+    int | None, Query(ge=1, le=2**63 - 1, description="with `before`: rows at that moment before this id")
+]
+
+
+def page_start(before: datetime | None, before_id: int | None) -> tuple[datetime, int] | None:
+    """Where a page starts: past (``before``, ``before_id``); the moment alone starts before it."""
+    return None if before is None else (before, before_id or 2**63 - 1)
+
+
+def next_page(request: Request, response: Response, rows: list[Any], limit: int, key: Any) -> list[Any]:
+    """The page's rows (``rows`` holds one more when another page follows), with the next link set
+    from the last row's ``key(row) -> (moment, id)``."""
+    if len(rows) <= limit:
+        return rows
+    page = rows[:limit]
+    moment, row_id = key(page[-1])
+    url = request.url.include_query_params(before=moment.isoformat(), before_id=row_id)
+    response.headers["Link"] = f'<{url}>; rel="next"'
+    return page
 
 
 @dataclass(frozen=True)
@@ -97,22 +129,32 @@ def _cell(value: Any) -> Any:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
 
 
-def csv_response(rows: list[dict[str, Any]], filename: str) -> Response:
-    buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(
-                {
-                    k: spreadsheet_safe(
-                        json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
-                    )
-                    for k, v in row.items()
-                }
-            )
-    return Response(
-        buffer.getvalue(),
+def csv_stream(
+    request: Request, pages: Callable[[Session], Iterable[list[dict[str, Any]]]], filename: str
+) -> Response:
+    """Every row, as CSV written page by page while it is sent: an export of years of history holds
+    one page in memory, not the whole table. The pages are read in a session of the stream's own
+    (the request's is closed once the answer starts)."""
+    from models.sessions import session_for
+
+    settings = browser(request).current
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer: csv.DictWriter[str] | None = None
+        with session_for(settings) as session:
+            for rows in pages(session):
+                for row in rows:
+                    if writer is None:
+                        writer = csv.DictWriter(buffer, fieldnames=list(row))
+                        writer.writeheader()
+                    writer.writerow({k: spreadsheet_safe(_cell(v)) for k, v in row.items()})
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+
+    return StreamingResponse(
+        lines(),
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -90,7 +90,7 @@ def test_exports_and_feeds_list_the_same_changes_as_replay(history, tmp_path):
         if not a.get("ops")  # ops messages (drift on 2026-02-11) are not changes
     )
     assert ("2025-10-08T17:36:06+00:00", "ST", "level_changed", "1", "2") in replayed
-    api = client.get("/api/changes", params={"source": "state-dept-feed"}).json()
+    api = all_pages(client, "/api/changes", {"source": "state-dept-feed"})
     alerted = {(a[0], a[1]) for a in replayed}
     # Every alert replay printed is a change the API lists, with the same values.
     listed = {
@@ -116,6 +116,48 @@ def test_exports_and_feeds_list_the_same_changes_as_replay(history, tmp_path):
     assert client.get("/export/snapshots.csv").text.startswith("id,source,key")
     assert "/api/changes" in client.get("/openapi.json").json()["paths"]
     assert client.get("/docs").status_code == 200
+
+
+def all_pages(client, path: str, params: dict) -> list[dict]:
+    """Every row of a paged list, following its next links."""
+    response = client.get(path, params=params)
+    rows = response.json()
+    while "next" in response.links:
+        response = client.get(response.links["next"]["url"])
+        rows += response.json()
+    return rows
+
+
+def test_every_list_is_a_page_with_a_link_to_the_next(history):
+    """No answer is unbounded: 200 rows by default, at most 1000; the next page is linked, and the
+    pages together are the whole list, each row once, newest first."""
+    _, client = history
+    whole = all_pages(client, "/api/changes", {"limit": 1000})
+    assert len(whole) > 200  # 120 days of the feed: several pages at the default size
+    first = client.get("/api/changes")
+    assert len(first.json()) == 200 and first.json() == whole[:200]
+    paged = all_pages(client, "/api/changes", {"limit": 7})
+    assert paged == whole and len({c["id"] for c in paged}) == len(paged)
+    assert [c["observed_at"] for c in paged] == sorted((c["observed_at"] for c in paged), reverse=True)
+    # The filters stay on the next link; the last page has none.
+    st = client.get("/api/changes", params={"country": "ST", "limit": 1})
+    nxt = client.get(st.links["next"]["url"])
+    assert {c["country"] for c in st.json() + nxt.json()} == {"ST"}
+    snapshots = all_pages(client, "/api/snapshots", {"country": "ST", "limit": 3})
+    assert len(snapshots) == len({s["id"] for s in snapshots}) > 3
+    last = client.get("/api/snapshots", params={"country": "ST", "limit": 1000})
+    assert "next" not in last.links and last.json() == snapshots
+    # The exports stream every row, past any page size.
+    rows = list(csv.DictReader(io.StringIO(client.get("/export/changes.csv").text)))
+    assert [r["id"] for r in rows] == [str(c["id"]) for c in whole]
+    # A page starts at any moment and id: the one after the 7th row of the whole list.
+    seventh = whole[6]
+    after = client.get(
+        "/api/changes", params={"limit": 3, "before": seventh["observed_at"], "before_id": seventh["id"]}
+    )
+    assert after.json() == whole[7:10]
+    for bad in ({"limit": 1001}, {"limit": 0}, {"before": "not-a-date"}, {"before_id": 2**63}):
+        assert client.get("/api/changes", params=bad).status_code == 422
 
 
 def test_scraped_script_renders_inert(history):
