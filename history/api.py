@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends
 from sqlmodel import Session
 
 from advisory_watch.catalogue import governments
@@ -13,16 +13,15 @@ from diffing.tiers import mapping_table
 from history import governments as government_views
 from history import queries
 from history.web import (
-    DEFAULT_PAGE,
-    Before,
-    BeforeId,
+    ChangeFilters,
     DestinationKey,
-    MinSeverity,
-    PageSize,
+    Paging,
     Since,
+    SnapshotFilters,
+    change_filters,
     db_session,
-    next_page,
-    page_start,
+    paging,
+    snapshot_filters,
 )
 from models.tables import Snapshot
 
@@ -55,56 +54,31 @@ def moment_and_id(row: Any) -> tuple[datetime, int]:
 
 @router.get("/api/alerts", summary="Alerts, newest first, each with its audit trail (actions); paged")
 def api_alerts(
-    request: Request,
-    response: Response,
-    since: Since = None,
-    limit: PageSize = DEFAULT_PAGE,
-    before: Before = None,
-    before_id: BeforeId = None,
-    db: Session = Depends(db_session),
+    since: Since = None, page: Paging = Depends(paging), db: Session = Depends(db_session)
 ) -> list[dict[str, Any]]:
-    rows = queries.alerts_with_actions(db, since=since, limit=limit + 1, after=page_start(before, before_id))
-    return next_page(
-        request, response, rows, limit, lambda a: (datetime.fromisoformat(a["created_at"]), a["id"])
-    )
+    rows = queries.alerts_with_actions(db, since=since, limit=page.limit + 1, after=page.after)
+    return page.rows(rows, lambda a: (datetime.fromisoformat(a["created_at"]), a["id"]))
 
 
 @router.get("/api/changes", summary="Changes, newest first; paged")
 def api_changes(
-    request: Request,
-    response: Response,
-    country: str | None = None,
-    source: str | None = None,
-    since: Since = None,
-    severity: MinSeverity = None,
-    limit: PageSize = DEFAULT_PAGE,
-    before: Before = None,
-    before_id: BeforeId = None,
+    filters: ChangeFilters = Depends(change_filters),
+    page: Paging = Depends(paging),
     db: Session = Depends(db_session),
 ) -> list[dict[str, Any]]:
-    filters = {"country": country, "source": source, "since": since, "severity": severity}
-    rows = queries.changes(db, **filters, limit=limit + 1, after=page_start(before, before_id))
-    return [queries.change_dict(c) for c in next_page(request, response, rows, limit, moment_and_id)]
+    rows = queries.changes(db, **filters, limit=page.limit + 1, after=page.after)
+    return [queries.change_dict(c) for c in page.rows(rows, moment_and_id)]
 
 
 @router.get("/api/snapshots", summary="Snapshots, newest first; paged")
 def api_snapshots(
-    request: Request,
-    response: Response,
-    country: str | None = None,
-    source: str | None = None,
-    since: Since = None,
-    limit: PageSize = DEFAULT_PAGE,
-    before: Before = None,
-    before_id: BeforeId = None,
+    filters: SnapshotFilters = Depends(snapshot_filters),
+    page: Paging = Depends(paging),
     db: Session = Depends(db_session),
 ) -> list[dict[str, Any]]:
-    rows = queries.snapshots(
-        db, country=country, source=source, since=since, limit=limit + 1, after=page_start(before, before_id)
-    )
-    page = next_page(request, response, rows, limit, moment_and_id)
-    origins = queries.provenance(db, {r.id for r in page if r.id is not None})
-    return [snapshot_dict(r, *origins.get(r.id or 0, ("live", None))) for r in page]
+    rows = page.rows(queries.snapshots(db, **filters, limit=page.limit + 1, after=page.after), moment_and_id)
+    origins = queries.provenance(db, {r.id for r in rows if r.id is not None})
+    return [snapshot_dict(r, *origins.get(r.id or 0, ("live", None))) for r in rows]
 
 
 @router.get("/api/governments/{key}", summary="Every government's current advice for a destination")

@@ -19,11 +19,15 @@ from history.api import moment_and_id as _moment_and_id
 from history.api import snapshot_dict
 from history.web import (
     CSV_RESPONSE,
+    ChangeFilters,
     MinSeverity,
     Since,
+    SnapshotFilters,
     browser,
+    change_filters,
     csv_stream,
     db_session,
+    snapshot_filters,
 )
 
 router = APIRouter()
@@ -82,15 +86,7 @@ def _pages(read: Callable[[Any], list[Any]], key: Callable[[Any], Any]) -> Itera
     response_class=Response,
     responses=CSV_RESPONSE,
 )
-def export_changes(
-    request: Request,
-    country: str | None = None,
-    source: str | None = None,
-    since: Since = None,
-    severity: MinSeverity = None,
-) -> Response:
-    filters = {"country": country, "source": source, "since": since, "severity": severity}
-
+def export_changes(request: Request, filters: ChangeFilters = Depends(change_filters)) -> Response:
     def pages(db: Session) -> Iterator[list[dict[str, Any]]]:
         for rows in _pages(
             lambda after: queries.changes(db, **filters, limit=PAGE, after=after), _moment_and_id
@@ -103,12 +99,10 @@ def export_changes(
 @router.get(
     "/export/snapshots.csv", summary="Snapshots as CSV", response_class=Response, responses=CSV_RESPONSE
 )
-def export_snapshots(
-    request: Request, country: str | None = None, source: str | None = None, since: Since = None
-) -> Response:
+def export_snapshots(request: Request, filters: SnapshotFilters = Depends(snapshot_filters)) -> Response:
     def pages(db: Session) -> Iterator[list[dict[str, Any]]]:
         def read(after: Any) -> list[Any]:
-            return queries.snapshots(db, country=country, source=source, since=since, limit=PAGE, after=after)
+            return queries.snapshots(db, **filters, limit=PAGE, after=after)
 
         for rows in _pages(read, _moment_and_id):
             origins = queries.provenance(db, {r.id for r in rows if r.id is not None})

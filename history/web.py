@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypedDict
 from urllib.parse import urlsplit
 
 from fastapi import Path as FastApiPath
@@ -58,21 +58,62 @@ BeforeId = Annotated[
 ]
 
 
-def page_start(before: datetime | None, before_id: int | None) -> tuple[datetime, int] | None:
-    """Where a page starts: past (``before``, ``before_id``); the moment alone starts before it."""
-    return None if before is None else (before, before_id or 2**63 - 1)
+class SnapshotFilters(TypedDict):
+    country: str | None
+    source: str | None
+    since: datetime | None
 
 
-def next_page(request: Request, response: Response, rows: list[Any], limit: int, key: Any) -> list[Any]:
-    """The page's rows (``rows`` holds one more when another page follows), with the next link set
-    from the last row's ``key(row) -> (moment, id)``."""
-    if len(rows) <= limit:
-        return rows
-    page = rows[:limit]
-    moment, row_id = key(page[-1])
-    url = request.url.include_query_params(before=moment.isoformat(), before_id=row_id)
-    response.headers["Link"] = f'<{url}>; rel="next"'
-    return page
+class ChangeFilters(SnapshotFilters):
+    severity: str | None
+
+
+def snapshot_filters(
+    country: str | None = None, source: str | None = None, since: Since = None
+) -> SnapshotFilters:
+    """The filters of snapshot lists: a destination, a source, a first moment."""
+    return {"country": country, "source": source, "since": since}
+
+
+def change_filters(
+    country: str | None = None, source: str | None = None, since: Since = None, severity: MinSeverity = None
+) -> ChangeFilters:
+    """The filters of change lists: those of snapshots and a minimum severity."""
+    return {"country": country, "source": source, "since": since, "severity": severity}
+
+
+@dataclass(frozen=True)
+class Paging:
+    """One page of a list the API answers: how many rows, where it starts, and the next link."""
+
+    request: Request
+    response: Response
+    limit: int
+    after: tuple[datetime, int] | None
+
+    def rows(self, rows: list[Any], key: Callable[[Any], tuple[datetime, int]]) -> list[Any]:
+        """The page's rows (``rows`` was read with one more than ``limit`` when another page follows),
+        with the next link set from the last row's ``key(row) -> (moment, id)``."""
+        if len(rows) <= self.limit:
+            return rows
+        page = rows[: self.limit]
+        moment, row_id = key(page[-1])
+        url = self.request.url.include_query_params(before=moment.isoformat(), before_id=row_id)
+        self.response.headers["Link"] = f'<{url}>; rel="next"'
+        return page
+
+
+def paging(
+    request: Request,
+    response: Response,
+    limit: PageSize = DEFAULT_PAGE,
+    before: Before = None,
+    before_id: BeforeId = None,
+) -> Paging:
+    """The paging parameters every list takes. ``before`` alone starts before that moment; with
+    ``before_id``, past that row of it."""
+    after = None if before is None else (before, before_id or 2**63 - 1)
+    return Paging(request, response, limit, after)
 
 
 @dataclass(frozen=True)
