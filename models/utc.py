@@ -28,7 +28,12 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         if not isinstance(value, datetime):
             raise TypeError(f"a moment must be a datetime, not {type(value).__name__}")
-        return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+        if value.tzinfo is None:
+            return value
+        try:
+            return value.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # within a day of year 1 or 9999, past what UTC can say: the edge itself
+            return datetime.min if value.year == datetime.min.year else datetime.max
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

@@ -298,16 +298,23 @@ def test_a_rest_backfill_over_three_past_days_runs_and_fills_the_store(make_run)
 
 
 def _get_json(url: str, timeout: float = 60) -> list[dict]:
+    """Every row of a paged API list, following its next links (waiting for the server to answer)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             answer = httpx.get(url, timeout=10)
             answer.raise_for_status()
-            return answer.json()
+            break
         except httpx.TransportError:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
+    rows = answer.json()
+    while "next" in answer.links:
+        answer = httpx.get(answer.links["next"]["url"], timeout=10)
+        answer.raise_for_status()
+        rows += answer.json()
+    return rows
 
 
 def test_a_backfill_started_from_the_dag_page_in_the_browser_succeeds(make_run, browser):

@@ -39,3 +39,14 @@ def test_a_naive_moment_is_taken_as_utc_and_comparisons_bind_the_same_way():
         values = conn.execute(select(table.c.at).order_by(table.c.id)).scalars().all()
     assert later == [(1,)]  # 06:59 Lima = 11:59 UTC, before the row's 12:00
     assert values == [datetime(2026, 3, 1, 12, tzinfo=UTC), None]
+
+
+def test_a_moment_at_the_edge_of_the_calendar_binds_to_the_edge():
+    """``since=0001-01-01T00:00+00:01`` is a minute before year 1 in UTC: every row is after it."""
+    table, engine = _table()
+    with engine.begin() as conn:  # type: ignore[attr-defined]
+        conn.execute(table.insert(), [{"id": 1, "at": datetime(2026, 3, 1, 12)}])
+        early = datetime(1, 1, 1, tzinfo=timezone(timedelta(minutes=1)))
+        late = datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(minutes=-1)))
+        assert conn.execute(select(table.c.id).where(table.c.at >= early)).all() == [(1,)]
+        assert conn.execute(select(table.c.id).where(table.c.at <= late)).all() == [(1,)]
