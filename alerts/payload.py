@@ -49,6 +49,34 @@ _ALWAYS = frozenset(
 )
 
 
+class Headed(Protocol):
+    """What an alert or a digest item is named by: its place and its primary change."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def country_name(self) -> str | None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def changes(self) -> tuple[Mapping[str, Any], ...] | None: ...
+
+
+def place_of(item: Headed) -> str:
+    return str(item.country_name or item.key or item.source or "")
+
+
+def headline_of(item: Headed) -> str:
+    """The place and the primary change, plain text, the place said once."""
+    place = place_of(item)
+    primary = item.changes[0]["summary"] if item.changes else item.summary or item.kind or ""
+    return primary if primary.startswith(place) else f"{place} — {primary}".strip(" —")
+
+
 class Routable(Protocol):
     """What routing reads of an alert or a digest item to choose its channels."""
 
@@ -123,14 +151,12 @@ class AlertPayload:
 
     @property
     def place(self) -> str:
-        return str(self.country_name or self.key or self.source or "")
+        return place_of(self)
 
     @property
     def headline(self) -> str:
         """'Peru — Level 2 → Level 3': the place and the primary change, plain text."""
-        changes = self.changes or ()
-        primary = changes[0]["summary"] if changes else self.summary or self.kind or ""
-        return primary if primary.startswith(self.place) else f"{self.place} — {primary}".strip(" —")
+        return headline_of(self)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -195,12 +221,11 @@ class DigestItem:
 
     @property
     def place(self) -> str:
-        return str(self.country_name or self.key or self.source or "")
+        return place_of(self)
 
     @property
     def headline(self) -> str:
-        primary = self.changes[0]["summary"] if self.changes else self.summary or self.kind or ""
-        return primary if primary.startswith(self.place) else f"{self.place} — {primary}".strip(" —")
+        return headline_of(self)
 
     def to_json(self) -> dict[str, Any]:
         return {
